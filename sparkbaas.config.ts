@@ -1,0 +1,57 @@
+import { defineConfig } from 'sparkbaas'
+
+// The example project: every key of the config in use. `npx sparkbaas generate` renders it into generated/.
+export default defineConfig({
+  project: 'acme',
+  domain: 'localhost',
+  tls: 'self-signed',
+
+  postgres: {
+    version: 17,
+    databases: ['app', 'analytics'],
+    extensions: ['pgcrypto', 'citext'],
+    exposePort: 5432,
+  },
+
+  api: {
+    schemas: ['api'],
+    anonRole: 'anon',
+    realm: 'acme',
+  },
+
+  workers: [
+    { name: 'etl', replicas: 2, cores: 2, memory: '2g' },
+    { name: 'ml', cores: 1, memory: '1g' },
+  ],
+
+  realms: [
+    {
+      name: 'acme',
+      displayName: 'Acme Corp',
+      roles: ['admin', 'user'],
+      clients: [
+        { id: 'web', type: 'public', redirectUris: ['https://app.localhost/*'], webOrigins: ['+'] },
+        { id: 'backend', type: 'confidential', serviceAccount: true },
+      ],
+      users: [{ username: 'dev', email: 'dev@acme.test', firstName: 'Dev', roles: ['admin', 'user'] }],
+    },
+  ],
+
+  functions: [
+    { name: 'hello', source: './functions/hello', env: { GREETING: 'Hello' } },
+    { name: 'stats', source: './functions/stats', timeoutMs: 5000 },
+  ],
+
+  services: {
+    mailpit: { image: 'axllent/mailpit:v1.27', port: 8025, env: { MP_MAX_MESSAGES: '500' } },
+  },
+
+  routes: [
+    { host: 'api', path: '/rest', to: 'api', stripPrefix: true, auth: { realm: 'acme', roles: ['user'] } },
+    { host: 'api', path: '/fn/hello', to: { function: 'hello' }, stripPrefix: true, rateLimit: { average: 50, burst: 100 } },
+    { host: 'api', path: '/fn/stats', to: { function: 'stats' }, stripPrefix: true, auth: { realm: 'acme' } },
+    { host: 'auth', to: 'keycloak' },
+    { host: 'spark', to: 'spark', auth: { realm: 'acme', roles: ['admin'] } },
+    { host: 'mail', to: { service: 'mailpit' }, auth: { realm: 'acme', roles: ['admin'] } },
+  ],
+})

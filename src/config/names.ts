@@ -1,0 +1,54 @@
+/**
+ * The name rules that keep every later artifact safe. A name that passes one of these patterns can be used
+ * unquoted as a compose service name, a file name, a URL segment and an env-var suffix; SQL still quotes it.
+ * Each rule carries the sentence a user sees when a value breaks it.
+ */
+export interface NameRule {
+  readonly pattern: RegExp
+  /** What was expected, phrased to follow "expected ". */
+  readonly expected: string
+  /** A valid value to show in the hint. */
+  readonly example: string
+}
+
+const rule = (pattern: RegExp, expected: string, example: string): NameRule => ({ pattern, expected, example })
+
+export const NAMES = {
+  /** Compose project name and prefix of every container. */
+  project: rule(/^[a-z][a-z0-9-]{0,38}$/, 'lowercase letters, digits and "-", starting with a letter, at most 39 characters', 'acme'),
+  /** Realms, clients, functions, services, workers. */
+  identifier: rule(/^[a-z][a-z0-9_-]{0,38}$/, 'lowercase letters, digits, "-" and "_", starting with a letter, at most 39 characters', 'my-name'),
+  /** Databases, schemas, extensions: plain SQL identifiers that never need quoting. */
+  sqlName: rule(/^[a-z_][a-z0-9_]{0,62}$/, 'a SQL name: lowercase letters, digits and "_", not starting with a digit, at most 63 characters', 'app'),
+  /** Realm roles double as Postgres roles for PostgREST. */
+  role: rule(/^[a-z][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, "-" and "_", starting with a letter, at most 63 characters', 'admin'),
+  /** A user name in a realm. */
+  username: rule(/^[a-z0-9][a-z0-9._@-]{0,254}$/, 'lowercase letters, digits, ".", "_", "@" and "-", at most 255 characters', 'dev'),
+  /** One DNS label: a route's host under the domain. */
+  host: rule(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'one DNS label: lowercase letters, digits and "-", not starting or ending with "-"', 'api'),
+  /** The public base domain. */
+  domain: rule(
+    /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/,
+    'a lowercase DNS name such as "localhost" or "example.com"',
+    'localhost',
+  ),
+  /** A URL path prefix: only URI path characters, so it can sit inside a Traefik rule's backticks. */
+  path: rule(/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/, 'a URL path starting with "/" (no spaces, backticks, quotes or "?")', '/rest'),
+  /** Spark memory sizes. */
+  memory: rule(/^[1-9][0-9]{0,6}[kmgt]$/i, 'a size like "512m" or "2g"', '2g'),
+  /** Keys of `env` maps. */
+  envKey: rule(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'an environment variable name: letters, digits and "_", not starting with a digit', 'GREETING'),
+} as const
+
+export type NameKind = keyof typeof NAMES
+
+/** Compose reserves nothing, but these names are taken by the services SparkBaaS itself adds. */
+export const RESERVED_SERVICE_NAMES = [
+  'postgres',
+  'postgrest',
+  'keycloak',
+  'traefik',
+  'functions',
+  'spark-master',
+  'verifier',
+] as const

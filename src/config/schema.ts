@@ -1,0 +1,157 @@
+/**
+ * The shape of `sparkbaas.config.*`, checked by zod. Cross-field rules (a route to an unknown function, …) live in
+ * validate.ts; defaults live in defaults.ts. The user-facing JSDoc lives on the hand-written types in types.ts,
+ * and a type test keeps the two in step.
+ */
+import { z } from 'zod'
+import { DEFAULTS, MIN_POSTGRES_VERSION } from './defaults.js'
+import { NAMES, type NameKind } from './names.js'
+
+const named = (kind: NameKind) => {
+  const { pattern, expected } = NAMES[kind]
+  return z.string().regex(pattern, { error: `expected ${expected}` })
+}
+
+const port = z
+  .number()
+  .int({ error: 'expected a whole number from 1 to 65535' })
+  .min(1, { error: 'expected a port from 1 to 65535' })
+  .max(65535, { error: 'expected a port from 1 to 65535' })
+
+const positiveInt = (what: string) =>
+  z.number().int({ error: `expected a whole number of ${what}` }).min(1, { error: `expected at least 1 ${what.replace(/s$/, '')}` })
+
+const envMap = z.record(named('envKey'), z.string())
+
+/** `tls`: off, a self-signed certificate made by Traefik, or Let's Encrypt. */
+const tlsSchema = z.union([
+  z.literal('off'),
+  z.literal('self-signed'),
+  z.strictObject({
+    acme: z.strictObject({
+      email: z.email({ error: 'expected an email address for Let\'s Encrypt' }),
+      staging: z.boolean().optional(),
+    }),
+  }),
+])
+
+const imagesSchema = z.strictObject({
+  postgres: z.string().min(1).optional(),
+  postgrest: z.string().min(1).optional(),
+  keycloak: z.string().min(1).optional(),
+  traefik: z.string().min(1).optional(),
+  spark: z.string().min(1).optional(),
+  node: z.string().min(1).optional(),
+})
+
+const postgresSchema = z.strictObject({
+  version: z
+    .number()
+    .int({ error: 'expected a Postgres major version such as 17' })
+    .min(MIN_POSTGRES_VERSION, { error: `expected Postgres ${MIN_POSTGRES_VERSION} or newer` })
+    .default(DEFAULTS.postgres.version),
+  databases: z
+    .array(named('sqlName'))
+    .min(1, { error: 'expected at least one application database' })
+    .default([...DEFAULTS.postgres.databases]),
+  extensions: z.array(named('sqlName')).default([...DEFAULTS.postgres.extensions]),
+  exposePort: z.union([z.literal(false), port]).default(DEFAULTS.postgres.exposePort),
+})
+
+const apiSchema = z.strictObject({
+  schemas: z.array(named('sqlName')).min(1, { error: 'expected at least one schema' }).default([...DEFAULTS.api.schemas]),
+  anonRole: z.union([z.literal(false), named('role')]).default(DEFAULTS.api.anonRole),
+  realm: named('identifier'),
+})
+
+const workerSchema = z.strictObject({
+  name: named('identifier'),
+  replicas: positiveInt('replicas').default(DEFAULTS.worker.replicas),
+  cores: positiveInt('cores').default(DEFAULTS.worker.cores),
+  memory: named('memory').default(DEFAULTS.worker.memory),
+})
+
+const clientSchema = z.strictObject({
+  id: named('identifier'),
+  type: z.enum(['public', 'confidential']),
+  redirectUris: z.array(z.string().min(1)).default([...DEFAULTS.client.redirectUris]),
+  webOrigins: z.array(z.string().min(1)).default([...DEFAULTS.client.webOrigins]),
+  serviceAccount: z.boolean().default(DEFAULTS.client.serviceAccount),
+})
+
+const userSchema = z.strictObject({
+  username: named('username'),
+  email: z.email({ error: 'expected an email address' }).optional(),
+  firstName: z.string().optional(),
+  lastName: z.string().optional(),
+  roles: z.array(named('role')).default([]),
+})
+
+const realmSchema = z.strictObject({
+  name: named('identifier'),
+  displayName: z.string().optional(),
+  roles: z.array(named('role')).default([]),
+  clients: z.array(clientSchema).default([]),
+  users: z.array(userSchema).default([]),
+})
+
+const functionSchema = z.strictObject({
+  name: named('identifier'),
+  source: z.string().min(1, { error: 'expected the path of the function folder, e.g. "./functions/hello"' }),
+  env: envMap.default({}),
+  timeoutMs: positiveInt('milliseconds').default(DEFAULTS.function.timeoutMs),
+})
+
+const serviceSchema = z.strictObject({
+  image: z.string().min(1, { error: 'expected an image reference such as "redis:7-alpine"' }),
+  port: port.optional(),
+  env: envMap.default({}),
+  command: z.union([z.string().min(1), z.array(z.string())]).optional(),
+})
+
+const targetSchema = z.union([
+  z.enum(['api', 'keycloak', 'spark']),
+  z.strictObject({ function: named('identifier') }),
+  z.strictObject({ service: named('identifier') }),
+])
+
+const routeSchema = z.strictObject({
+  host: named('host'),
+  path: named('path').default(DEFAULTS.route.path),
+  to: targetSchema,
+  stripPrefix: z.boolean().default(DEFAULTS.route.stripPrefix),
+  auth: z
+    .strictObject({
+      realm: named('identifier'),
+      roles: z.array(named('role')).default([]),
+    })
+    .optional(),
+  rateLimit: z
+    .strictObject({
+      average: positiveInt('requests per second'),
+      burst: positiveInt('requests').optional(),
+    })
+    .optional(),
+})
+
+export const configSchema = z.strictObject({
+  project: named('project'),
+  domain: named('domain').default(DEFAULTS.domain),
+  tls: tlsSchema.default(DEFAULTS.tls),
+  images: imagesSchema.default({}),
+  postgres: postgresSchema.default(() => postgresSchema.parse({})),
+  api: apiSchema.optional(),
+  workers: z.array(workerSchema).default([]),
+  realms: z.array(realmSchema).default([]),
+  functions: z.array(functionSchema).default([]),
+  services: z.record(named('identifier'), serviceSchema).default({}),
+  routes: z.array(routeSchema).default([]),
+})
+
+/** What the user may write (optional keys, defaults not yet applied). */
+export type ConfigInput = z.input<typeof configSchema>
+/** The config after the shape check: every default filled. */
+export type ParsedConfig = z.output<typeof configSchema>
+export type ParsedRoute = ParsedConfig['routes'][number]
+export type ParsedRealm = ParsedConfig['realms'][number]
+export type RouteTarget = ParsedRoute['to']

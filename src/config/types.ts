@@ -1,0 +1,264 @@
+/**
+ * The public config type: what users read in their editor. It mirrors `ConfigInput` (zod's input type of
+ * schema.ts) key by key; test/types.test-d.ts fails when the two drift apart.
+ */
+
+/** A Docker image reference, e.g. `"quay.io/keycloak/keycloak:26.4"`. */
+export type ImageRef = string
+
+/** Let's Encrypt through Traefik's ACME resolver (HTTP challenge on port 80). */
+export interface AcmeTls {
+  acme: {
+    /** Account email Let's Encrypt sends expiry notices to. */
+    email: string
+    /**
+     * Use Let's Encrypt's staging CA (untrusted certificates, generous rate limits) while trying things out.
+     * @default false
+     */
+    staging?: boolean
+  }
+}
+
+/** Image tags that replace the built-in pins. Each key is optional; unset keys keep the pinned tag. */
+export interface ImagesConfig {
+  /** @example "postgres:17.6-bookworm" */
+  postgres?: ImageRef
+  /** @example "postgrest/postgrest:v13.0.7" */
+  postgrest?: ImageRef
+  /** @example "quay.io/keycloak/keycloak:26.4" */
+  keycloak?: ImageRef
+  /** @example "traefik:v3.5" */
+  traefik?: ImageRef
+  /** Used for the Spark master and every worker. @example "apache/spark:4.0.1" */
+  spark?: ImageRef
+  /** Runs the functions runtime and the token verifier. @example "node:24-alpine" */
+  node?: ImageRef
+}
+
+/** The Postgres server every other service uses. */
+export interface PostgresConfig {
+  /**
+   * Major version of the official `postgres` image (15 or newer). Changing it on an existing volume needs a
+   * dump and restore.
+   * @default 17
+   */
+  version?: number
+  /**
+   * Application databases, created by the init SQL. The first one is the one PostgREST serves. Keycloak's own
+   * database is added for you.
+   * @default ["app"]
+   */
+  databases?: string[]
+  /**
+   * Extensions created in every application database.
+   * @default []
+   * @example ["pgcrypto", "citext"]
+   */
+  extensions?: string[]
+  /**
+   * Publish Postgres on this host port so `psql` on the host can reach it; `false` keeps it internal.
+   * @default false
+   */
+  exposePort?: false | number
+}
+
+/** PostgREST over the first application database. */
+export interface ApiConfig {
+  /**
+   * Schemas PostgREST exposes; the init SQL creates them.
+   * @default ["api"]
+   */
+  schemas?: string[]
+  /**
+   * Postgres role for requests without a token; `false` refuses anonymous requests.
+   * @default "anon"
+   */
+  anonRole?: false | string
+  /** Realm whose access tokens PostgREST accepts. Its `realm_access` roles become Postgres roles. */
+  realm: string
+}
+
+/** A group of identical Apache Spark standalone workers. A Spark master is added when any worker exists. */
+export interface WorkerConfig {
+  /** Worker group name; containers are named `spark-<name>`. */
+  name: string
+  /**
+   * How many containers of this worker run.
+   * @default 1
+   */
+  replicas?: number
+  /**
+   * Cores each worker offers to Spark.
+   * @default 1
+   */
+  cores?: number
+  /**
+   * Memory each worker offers to Spark, like `"512m"` or `"2g"`.
+   * @default "1g"
+   */
+  memory?: string
+}
+
+/** An OAuth client of a realm. */
+export interface ClientConfig {
+  /** The client id applications send. */
+  id: string
+  /**
+   * `public`: browser or mobile app, standard flow with PKCE, no secret. `confidential`: a server with a client
+   * secret, generated into `.env` as `KC_<REALM>_<CLIENT>_SECRET`.
+   */
+  type: 'public' | 'confidential'
+  /**
+   * Allowed redirect URIs after login (wildcards at the end allowed, as Keycloak does).
+   * @default []
+   * @example ["https://app.localhost/*"]
+   */
+  redirectUris?: string[]
+  /**
+   * Allowed CORS origins; `"+"` means "the origins of redirectUris".
+   * @default []
+   */
+  webOrigins?: string[]
+  /**
+   * Give a confidential client a service account (client-credentials grant).
+   * @default false
+   */
+  serviceAccount?: boolean
+}
+
+/** A user created when the realm is first imported. Its password is generated into `.env`. */
+export interface UserConfig {
+  /** Login name. */
+  username: string
+  /** Marked as verified. */
+  email?: string
+  firstName?: string
+  lastName?: string
+  /**
+   * Realm roles granted to the user; each must be listed in the realm's `roles`.
+   * @default []
+   */
+  roles?: string[]
+}
+
+/** A Keycloak realm, written as `keycloak/<name>-realm.json` and imported on Keycloak's first start. */
+export interface RealmConfig {
+  /** Realm name, part of every URL: `https://auth.<domain>/realms/<name>`. */
+  name: string
+  /** Shown on the login page. @default the name */
+  displayName?: string
+  /**
+   * Realm roles. With `api`, each also becomes a Postgres role PostgREST switches to.
+   * @default []
+   */
+  roles?: string[]
+  /** @default [] */
+  clients?: ClientConfig[]
+  /** Seed users, for development. @default [] */
+  users?: UserConfig[]
+}
+
+/**
+ * An HTTP function: a folder whose `index.{ts,mts,js,mjs}` default-exports
+ * `(request: Request) => Response | Promise<Response>` (a plain JSON value is sent as `200 application/json`).
+ */
+export interface FunctionConfig {
+  /** Function name, also its URL inside the runtime: `/<name>`. */
+  name: string
+  /** The function's folder, relative to the config file. @example "./functions/hello" */
+  source: string
+  /**
+   * Environment variables the function reads with `process.env`. Values are committed; keep secrets in `.env`.
+   * @default {}
+   */
+  env?: Record<string, string>
+  /**
+   * Longest time a request may take before the runtime answers 504.
+   * @default 10000
+   */
+  timeoutMs?: number
+}
+
+/** An extra container, e.g. a cache or a queue. */
+export interface ServiceConfig {
+  /** @example "redis:7-alpine" */
+  image: ImageRef
+  /** The port it listens on, needed to route to it. */
+  port?: number
+  /** @default {} */
+  env?: Record<string, string>
+  /** Replaces the image's command: a string (split by the shell of compose) or an argv array. */
+  command?: string | string[]
+}
+
+/** Where a route sends its requests. */
+export type RouteTarget =
+  | 'api'
+  | 'keycloak'
+  | 'spark'
+  | { function: string }
+  | { service: string }
+
+/** A public URL served by Traefik. Nothing is reachable from outside unless a route points at it. */
+export interface RouteConfig {
+  /** The subdomain: `"api"` is served at `api.<domain>`. */
+  host: string
+  /**
+   * Path prefix this route matches.
+   * @default "/"
+   */
+  path?: string
+  /** @example { function: "hello" } */
+  to: RouteTarget
+  /**
+   * Remove `path` before forwarding, so `/rest/todos` reaches the target as `/todos`.
+   * @default false
+   */
+  stripPrefix?: boolean
+  /** Refuse requests without a valid access token of this realm (and, when given, all of these realm roles). */
+  auth?: {
+    realm: string
+    /** @default [] */
+    roles?: string[]
+  }
+  /** Traefik rate limit per client IP. */
+  rateLimit?: {
+    /** Requests per second on average. */
+    average: number
+    /** Largest burst allowed. @default average */
+    burst?: number
+  }
+}
+
+/** The whole stack, in one file. */
+export interface SparkbaasConfig {
+  /** Compose project name and prefix of every container: lowercase letters, digits and `-`. */
+  project: string
+  /**
+   * Public base domain; a route with host `api` is served at `api.<domain>`. `*.localhost` needs no DNS.
+   * @default "localhost"
+   */
+  domain?: string
+  /**
+   * `"off"`: plain HTTP on port 80. `"self-signed"`: HTTPS on 443 with Traefik's default certificate.
+   * `{ acme }`: Let's Encrypt.
+   * @default "off"
+   */
+  tls?: 'off' | 'self-signed' | AcmeTls
+  /** Image pins that replace the built-in ones. @default {} */
+  images?: ImagesConfig
+  /** @default { version: 17, databases: ["app"], extensions: [], exposePort: false } */
+  postgres?: PostgresConfig
+  /** PostgREST; leave out to run without it. */
+  api?: ApiConfig
+  /** Spark workers; a master is added when the list is non-empty. @default [] */
+  workers?: WorkerConfig[]
+  /** Keycloak realms. @default [] */
+  realms?: RealmConfig[]
+  /** HTTP functions. @default [] */
+  functions?: FunctionConfig[]
+  /** Extra containers by name. @default {} */
+  services?: Record<string, ServiceConfig>
+  /** What Traefik serves. @default [] */
+  routes?: RouteConfig[]
+}

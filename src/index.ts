@@ -1,0 +1,21 @@
+/**
+ * The package entry point. `sparkbaas.config.ts` imports `defineConfig` from here, so this module stays light:
+ * it must not load handlebars, execa or the renderers at import time (test/entry.test.ts checks the import graph).
+ */
+export { defineConfig } from './config/define.js'
+export type {
+  SparkbaasConfig,
+  ApiConfig,
+  AcmeTls,
+  ClientConfig,
+  FunctionConfig,
+  ImagesConfig,
+  PostgresConfig,
+  RealmConfig,
+  RouteConfig,
+  RouteTarget,
+  ServiceConfig,
+  UserConfig,
+  WorkerConfig,
+} from './config/types.js'
+export { SparkbaasError, type Problem, type ErrorCode } from './errors.js'
