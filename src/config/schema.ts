@@ -9,7 +9,9 @@ import { NAMES, type NameKind } from './names.js'
 
 const named = (kind: NameKind) => {
   const { pattern, expected } = NAMES[kind]
-  return z.string().regex(pattern, { error: `expected ${expected}` })
+  // The same sentence for a wrong type or a missing value as for a bad string, so "required" can say what to write.
+  const error = `expected ${expected}`
+  return z.string({ error }).regex(pattern, { error })
 }
 
 const port = z
@@ -19,7 +21,7 @@ const port = z
   .max(65535, { error: 'expected a port from 1 to 65535' })
 
 const positiveInt = (what: string) =>
-  z.number().int({ error: `expected a whole number of ${what}` }).min(1, { error: `expected at least 1 ${what.replace(/s$/, '')}` })
+  z.number().int({ error: `expected a whole number of ${what}` }).min(1, { error: `expected at least 1 ${what.replace(/s\b/, '')}` })
 
 const envMap = z.record(named('envKey'), z.string())
 

@@ -1,0 +1,317 @@
+// SparkBaaS token verifier.
+//
+// A zero-dependency HTTP server (Node built-ins only, Node 20+) behind Traefik's forwardAuth middleware.
+// Traefik's open-source edition has no JWT/OIDC middleware, so a route with `auth: { realm, roles }` gets
+//   forwardAuth: { address: "http://verifier:8080/verify?realm=<realm>&roles=<r1>,<r2>",
+//                  authResponseHeaders: ["X-Auth-Subject", "X-Auth-Username", "X-Auth-Roles"] }
+// Traefik sends the original request's headers (Authorization included) here. A 2xx lets the request through
+// (copying the authResponseHeaders onto it); anything else is returned to the client as is.
+//
+// Realms come from VERIFIER_REALMS, one line of JSON:
+//   { "acme": { "issuer": "https://auth.localhost/realms/acme", "jwks": { "keys": [ { "kty": "RSA", ... } ] } } }
+// Each realm's RSA signing key is fixed and known when the stack is generated, so signatures are checked offline:
+// the verifier never calls Keycloak (which, inside the compose network, is not reachable at the public issuer URL
+// anyway).
+//
+// HTTP contract:
+//   GET  /_health                           200 {"status":"ok","realms":[...]}
+//   ANY  /verify?realm=<r>[&roles=a,b]      200 + X-Auth-Subject / X-Auth-Username / X-Auth-Roles
+//                                           401 {"error":"unauthorized",...} + WWW-Authenticate: Bearer ...
+//                                           403 {"error":"forbidden","message":"missing role \"admin\""}
+//                                           500 {"error":"misconfigured",...} (unknown or missing realm)
+//   anything else                           404 {"error":"not_found",...}
+//
+// Environment: VERIFIER_REALMS (required), PORT (8080), HOST (0.0.0.0).
+
+import { createServer } from 'node:http'
+import { createPublicKey, verify as verifySignature } from 'node:crypto'
+import { performance } from 'node:perf_hooks'
+
+// Tolerated clock difference between Keycloak and this container, in seconds.
+const CLOCK_SKEW_SECONDS = 30
+// See the functions runtime: outlive Traefik's 90 s idle connections so it never reuses one we are closing.
+const KEEP_ALIVE_TIMEOUT_MS = 95_000
+const SHUTDOWN_GRACE_MS = 5_000
+const BASE64URL = /^[A-Za-z0-9_-]+$/
+
+class VerifyError extends Error {
+  /** @param {401 | 403 | 500} status */
+  constructor(status, message) {
+    super(message)
+    this.status = status
+  }
+}
+
+/**
+ * Parse and check VERIFIER_REALMS once at start. Keys are imported here so a malformed key is a boot failure,
+ * not a 500 on the first request.
+ * @returns {Map<string, { issuer: string, keys: { kid: string | undefined, key: import('node:crypto').KeyObject }[] }>}
+ */
+function loadRealms(json) {
+  if (!json) throw new Error('VERIFIER_REALMS is not set')
+  const config = JSON.parse(json)
+  if (!config || typeof config !== 'object' || Array.isArray(config)) throw new Error('must be a JSON object')
+  const realms = new Map()
+  for (const [name, realm] of Object.entries(config)) {
+    if (!realm || typeof realm.issuer !== 'string' || realm.issuer === '') {
+      throw new Error(`realm "${name}": "issuer" must be a non-empty string`)
+    }
+    if (!realm.jwks || !Array.isArray(realm.jwks.keys)) throw new Error(`realm "${name}": "jwks.keys" must be an array`)
+    const keys = []
+    for (const [index, jwk] of realm.jwks.keys.entries()) {
+      // Only RSA signature keys meant for RS256 can verify what we accept; skip encryption keys and others.
+      if (!jwk || jwk.kty !== 'RSA') continue
+      if (jwk.use !== undefined && jwk.use !== 'sig') continue
+      if (jwk.alg !== undefined && jwk.alg !== 'RS256') continue
+      try {
+        keys.push({ kid: typeof jwk.kid === 'string' ? jwk.kid : undefined, key: createPublicKey({ key: jwk, format: 'jwk' }) })
+      } catch (error) {
+        throw new Error(`realm "${name}": jwks.keys[${index}] is not a valid RSA public key: ${error.message}`)
+      }
+    }
+    if (keys.length === 0) throw new Error(`realm "${name}": no RS256 signing key in "jwks.keys"`)
+    realms.set(name, { issuer: realm.issuer, keys })
+  }
+  return realms
+}
+
+/** Decode one base64url JWT segment into a JSON object, or throw a 401. */
+function decodeSegment(segment, what) {
+  let value
+  try {
+    value = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'))
+  } catch {
+    throw new VerifyError(401, `malformed token ${what}`)
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new VerifyError(401, `malformed token ${what}`)
+  return value
+}
+
+/**
+ * Verify a compact JWS and its claims for one realm. Returns the claims or throws a VerifyError.
+ * Order matters: nothing from the payload is trusted before the signature has been checked.
+ */
+function verifyToken(token, realm, nowSeconds) {
+  const parts = token.split('.')
+  if (parts.length !== 3 || !parts.every((part) => BASE64URL.test(part))) {
+    // also refuses `alg: none` tokens, whose signature segment is empty
+    throw new VerifyError(401, 'malformed token')
+  }
+  const [headerB64, payloadB64, signatureB64] = parts
+  const header = decodeSegment(headerB64, 'header')
+
+  // Why a fixed algorithm: taking `alg` from the token is the classic JWT hole — `none` skips the signature and
+  // `HS256` would turn the public key into an HMAC secret anyone can use. Keycloak signs access tokens with RS256.
+  if (header.alg !== 'RS256') throw new VerifyError(401, `unsupported token algorithm ${JSON.stringify(String(header.alg))}`)
+  // RFC 7515 §4.1.11: a `crit` header names extensions we must understand; we understand none.
+  if (header.crit !== undefined) throw new VerifyError(401, 'unsupported critical token header')
+
+  let candidates = realm.keys
+  if (header.kid !== undefined) {
+    candidates = realm.keys.filter((k) => k.kid === header.kid)
+    if (candidates.length === 0) throw new VerifyError(401, 'token signed with an unknown key')
+  }
+  const signed = Buffer.from(`${headerB64}.${payloadB64}`)
+  const signature = Buffer.from(signatureB64, 'base64url')
+  const valid = candidates.some(({ key }) => {
+    try {
+      return verifySignature('RSA-SHA256', signed, key, signature)
+    } catch {
+      return false
+    }
+  })
+  if (!valid) throw new VerifyError(401, 'invalid token signature')
+
+  const claims = decodeSegment(payloadB64, 'payload')
+  if (typeof claims.exp !== 'number') throw new VerifyError(401, 'token has no expiry')
+  if (nowSeconds >= claims.exp + CLOCK_SKEW_SECONDS) throw new VerifyError(401, 'token expired')
+  if (claims.nbf !== undefined && (typeof claims.nbf !== 'number' || claims.nbf > nowSeconds + CLOCK_SKEW_SECONDS)) {
+    throw new VerifyError(401, 'token not valid yet')
+  }
+  if (claims.iat !== undefined && (typeof claims.iat !== 'number' || claims.iat > nowSeconds + CLOCK_SKEW_SECONDS)) {
+    throw new VerifyError(401, 'token issued in the future')
+  }
+  if (claims.iss !== realm.issuer) throw new VerifyError(401, 'token issued by another issuer')
+  // Keycloak marks its tokens with `typ`: "Bearer" (access), "ID", "Refresh", "Logout". Only access tokens may
+  // call APIs; an ID or refresh token carries the same signature and must still be refused.
+  if (claims.typ !== undefined && claims.typ !== 'Bearer') {
+    throw new VerifyError(401, `a ${JSON.stringify(String(claims.typ))} token is not an access token`)
+  }
+  return claims
+}
+
+/** Realm roles of a Keycloak access token (`realm_access.roles`), strings only. */
+function realmRoles(claims) {
+  const roles = claims.realm_access?.roles
+  return Array.isArray(roles) ? roles.filter((role) => typeof role === 'string') : []
+}
+
+/**
+ * Header values must be Latin-1 without control characters or Node refuses them. Plain ASCII is sent as is;
+ * anything else (e.g. a non-ASCII username) is percent-encoded, so a consumer that sees a "%" may decode it.
+ */
+function headerValue(value) {
+  return /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value)
+}
+
+function main() {
+  let realms
+  try {
+    realms = loadRealms(process.env.VERIFIER_REALMS)
+  } catch (error) {
+    console.error(`verifier: invalid VERIFIER_REALMS: ${error.message}`)
+    process.exit(1)
+  }
+  const port = Number(process.env.PORT || 8080)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`verifier: PORT must be an integer between 0 and 65535, got ${JSON.stringify(process.env.PORT)}`)
+    process.exit(1)
+  }
+  const host = process.env.HOST || '0.0.0.0'
+  let shuttingDown = false
+
+  const server = createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS }, (req, res) => {
+    const started = performance.now()
+    res.on('close', () => {
+      // One line per request. The forwarded method and URI say what was being authorised; query strings are
+      // left out of the log because they may carry secrets. The token itself is never logged.
+      const path = (req.url ?? '').split('?')[0]
+      const forwarded = req.headers['x-forwarded-uri']
+        ? ` for ${req.headers['x-forwarded-method'] ?? '?'} ${req.headers['x-forwarded-host'] ?? ''}${String(req.headers['x-forwarded-uri']).split('?')[0]}`
+        : ''
+      console.log(`${req.method} ${path} ${res.statusCode} ${(performance.now() - started).toFixed(1)}ms${forwarded}`)
+      if (shuttingDown) server.closeIdleConnections()
+    })
+    try {
+      handle(req, res)
+    } catch (error) {
+      console.error(`verifier: internal error: ${error?.stack ?? error}`)
+      sendJson(res, 500, { error: 'internal_error', message: 'internal error in the verifier' })
+    }
+  })
+
+  function sendJson(res, status, body, headers = {}) {
+    if (res.headersSent) return
+    const payload = JSON.stringify(body)
+    res.writeHead(status, {
+      ...headers,
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(payload),
+      // Why: a verdict depends on the token and the clock; no cache between Traefik and us may reuse one.
+      'cache-control': 'no-store',
+      ...(shuttingDown ? { connection: 'close' } : {}),
+    })
+    res.end(payload)
+  }
+
+  function handle(req, res) {
+    const url = new URL(req.url ?? '/', 'http://verifier.invalid')
+    if (url.pathname === '/_health') {
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        return sendJson(res, 405, { error: 'method_not_allowed', message: 'use GET for /_health' })
+      }
+      return sendJson(res, 200, { status: 'ok', realms: [...realms.keys()] })
+    }
+    if (url.pathname !== '/verify') {
+      return sendJson(res, 404, { error: 'not_found', message: `no endpoint ${url.pathname}` })
+    }
+
+    // Any method is accepted on /verify: Traefik decides which method it uses for the auth request.
+    const realmName = url.searchParams.get('realm')
+    const realm = realmName === null ? undefined : realms.get(realmName)
+    if (!realm) {
+      // The forwardAuth address names a realm this verifier was not given: a bug in the generated config,
+      // not the client's fault. Loud in the log, 500 to the client.
+      const message = realmName === null ? 'no realm in the verify address' : `realm ${JSON.stringify(realmName)} is not configured`
+      console.error(`verifier: misconfigured route: ${message}`)
+      return sendJson(res, 500, { error: 'misconfigured', message })
+    }
+    const requiredRoles = (url.searchParams.get('roles') ?? '')
+      .split(',')
+      .map((role) => role.trim())
+      .filter((role) => role !== '')
+
+    // CORS preflights: a browser sends OPTIONS (X-Forwarded-Method: OPTIONS) without credentials. We refuse it
+    // like any other request without a token. Why: letting unauthenticated requests reach a protected target
+    // by method is an exemption that belongs in the routing config (a separate, explicit router), not a
+    // hidden rule here. A route that must serve cross-origin browsers gets a preflight router without auth.
+
+    const quotedRealm = realmName.replace(/["\\]/g, '')
+    const unauthorized = (description, withError = true) =>
+      sendJson(
+        res,
+        401,
+        { error: 'unauthorized', message: description },
+        {
+          // RFC 6750 §3.1: no error code when the request carried no credentials at all.
+          'www-authenticate': withError
+            ? `Bearer realm="${quotedRealm}", error="invalid_token", error_description="${description.replace(/["\\]/g, '')}"`
+            : `Bearer realm="${quotedRealm}"`,
+        },
+      )
+
+    const authorization = req.headers.authorization
+    if (!authorization) return unauthorized('missing bearer token', false)
+    const match = /^Bearer[ ]+([^\s]+)[ ]*$/i.exec(authorization)
+    if (!match) return unauthorized('the Authorization header is not a bearer token')
+
+    let claims
+    try {
+      claims = verifyToken(match[1], realm, Math.floor(Date.now() / 1000))
+    } catch (error) {
+      if (error instanceof VerifyError) return unauthorized(error.message)
+      throw error
+    }
+
+    const roles = realmRoles(claims)
+    const missing = requiredRoles.find((role) => !roles.includes(role))
+    if (missing !== undefined) {
+      return sendJson(res, 403, { error: 'forbidden', message: `missing role ${JSON.stringify(missing)}` })
+    }
+
+    const headers = { 'x-auth-roles': headerValue(roles.join(',')) }
+    if (typeof claims.sub === 'string') headers['x-auth-subject'] = headerValue(claims.sub)
+    if (typeof claims.preferred_username === 'string') headers['x-auth-username'] = headerValue(claims.preferred_username)
+    return sendJson(
+      res,
+      200,
+      { status: 'ok', subject: claims.sub ?? null, username: claims.preferred_username ?? null, roles },
+      headers,
+    )
+  }
+
+  server.on('clientError', (error, socket) => {
+    if (socket.writable) {
+      const body = JSON.stringify({ error: 'bad_request', message: 'malformed HTTP request' })
+      socket.end(
+        `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      )
+    } else {
+      socket.destroy(error)
+    }
+  })
+  server.on('error', (error) => {
+    console.error(`verifier: server error: ${error.message}`)
+    process.exit(1)
+  })
+  server.listen(port, host, () => {
+    console.log(`verifier listening on ${host}:${server.address().port} for realm(s): ${[...realms.keys()].join(', ')}`)
+  })
+
+  function shutdown(signal) {
+    if (shuttingDown) process.exit(0) // a second signal: do not wait
+    shuttingDown = true
+    console.log(`verifier: ${signal} received, finishing in-flight requests`)
+    // Stop accepting; idle keep-alive connections close now, busy ones after their response.
+    server.close(() => process.exit(0))
+    server.closeIdleConnections()
+    setTimeout(() => {
+      server.closeAllConnections()
+      process.exit(0)
+    }, SHUTDOWN_GRACE_MS).unref()
+  }
+  process.on('SIGTERM', () => shutdown('SIGTERM'))
+  process.on('SIGINT', () => shutdown('SIGINT'))
+}
+
+main()

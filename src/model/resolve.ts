@@ -1,0 +1,135 @@
+/**
+ * Validated config → the one model every renderer reads. Pure apart from finding each function's entry file.
+ */
+import { existsSync } from 'node:fs'
+import { basename, join, resolve as resolvePath } from 'node:path'
+import type { ParsedConfig } from '../config/schema.js'
+import { ENV, resolveEnvVars } from './env-vars.js'
+import { PINNED_IMAGES, postgresImage, type ImageKey } from './images.js'
+import { publicUrl, resolveRoutes } from './routes.js'
+import {
+  ACME_VOLUME,
+  BACKEND,
+  EDGE,
+  PGDATA_VOLUME,
+  extraServices,
+  functionsService,
+  keycloakService,
+  postgresService,
+  postgrestService,
+  sparkServices,
+  traefikService,
+  verifierService,
+} from './services.js'
+import type { FunctionModel, PostgresModel, RealmModel, ServiceModel, StackModel } from './types.js'
+
+/** The Postgres role every valid token maps to; realm roles stay readable in `request.jwt.claims`. */
+export const AUTHENTICATED_ROLE = 'authenticated'
+
+export const FUNCTION_ENTRIES = ['index.ts', 'index.mts', 'index.js', 'index.mjs'] as const
+
+export interface ResolveContext {
+  /** Absolute path of the config file. */
+  readonly configFile: string
+}
+
+export function resolveModel(config: ParsedConfig, ctx: ResolveContext): StackModel {
+  const configDir = resolvePath(ctx.configFile, '..')
+  const images: Record<ImageKey, string> = {
+    ...PINNED_IMAGES,
+    postgres: postgresImage(config.postgres.version),
+    ...config.images,
+  }
+  const keycloakRoute = config.routes.find((r) => r.to === 'keycloak')
+  const keycloakBase = keycloakRoute
+    ? publicUrl(config, keycloakRoute.host, '').replace(/\/$/, '')
+    : 'http://keycloak:8080'
+  const needsKeycloak = config.realms.length > 0 || keycloakRoute !== undefined
+
+  const realms = config.realms.map(
+    (realm): RealmModel => ({
+      name: realm.name,
+      displayName: realm.displayName ?? realm.name,
+      issuer: `${keycloakBase}/realms/${realm.name}`,
+      roles: realm.roles,
+      signingKeyVar: ENV.realmSigningKey(realm.name),
+      jwksVar: ENV.realmJwks(realm.name),
+      clients: realm.clients.map((c) => ({
+        ...c,
+        ...(c.type === 'confidential' ? { secretVar: ENV.clientSecret(realm.name, c.id) } : {}),
+      })),
+      users: realm.users.map((u) => ({ ...u, passwordVar: ENV.userPassword(realm.name, u.username) })),
+    }),
+  )
+
+  const postgres: PostgresModel = {
+    version: config.postgres.version,
+    databases: config.postgres.databases,
+    extensions: config.postgres.extensions,
+    loginRoles: [
+      ...(needsKeycloak ? [{ name: 'keycloak', passwordVar: ENV.keycloakDbPassword, noInherit: false }] : []),
+      ...(config.api ? [{ name: 'authenticator', passwordVar: ENV.authenticatorPassword, noInherit: true }] : []),
+    ],
+    ...(needsKeycloak ? { keycloakDatabase: { name: 'keycloak', owner: 'keycloak' } } : {}),
+  }
+
+  const functions = config.functions.map((fn): FunctionModel => {
+    const sourceDir = resolvePath(configDir, fn.source)
+    const entryName = FUNCTION_ENTRIES.find((name) => existsSync(join(sourceDir, name))) ?? 'index.ts'
+    return { name: fn.name, sourceDir, entry: join(sourceDir, entryName), env: fn.env, timeoutMs: fn.timeoutMs }
+  })
+
+  const routing = resolveRoutes(config)
+  const apiRoute = routing.routes.find((r) => r.service === 'postgrest')
+  const hasAuth = config.routes.some((r) => r.auth !== undefined)
+
+  const services: ServiceModel[] = [
+    postgresService(config, images, postgres.loginRoles.map((r) => r.passwordVar)),
+    ...(needsKeycloak ? [keycloakService(config, images, keycloakBase, realms)] : []),
+    ...(config.api ? [postgrestService(config, images, apiRoute?.url)] : []),
+    ...(functions.length > 0 ? [functionsService(images)] : []),
+    ...(hasAuth ? [verifierService(images, realms)] : []),
+    ...sparkServices(config, images),
+    ...extraServices(config),
+  ]
+  const routedNames = new Set(routing.services.map((s) => s.target.service))
+  if (hasAuth) routedNames.add('verifier')
+  services.push(traefikService(config, images, services.filter((s) => routedNames.has(s.name))))
+
+  return {
+    project: config.project,
+    domain: config.domain,
+    tls:
+      typeof config.tls === 'object'
+        ? { mode: 'acme', acme: { email: config.tls.acme.email, staging: config.tls.acme.staging ?? false } }
+        : { mode: config.tls },
+    images,
+    configDir,
+    configFile: basename(ctx.configFile),
+    env: resolveEnvVars(config, { keycloak: needsKeycloak }),
+    services,
+    networks: [
+      // Docker drops published ports on internal networks, so the backend opens up only when Postgres is exposed.
+      { name: BACKEND, internal: config.postgres.exposePort === false },
+      { name: EDGE, internal: false },
+    ],
+    volumes: [PGDATA_VOLUME, ...(typeof config.tls === 'object' ? [ACME_VOLUME] : [])],
+    postgres,
+    ...(config.api
+      ? {
+          api: {
+            database: config.postgres.databases[0]!,
+            schemas: config.api.schemas,
+            anonRole: config.api.anonRole,
+            authenticatedRole: AUTHENTICATED_ROLE,
+            realm: config.api.realm,
+          },
+        }
+      : {}),
+    realms,
+    functions,
+    routes: routing.routes,
+    traefikServices: routing.services,
+    middlewares: routing.middlewares,
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * The one internal model every renderer reads. resolve.ts builds it from the validated config; renderers turn it
+ * into files and never look at the raw config. Everything here is plain data, already sorted where order carries no
+ * meaning, so rendering is a pure function of the model.
+ */
+import type { ImageKey } from './images.js'
+
+/** A key of the generated `.env`. */
+export interface EnvVar {
+  readonly key: string
+  /** Shown as a comment above the key in `.env` and `.env.example`. */
+  readonly comment: string
+  /**
+   * How a missing value is produced on first run:
+   * - `password`: 32 random characters from `[A-Za-z0-9_-]` (safe in .env, JSON, URLs and SQL literals);
+   * - `rsa-private-key`: a 2048-bit RSA key, PKCS#8 DER as one line of base64 (what Keycloak's importer reads);
+   * - `rsa-public-jwks`: the JWK set of the public half of the key in `from`, with Keycloak's `kid`;
+   * - `setting`: the given `value`, not a secret (it is also written to `.env.example`).
+   */
+  readonly generate:
+    | { readonly kind: 'password' }
+    | { readonly kind: 'rsa-private-key' }
+    | { readonly kind: 'rsa-public-jwks'; readonly from: string }
+    | { readonly kind: 'setting'; readonly value: string }
+}
+
+export interface HealthcheckModel {
+  /** Exec form, e.g. `["CMD", "pg_isready", …]`. */
+  readonly test: readonly string[]
+  readonly interval: string
+  readonly timeout: string
+  readonly retries: number
+  readonly startPeriod: string
+}
+
+/** Part of an environment value: literal text (the compose renderer escapes its `$`) or a reference to `.env`. */
+export type ValuePart = { readonly text: string } | { readonly ref: string }
+
+/** One compose service. */
+export interface ServiceModel {
+  readonly name: string
+  readonly image: string
+  readonly command?: readonly string[] | string
+  /** Environment, sorted by key; values are literal text and `.env` references. */
+  readonly environment: readonly { readonly key: string; readonly value: readonly ValuePart[] }[]
+  /** Bind mounts relative to the compose file, and named volumes. */
+  readonly volumes: readonly { readonly source: string; readonly target: string; readonly readOnly: boolean }[]
+  /** Published ports; the host port is read from `.env` so users can move it without regenerating. */
+  readonly ports: readonly { readonly hostVar: string; readonly container: number; readonly bind?: string }[]
+  /** Ports the service listens on inside the network (what Traefik may target). */
+  readonly listens: readonly number[]
+  readonly networks: readonly string[]
+  readonly dependsOn: readonly { readonly service: string; readonly condition: 'service_healthy' | 'service_started' }[]
+  readonly healthcheck?: HealthcheckModel
+  readonly replicas?: number
+  readonly user?: string
+  /** Some images (Spark) run privileged helpers; leave `no-new-privileges` off for those. */
+  readonly noNewPrivileges: boolean
+}
+
+export interface RealmModel {
+  readonly name: string
+  readonly displayName: string
+  /** `https://auth.<domain>/realms/<name>`: the `iss` of its tokens. */
+  readonly issuer: string
+  readonly roles: readonly string[]
+  readonly signingKeyVar: string
+  readonly jwksVar: string
+  readonly clients: readonly {
+    readonly id: string
+    readonly type: 'public' | 'confidential'
+    readonly redirectUris: readonly string[]
+    readonly webOrigins: readonly string[]
+    readonly serviceAccount: boolean
+    /** `.env` key of a confidential client's secret. */
+    readonly secretVar?: string
+  }[]
+  readonly users: readonly {
+    readonly username: string
+    readonly email?: string
+    readonly firstName?: string
+    readonly lastName?: string
+    readonly roles: readonly string[]
+    readonly passwordVar: string
+  }[]
+}
+
+export interface ApiModel {
+  readonly database: string
+  readonly schemas: readonly string[]
+  readonly anonRole: string | false
+  /** The role every valid token switches to (a hardcoded `role` claim the realm's clients add). */
+  readonly authenticatedRole: string
+  readonly realm: string
+}
+
+export interface PostgresModel {
+  readonly version: number
+  readonly databases: readonly string[]
+  readonly extensions: readonly string[]
+  /** Login roles created by the init SQL, each with the `.env` key holding its password. */
+  readonly loginRoles: readonly { readonly name: string; readonly passwordVar: string; readonly noInherit: boolean }[]
+  /** Keycloak's own database, owned by its login role. */
+  readonly keycloakDatabase?: { readonly name: string; readonly owner: string }
+}
+
+export interface FunctionModel {
+  readonly name: string
+  /** Absolute path of the folder. */
+  readonly sourceDir: string
+  /** Absolute path of its entry file (`index.ts`, …). */
+  readonly entry: string
+  readonly env: Readonly<Record<string, string>>
+  readonly timeoutMs: number
+}
+
+/** A Traefik middleware, named and ready to render. */
+export type MiddlewareModel =
+  | { readonly name: string; readonly kind: 'stripPrefix'; readonly prefix: string }
+  | { readonly name: string; readonly kind: 'addPrefix'; readonly prefix: string }
+  | { readonly name: string; readonly kind: 'rateLimit'; readonly average: number; readonly burst: number }
+  | { readonly name: string; readonly kind: 'forwardAuth'; readonly address: string; readonly responseHeaders: readonly string[] }
+  | { readonly name: string; readonly kind: 'headers' }
+
+export interface RouteModel {
+  /** Router name, unique: `r<index>-<host>-<path slug>`. */
+  readonly name: string
+  readonly host: string
+  readonly path: string
+  /** Traefik v3 rule, values already checked for backticks. */
+  readonly rule: string
+  /** Name of the Traefik service (see `TraefikServiceModel`). */
+  readonly service: string
+  /** Middleware names, applied in order. */
+  readonly middlewares: readonly string[]
+  /** The public URL, for summaries. */
+  readonly url: string
+}
+
+export interface TraefikServiceModel {
+  readonly name: string
+  /** Compose service and the port it listens on. */
+  readonly target: { readonly service: string; readonly port: number }
+}
+
+export interface TlsModel {
+  readonly mode: 'off' | 'self-signed' | 'acme'
+  readonly acme?: { readonly email: string; readonly staging: boolean }
+}
+
+export interface StackModel {
+  readonly project: string
+  readonly domain: string
+  readonly tls: TlsModel
+  readonly images: Readonly<Record<ImageKey, string>>
+  /** Absolute directory of the config file; `source` paths resolve against it. */
+  readonly configDir: string
+  /** The config file name, for headers. */
+  readonly configFile: string
+  readonly env: readonly EnvVar[]
+  readonly services: readonly ServiceModel[]
+  readonly networks: readonly { readonly name: string; readonly internal: boolean }[]
+  readonly volumes: readonly string[]
+  readonly postgres: PostgresModel
+  readonly api?: ApiModel
+  readonly realms: readonly RealmModel[]
+  readonly functions: readonly FunctionModel[]
+  readonly routes: readonly RouteModel[]
+  readonly traefikServices: readonly TraefikServiceModel[]
+  readonly middlewares: readonly MiddlewareModel[]
+}

@@ -1,0 +1,12 @@
+/** What a renderer returns: files to write, relative to the output directory. Renderers never touch disk. */
+export interface RenderedFile {
+  /** Relative path with `/` separators, e.g. `traefik/dynamic.yml`. */
+  readonly path: string
+  readonly contents: string
+  /** The language the file must parse as before anything is written. */
+  readonly format: 'yaml' | 'json' | 'sql' | 'env' | 'text'
+  /** Which artifact produced it, named in errors. */
+  readonly artifact: string
+  /** File mode; `.env` is 0600. */
+  readonly mode?: number
+}
