@@ -353,12 +353,15 @@ function runServer() {
 
   let shuttingDown = false
 
-  const server = createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS }, (req, res) => {
+  // requireHostHeader: false — Node would otherwise answer a Host-less HTTP/1.1 request itself, with a non-JSON
+  // 400 and no log line; publicUrl() copes with a missing Host.
+  const server = createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, requireHostHeader: false }, (req, res) => {
     const started = performance.now()
     res.on('close', () => {
       const path = (req.url ?? '').split('?')[0] // no query string in logs: it may carry secrets
-      const aborted = res.writableFinished ? '' : ' (aborted)'
-      console.log(`${req.method} ${path} ${res.statusCode} ${(performance.now() - started).toFixed(1)}ms${aborted}`)
+      // 499 (nginx's "client closed request") when the client left before we could answer.
+      const status = res.headersSent ? res.statusCode : 499
+      console.log(`${req.method} ${path} ${status} ${(performance.now() - started).toFixed(1)}ms`)
       if (shuttingDown) server.closeIdleConnections()
     })
     handle(req).then(

@@ -93,8 +93,7 @@ function decodeSegment(segment, what) {
  */
 function verifyToken(token, realm, nowSeconds) {
   const parts = token.split('.')
-  if (parts.length !== 3 || !parts.every((part) => BASE64URL.test(part))) {
-    // also refuses `alg: none` tokens, whose signature segment is empty
+  if (parts.length !== 3 || !BASE64URL.test(parts[0]) || !BASE64URL.test(parts[1])) {
     throw new VerifyError(401, 'malformed token')
   }
   const [headerB64, payloadB64, signatureB64] = parts
@@ -102,9 +101,10 @@ function verifyToken(token, realm, nowSeconds) {
 
   // Why a fixed algorithm: taking `alg` from the token is the classic JWT hole — `none` skips the signature and
   // `HS256` would turn the public key into an HMAC secret anyone can use. Keycloak signs access tokens with RS256.
-  if (header.alg !== 'RS256') throw new VerifyError(401, `unsupported token algorithm ${JSON.stringify(String(header.alg))}`)
+  if (header.alg !== 'RS256') throw new VerifyError(401, `unsupported token algorithm ${quoteUntrusted(header.alg)}`)
   // RFC 7515 §4.1.11: a `crit` header names extensions we must understand; we understand none.
   if (header.crit !== undefined) throw new VerifyError(401, 'unsupported critical token header')
+  if (!BASE64URL.test(signatureB64)) throw new VerifyError(401, 'malformed token')
 
   let candidates = realm.keys
   if (header.kid !== undefined) {
@@ -135,9 +135,19 @@ function verifyToken(token, realm, nowSeconds) {
   // Keycloak marks its tokens with `typ`: "Bearer" (access), "ID", "Refresh", "Logout". Only access tokens may
   // call APIs; an ID or refresh token carries the same signature and must still be refused.
   if (claims.typ !== undefined && claims.typ !== 'Bearer') {
-    throw new VerifyError(401, `a ${JSON.stringify(String(claims.typ))} token is not an access token`)
+    throw new VerifyError(401, `token type ${quoteUntrusted(claims.typ)} is not an access token`)
   }
   return claims
+}
+
+/**
+ * A value from the token, fit to quote in a message that also goes into the WWW-Authenticate header, whose
+ * error_description allows only printable ASCII without '"' and '\' (RFC 6750 §3): single quotes, unsafe
+ * characters dropped, length capped.
+ */
+function quoteUntrusted(value) {
+  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value)
+  return `'${text.replace(/[^\x20-\x7e]|["\\']/g, '').slice(0, 40)}'`
 }
 
 /** Realm roles of a Keycloak access token (`realm_access.roles`), strings only. */
@@ -170,7 +180,8 @@ function main() {
   const host = process.env.HOST || '0.0.0.0'
   let shuttingDown = false
 
-  const server = createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS }, (req, res) => {
+  // requireHostHeader: false — the Host is irrelevant here, and Node's own 400 for a missing one is not JSON.
+  const server = createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, requireHostHeader: false }, (req, res) => {
     const started = performance.now()
     res.on('close', () => {
       // One line per request. The forwarded method and URI say what was being authorised; query strings are
@@ -179,7 +190,8 @@ function main() {
       const forwarded = req.headers['x-forwarded-uri']
         ? ` for ${req.headers['x-forwarded-method'] ?? '?'} ${req.headers['x-forwarded-host'] ?? ''}${String(req.headers['x-forwarded-uri']).split('?')[0]}`
         : ''
-      console.log(`${req.method} ${path} ${res.statusCode} ${(performance.now() - started).toFixed(1)}ms${forwarded}`)
+      const status = res.headersSent ? res.statusCode : 499 // 499: the client left before the answer
+      console.log(`${req.method} ${path} ${status} ${(performance.now() - started).toFixed(1)}ms${forwarded}`)
       if (shuttingDown) server.closeIdleConnections()
     })
     try {
@@ -205,7 +217,12 @@ function main() {
   }
 
   function handle(req, res) {
-    const url = new URL(req.url ?? '/', 'http://verifier.invalid')
+    let url
+    try {
+      url = new URL(req.url ?? '/', 'http://verifier.invalid')
+    } catch {
+      return sendJson(res, 400, { error: 'bad_request', message: 'malformed request target' })
+    }
     if (url.pathname === '/_health') {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         return sendJson(res, 405, { error: 'method_not_allowed', message: 'use GET for /_health' })
@@ -236,7 +253,7 @@ function main() {
     // by method is an exemption that belongs in the routing config (a separate, explicit router), not a
     // hidden rule here. A route that must serve cross-origin browsers gets a preflight router without auth.
 
-    const quotedRealm = realmName.replace(/["\\]/g, '')
+    const quotedRealm = realmName.replace(/[^\x20-\x7e]|["\\]/g, '')
     const unauthorized = (description, withError = true) =>
       sendJson(
         res,
@@ -245,7 +262,7 @@ function main() {
         {
           // RFC 6750 §3.1: no error code when the request carried no credentials at all.
           'www-authenticate': withError
-            ? `Bearer realm="${quotedRealm}", error="invalid_token", error_description="${description.replace(/["\\]/g, '')}"`
+            ? `Bearer realm="${quotedRealm}", error="invalid_token", error_description="${description.replace(/[^\x20-\x7e]|["\\]/g, '')}"`
             : `Bearer realm="${quotedRealm}"`,
         },
       )

@@ -1,0 +1,228 @@
+import { createHash, createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startServer, type RunningServer } from './spawn-server.js'
+
+const VERIFIER = fileURLToPath(new URL('../../blueprints/verifier/verifier.mjs', import.meta.url))
+const ISSUER = 'https://auth.localhost/realms/acme'
+
+// The realm's key pair, as the generator would make it, and an attacker's unrelated one.
+const realmKeys = generateKeyPairSync('rsa', { modulusLength: 2048 })
+const otherKeys = generateKeyPairSync('rsa', { modulusLength: 2048 })
+// Keycloak's kid: base64url(SHA-256(DER SubjectPublicKeyInfo)).
+const KID = createHash('sha256').update(realmKeys.publicKey.export({ type: 'spki', format: 'der' })).digest('base64url')
+const jwk = { ...realmKeys.publicKey.export({ format: 'jwk' }), kid: KID, alg: 'RS256', use: 'sig' }
+
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
+const now = () => Math.floor(Date.now() / 1000)
+
+function claims(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const t = now()
+  return {
+    exp: t + 300,
+    iat: t,
+    iss: ISSUER,
+    sub: 'f7c3c6a2-0000-4000-8000-000000000001',
+    typ: 'Bearer',
+    azp: 'web',
+    preferred_username: 'dev',
+    realm_access: { roles: ['user', 'admin'] },
+    ...overrides,
+  }
+}
+
+function rs256(payload: Record<string, unknown>, key: KeyObject = realmKeys.privateKey, header: object = { kid: KID }) {
+  const signingInput = `${b64({ alg: 'RS256', typ: 'JWT', ...header })}.${b64(payload)}`
+  return `${signingInput}.${sign('RSA-SHA256', Buffer.from(signingInput), key).toString('base64url')}`
+}
+
+describe('token verifier (blueprints/verifier/verifier.mjs)', () => {
+  let server: RunningServer
+  const verify = (query: string, token?: string, extra: Record<string, string> = {}) =>
+    fetch(`${server.baseUrl}/verify?${query}`, {
+      headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), ...extra },
+    })
+  const unauthorized = async (res: Response, description: string) => {
+    expect(res.status).toBe(401)
+    expect(res.headers.get('www-authenticate')).toBe(
+      `Bearer realm="acme", error="invalid_token", error_description="${description}"`,
+    )
+    expect(await res.json()).toEqual({ error: 'unauthorized', message: description })
+  }
+
+  beforeAll(async () => {
+    server = await startServer(VERIFIER, {
+      VERIFIER_REALMS: JSON.stringify({ acme: { issuer: ISSUER, jwks: { keys: [jwk] } } }),
+    })
+  })
+  afterAll(async () => {
+    await server?.kill()
+  })
+
+  it('answers /_health', async () => {
+    const res = await fetch(`${server.baseUrl}/_health`)
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({ status: 'ok', realms: ['acme'] })
+  })
+
+  it('refuses a request without a token (401, no error code per RFC 6750)', async () => {
+    const res = await verify('realm=acme')
+    expect(res.status).toBe(401)
+    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="acme"')
+    expect(await res.json()).toEqual({ error: 'unauthorized', message: 'missing bearer token' })
+  })
+
+  it('refuses a non-bearer Authorization header', async () => {
+    const res = await fetch(`${server.baseUrl}/verify?realm=acme`, { headers: { authorization: 'Basic ZGV2OmRldg==' } })
+    await unauthorized(res, 'the Authorization header is not a bearer token')
+  })
+
+  it('refuses garbage', async () => {
+    await unauthorized(await verify('realm=acme', 'garbage'), 'malformed token')
+    await unauthorized(await verify('realm=acme', 'a.b.c'), 'malformed token header')
+  })
+
+  it('accepts a valid token and returns the identity headers', async () => {
+    const token = rs256(claims())
+    const res = await verify('realm=acme', token)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('x-auth-subject')).toBe('f7c3c6a2-0000-4000-8000-000000000001')
+    expect(res.headers.get('x-auth-username')).toBe('dev')
+    expect(res.headers.get('x-auth-roles')).toBe('user,admin')
+    expect(res.headers.get('cache-control')).toBe('no-store')
+    const body = await res.text()
+    expect(JSON.parse(body)).toEqual({
+      status: 'ok',
+      subject: 'f7c3c6a2-0000-4000-8000-000000000001',
+      username: 'dev',
+      roles: ['user', 'admin'],
+    })
+    expect(body).not.toContain(token.split('.')[2])
+  })
+
+  it('accepts a valid token without kid (tries the realm keys)', async () => {
+    const res = await verify('realm=acme', rs256(claims(), realmKeys.privateKey, {}))
+    expect(res.status).toBe(200)
+  })
+
+  it('refuses an expired token, but tolerates 30 s of clock skew', async () => {
+    await unauthorized(await verify('realm=acme', rs256(claims({ exp: now() - 60, iat: now() - 360 }))), 'token expired')
+    expect((await verify('realm=acme', rs256(claims({ exp: now() - 5 })))).status).toBe(200)
+  })
+
+  it('refuses a token that is not valid yet or issued in the future', async () => {
+    await unauthorized(await verify('realm=acme', rs256(claims({ nbf: now() + 120 }))), 'token not valid yet')
+    await unauthorized(await verify('realm=acme', rs256(claims({ iat: now() + 120 }))), 'token issued in the future')
+  })
+
+  it('refuses a token without exp', async () => {
+    await unauthorized(await verify('realm=acme', rs256(claims({ exp: undefined }))), 'token has no expiry')
+  })
+
+  it('refuses a token from another issuer', async () => {
+    const token = rs256(claims({ iss: 'https://auth.localhost/realms/other' }))
+    await unauthorized(await verify('realm=acme', token), 'token issued by another issuer')
+  })
+
+  it('refuses a token signed with another key', async () => {
+    // Claims the realm's kid, signed with the attacker's key.
+    await unauthorized(await verify('realm=acme', rs256(claims(), otherKeys.privateKey)), 'invalid token signature')
+    // Names a kid the realm does not have.
+    await unauthorized(
+      await verify('realm=acme', rs256(claims(), otherKeys.privateKey, { kid: 'attacker' })),
+      'token signed with an unknown key',
+    )
+    // No kid at all: every realm key is tried, none matches.
+    await unauthorized(await verify('realm=acme', rs256(claims(), otherKeys.privateKey, {})), 'invalid token signature')
+  })
+
+  it('refuses a tampered payload', async () => {
+    const [header, , signature] = rs256(claims()).split('.')
+    const forged = `${header}.${b64(claims({ realm_access: { roles: ['user', 'admin', 'root'] } }))}.${signature}`
+    await unauthorized(await verify('realm=acme', forged), 'invalid token signature')
+  })
+
+  it('refuses alg "none"', async () => {
+    const token = `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims())}.`
+    await unauthorized(await verify('realm=acme', token), "unsupported token algorithm 'none'")
+  })
+
+  it('refuses HS256 signed with the public key as the HMAC secret (key confusion attack)', async () => {
+    const pem = realmKeys.publicKey.export({ type: 'spki', format: 'pem' })
+    const signingInput = `${b64({ alg: 'HS256', typ: 'JWT', kid: KID })}.${b64(claims())}`
+    const token = `${signingInput}.${createHmac('sha256', pem).update(signingInput).digest('base64url')}`
+    await unauthorized(await verify('realm=acme', token), "unsupported token algorithm 'HS256'")
+  })
+
+  it('refuses refresh and ID tokens', async () => {
+    await unauthorized(
+      await verify('realm=acme', rs256(claims({ typ: 'Refresh' }))),
+      "token type 'Refresh' is not an access token",
+    )
+    await unauthorized(await verify('realm=acme', rs256(claims({ typ: 'ID' }))), "token type 'ID' is not an access token")
+  })
+
+  it('answers 403 when a required role is missing', async () => {
+    const token = rs256(claims({ realm_access: { roles: ['user'] } }))
+    const res = await verify('realm=acme&roles=user,admin', token)
+    expect(res.status).toBe(403)
+    expect(res.headers.get('www-authenticate')).toBeNull()
+    expect(await res.json()).toEqual({ error: 'forbidden', message: 'missing role "admin"' })
+    const none = await verify('realm=acme&roles=user', rs256(claims({ realm_access: undefined })))
+    expect(none.status).toBe(403)
+    expect(await none.json()).toEqual({ error: 'forbidden', message: 'missing role "user"' })
+  })
+
+  it('answers 200 when every required role is present', async () => {
+    const res = await verify('realm=acme&roles=admin,user', rs256(claims()))
+    expect(res.status).toBe(200)
+    expect(res.headers.get('x-auth-roles')).toBe('user,admin')
+  })
+
+  it('answers 500 for a realm it was not configured with (a config bug)', async () => {
+    const res = await verify('realm=other', rs256(claims()))
+    expect(res.status).toBe(500)
+    expect(await res.json()).toEqual({ error: 'misconfigured', message: 'realm "other" is not configured' })
+    const missing = await verify('', rs256(claims()))
+    expect(missing.status).toBe(500)
+    expect(await missing.json()).toEqual({ error: 'misconfigured', message: 'no realm in the verify address' })
+    expect(server.stderr()).toContain('verifier: misconfigured route: realm "other" is not configured')
+  })
+
+  it('refuses an unauthenticated CORS preflight like any request without a token', async () => {
+    const res = await verify('realm=acme', undefined, { 'x-forwarded-method': 'OPTIONS', 'x-forwarded-uri': '/rest/todos' })
+    expect(res.status).toBe(401)
+  })
+
+  it('answers 404 JSON for other paths', async () => {
+    const res = await fetch(`${server.baseUrl}/nope`)
+    expect(res.status).toBe(404)
+    expect(await res.json()).toEqual({ error: 'not_found', message: 'no endpoint /nope' })
+  })
+
+  it('logs one line per request and never the token', () => {
+    const lines = server.stdout().split('\n')
+    expect(lines).toContainEqual(expect.stringMatching(/^GET \/verify 401 \d+\.\dms for OPTIONS \/rest\/todos$/))
+    expect(lines).toContainEqual(expect.stringMatching(/^GET \/verify 200 \d+\.\dms$/))
+    expect(server.stdout() + server.stderr()).not.toMatch(/eyJ/) // no base64url JSON segment of any token
+  })
+
+  it('exits 0 on SIGTERM', async () => {
+    const own = await startServer(VERIFIER, {
+      VERIFIER_REALMS: JSON.stringify({ acme: { issuer: ISSUER, jwks: { keys: [jwk] } } }),
+    })
+    try {
+      own.child.kill('SIGTERM')
+      expect(await own.exited).toBe(0)
+    } finally {
+      await own.kill()
+    }
+  })
+
+  it('exits 1 when VERIFIER_REALMS is missing or has no usable key', async () => {
+    await expect(startServer(VERIFIER, {})).rejects.toThrow(/exited with 1[\s\S]*VERIFIER_REALMS is not set/)
+    await expect(
+      startServer(VERIFIER, { VERIFIER_REALMS: JSON.stringify({ acme: { issuer: ISSUER, jwks: { keys: [] } } }) }),
+    ).rejects.toThrow(/realm "acme": no RS256 signing key/)
+  })
+})
