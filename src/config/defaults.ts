@@ -36,3 +36,9 @@ export const DEFAULTS = {
 
 /** The oldest Postgres major the generated init SQL supports (`\getenv` arrived in psql 15). */
 export const MIN_POSTGRES_VERSION = 15
+
+/** A function folder's entry file, first match wins. */
+export const FUNCTION_ENTRY_FILES = ['index.ts', 'index.mts', 'index.js', 'index.mjs'] as const
+
+/** The Postgres role every valid API token maps to; realm roles stay readable in `request.jwt.claims`. */
+export const AUTHENTICATED_ROLE = 'authenticated'

@@ -35,9 +35,9 @@ export const NAMES = {
   /** A URL path prefix: only URI path characters, so it can sit inside a Traefik rule's backticks. */
   path: rule(/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/, 'a URL path starting with "/" (no spaces, backticks, quotes or "?")', '/rest'),
   /** Spark memory sizes. */
-  memory: rule(/^[1-9][0-9]{0,6}[kmgt]$/i, 'a size like "512m" or "2g"', '2g'),
+  memory: rule(/^[1-9][0-9]{0,6}[kmgtKMGT]$/, 'a size like "512m" or "2g"', '2g'),
   /** Keys of `env` maps. */
-  envKey: rule(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'an environment variable name: letters, digits and "_", not starting with a digit', 'GREETING'),
+  envKey: rule(/^(?!__)[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'an environment variable name: letters, digits and "_", not starting with a digit or "__"', 'GREETING'),
 } as const
 
 export type NameKind = keyof typeof NAMES

@@ -74,7 +74,10 @@ export interface ApiConfig {
    * @default "anon"
    */
   anonRole?: false | string
-  /** Realm whose access tokens PostgREST accepts. Its `realm_access` roles become Postgres roles. */
+  /**
+   * Realm whose access tokens PostgREST accepts. A valid token switches to the Postgres role `authenticated`;
+   * its realm roles are readable in SQL as `current_setting('request.jwt.claims', true)::json -> 'realm_access'`.
+   */
   realm: string
 }
 
@@ -148,7 +151,8 @@ export interface RealmConfig {
   /** Shown on the login page. @default the name */
   displayName?: string
   /**
-   * Realm roles. With `api`, each also becomes a Postgres role PostgREST switches to.
+   * Realm roles, carried in access tokens as `realm_access.roles` (routes with `auth.roles` check them; with `api`,
+   * row-level-security policies can read them from `request.jwt.claims`).
    * @default []
    */
   roles?: string[]

@@ -3,6 +3,7 @@
  */
 import { existsSync } from 'node:fs'
 import { basename, join, resolve as resolvePath } from 'node:path'
+import { AUTHENTICATED_ROLE, FUNCTION_ENTRY_FILES } from '../config/defaults.js'
 import type { ParsedConfig } from '../config/schema.js'
 import { ENV, resolveEnvVars } from './env-vars.js'
 import { PINNED_IMAGES, postgresImage, type ImageKey } from './images.js'
@@ -23,10 +24,6 @@ import {
 } from './services.js'
 import type { FunctionModel, PostgresModel, RealmModel, ServiceModel, StackModel } from './types.js'
 
-/** The Postgres role every valid token maps to; realm roles stay readable in `request.jwt.claims`. */
-export const AUTHENTICATED_ROLE = 'authenticated'
-
-export const FUNCTION_ENTRIES = ['index.ts', 'index.mts', 'index.js', 'index.mjs'] as const
 
 export interface ResolveContext {
   /** Absolute path of the config file. */
@@ -75,7 +72,7 @@ export function resolveModel(config: ParsedConfig, ctx: ResolveContext): StackMo
 
   const functions = config.functions.map((fn): FunctionModel => {
     const sourceDir = resolvePath(configDir, fn.source)
-    const entryName = FUNCTION_ENTRIES.find((name) => existsSync(join(sourceDir, name))) ?? 'index.ts'
+    const entryName = FUNCTION_ENTRY_FILES.find((name) => existsSync(join(sourceDir, name))) ?? 'index.ts'
     return { name: fn.name, sourceDir, entry: join(sourceDir, entryName), env: fn.env, timeoutMs: fn.timeoutMs }
   })
 

@@ -123,7 +123,7 @@ export type MiddlewareModel =
   | { readonly name: string; readonly kind: 'headers' }
 
 export interface RouteModel {
-  /** Router name, unique: `r<index>-<host>-<path slug>`. */
+  /** Router name, unique: `<host>-<path slug>` (a number appended on a clash). */
   readonly name: string
   readonly host: string
   readonly path: string

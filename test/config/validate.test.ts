@@ -1,0 +1,377 @@
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { configSchema, type ParsedConfig } from '../../src/config/schema.js'
+import type { SparkbaasConfig } from '../../src/config/types.js'
+import * as validate from '../../src/config/validate.js'
+import {
+  RULES,
+  apiRoutesNeedApi,
+  duplicateNames,
+  duplicateRoutes,
+  envKeyCollisions,
+  functionSources,
+  reservedRoles,
+  reservedServiceNames,
+  sparkRoutesNeedWorkers,
+  undefinedRoles,
+  unknownRealms,
+  unknownRouteTargets,
+  unroutableServices,
+  type Rule,
+} from '../../src/config/validate.js'
+import { validConfig } from '../fixtures/valid/config.js'
+
+const configDir = fileURLToPath(new URL('../fixtures/valid', import.meta.url))
+const ctx = { configDir }
+
+/** The fixture with some top-level keys replaced, through the shape check so defaults are filled. */
+const parse = (overrides: Partial<SparkbaasConfig> = {}): ParsedConfig => configSchema.parse({ ...validConfig, ...overrides })
+const run = (rule: Rule, overrides: Partial<SparkbaasConfig> = {}) => rule(parse(overrides), ctx)
+
+const RESERVED = 'postgres, authenticator, authenticated, keycloak, pg_*'
+
+describe('RULES', () => {
+  it('lists every rule the module exports, and the valid fixture breaks none', () => {
+    const exported = Object.values(validate).filter((value) => typeof value === 'function')
+    expect(new Set(RULES)).toEqual(new Set(exported))
+    expect(RULES.flatMap((rule) => rule(parse(), ctx))).toEqual([])
+  })
+})
+
+describe('unknownRouteTargets', () => {
+  it('accepts routes to defined functions and services', () => {
+    expect(run(unknownRouteTargets)).toEqual([])
+  })
+
+  it('names the functions that exist', () => {
+    expect(run(unknownRouteTargets, { routes: [{ host: 'api', to: { function: 'helo' } }] })).toEqual([
+      { path: 'routes[0].to.function', code: 'unknown_function', message: 'no function named "helo" — defined functions: hello, stats' },
+    ])
+  })
+
+  it('names the services that exist', () => {
+    expect(run(unknownRouteTargets, { routes: [{ host: 'mail', to: { service: 'mailpi' } }] })).toEqual([
+      { path: 'routes[0].to.service', code: 'unknown_service', message: 'no service named "mailpi" — defined services: mailpit, redis' },
+    ])
+  })
+
+  it('says when there is nothing to route to', () => {
+    const routes = [{ host: 'a', to: { function: 'f' } }, { host: 'b', to: { service: 's' } }]
+    expect(run(unknownRouteTargets, { functions: [], services: {}, routes })).toEqual([
+      { path: 'routes[0].to.function', code: 'unknown_function', message: 'no function named "f" — no functions are defined; add one to functions' },
+      { path: 'routes[1].to.service', code: 'unknown_service', message: 'no service named "s" — no services are defined; add one to services' },
+    ])
+  })
+})
+
+describe('unroutableServices', () => {
+  it('accepts a service without a port that no route points at', () => {
+    expect(run(unroutableServices)).toEqual([])
+  })
+
+  it('refuses a route to a service without a port', () => {
+    expect(run(unroutableServices, { routes: [{ host: 'cache', to: { service: 'redis' } }] })).toEqual([
+      {
+        path: 'routes[0].to.service',
+        code: 'service_without_port',
+        message: 'service "redis" has no port, so it cannot be routed — set services.redis.port to the port it listens on',
+      },
+    ])
+  })
+
+  it('leaves unknown services to unknownRouteTargets, even names an empty object inherits', () => {
+    expect(run(unroutableServices, { routes: [{ host: 'a', to: { service: 'constructor' } }, { host: 'b', to: { service: 'x' } }] })).toEqual([])
+  })
+})
+
+describe('sparkRoutesNeedWorkers', () => {
+  it('accepts a route to spark when workers exist', () => {
+    expect(run(sparkRoutesNeedWorkers)).toEqual([])
+  })
+
+  it('refuses a route to spark without workers', () => {
+    expect(run(sparkRoutesNeedWorkers, { workers: [] })).toEqual([
+      {
+        path: 'routes[4].to',
+        code: 'spark_without_workers',
+        message: '"spark" routes to the Spark master, which only runs when workers is not empty — add a worker, e.g. workers: [{ name: "etl" }], or remove this route',
+      },
+    ])
+  })
+})
+
+describe('apiRoutesNeedApi', () => {
+  it('accepts a route to api when api is set', () => {
+    expect(run(apiRoutesNeedApi)).toEqual([])
+  })
+
+  it('refuses a route to api without api', () => {
+    expect(run(apiRoutesNeedApi, { api: undefined })).toEqual([
+      {
+        path: 'routes[0].to',
+        code: 'api_not_enabled',
+        message: '"api" routes to PostgREST, which only runs when api is set — add api: { realm: "<realm name>" }, or remove this route',
+      },
+    ])
+  })
+})
+
+describe('unknownRealms', () => {
+  it('accepts realms that exist', () => {
+    expect(run(unknownRealms)).toEqual([])
+  })
+
+  it('reports api.realm and routes[].auth.realm', () => {
+    const routes = [{ host: 'api', to: 'api' as const, auth: { realm: 'acm' } }]
+    expect(run(unknownRealms, { api: { realm: 'acm' }, routes })).toEqual([
+      { path: 'api.realm', code: 'unknown_realm', message: 'no realm named "acm" — defined realms: acme, partners' },
+      { path: 'routes[0].auth.realm', code: 'unknown_realm', message: 'no realm named "acm" — defined realms: acme, partners' },
+    ])
+  })
+
+  it('says when no realm is defined', () => {
+    expect(run(unknownRealms, { realms: [], routes: [] })).toEqual([
+      { path: 'api.realm', code: 'unknown_realm', message: 'no realm named "acme" — no realms are defined; add one to realms' },
+    ])
+  })
+})
+
+describe('undefinedRoles', () => {
+  it('accepts roles the realm defines', () => {
+    expect(run(undefinedRoles)).toEqual([])
+  })
+
+  it('reports a route role the realm does not define', () => {
+    expect(run(undefinedRoles, { routes: [{ host: 'api', to: 'api', auth: { realm: 'acme', roles: ['user', 'admn'] } }] })).toEqual([
+      {
+        path: 'routes[0].auth.roles[1]',
+        code: 'unknown_role',
+        message: 'realm "acme" has no role "admn" — its roles are admin, user; add "admn" to realms[0].roles or use one of those',
+      },
+    ])
+  })
+
+  it('reports a user role the realm does not define, also when it defines none', () => {
+    const realms = [{ name: 'acme', roles: ['user'] }, { name: 'partners', users: [{ username: 'pat', roles: ['viewer'] }] }]
+    expect(run(undefinedRoles, { realms, routes: [] })).toEqual([
+      { path: 'realms[1].users[0].roles[0]', code: 'unknown_role', message: 'realm "partners" has no roles — add "viewer" to realms[1].roles' },
+    ])
+  })
+
+  it('leaves roles of an unknown realm to unknownRealms', () => {
+    expect(run(undefinedRoles, { routes: [{ host: 'api', to: 'api', auth: { realm: 'nope', roles: ['x'] } }] })).toEqual([])
+  })
+})
+
+describe('duplicateRoutes', () => {
+  it('accepts the same path on different hosts', () => {
+    expect(run(duplicateRoutes, { routes: [{ host: 'a', path: '/x', to: 'api' }, { host: 'b', path: '/x', to: 'api' }] })).toEqual([])
+  })
+
+  it('reports a second route with the same host and path, defaults included', () => {
+    const routes = [
+      { host: 'auth', to: 'keycloak' as const },
+      { host: 'api', path: '/rest', to: 'api' as const },
+      { host: 'auth', path: '/', to: 'keycloak' as const },
+      { host: 'api', path: '/rest', to: { function: 'hello' } },
+    ]
+    expect(run(duplicateRoutes, { routes })).toEqual([
+      { path: 'routes[2]', code: 'duplicate_route', message: 'same host and path as routes[0] (auth.localhost/); give one of them another path' },
+      { path: 'routes[3]', code: 'duplicate_route', message: 'same host and path as routes[1] (api.localhost/rest); give one of them another path' },
+    ])
+  })
+})
+
+describe('duplicateNames', () => {
+  const exact = (path: string, kind: string, name: string, earlier: string) => ({
+    path,
+    code: 'duplicate_name',
+    message: `duplicate ${kind} "${name}", already defined at ${earlier} — rename or remove one`,
+  })
+
+  it('accepts the valid fixture, and the same client id in two realms', () => {
+    const realms = [{ name: 'a', clients: [{ id: 'web', type: 'public' as const }] }, { name: 'b', clients: [{ id: 'web', type: 'public' as const }] }]
+    expect(run(duplicateNames, { realms, api: undefined, routes: [] })).toEqual([])
+  })
+
+  it('reports exact duplicates in every list', () => {
+    const config = {
+      postgres: { databases: ['app', 'app'] },
+      workers: [{ name: 'etl' }, { name: 'etl' }],
+      realms: [
+        {
+          name: 'acme',
+          clients: [{ id: 'web', type: 'public' as const }, { id: 'web', type: 'confidential' as const }],
+          users: [{ username: 'dev' }, { username: 'dev' }],
+        },
+        { name: 'acme' },
+      ],
+      functions: [{ name: 'hello', source: './a' }, { name: 'hello', source: './b' }],
+    }
+    expect(run(duplicateNames, config)).toEqual([
+      exact('postgres.databases[1]', 'database', 'app', 'postgres.databases[0]'),
+      exact('workers[1].name', 'worker', 'etl', 'workers[0].name'),
+      exact('realms[1].name', 'realm', 'acme', 'realms[0].name'),
+      exact('realms[0].clients[1].id', 'client', 'web', 'realms[0].clients[0].id'),
+      exact('realms[0].users[1].username', 'user', 'dev', 'realms[0].users[0].username'),
+      exact('functions[1].name', 'function', 'hello', 'functions[0].name'),
+    ])
+  })
+
+  it('reports names that only differ in "-" and "_" or other characters env var names drop', () => {
+    const config = {
+      realms: [{ name: 'acme', users: [{ username: 'a.b' }, { username: 'a_b' }] }],
+      services: { 'my-app': { image: 'a' }, my_app: { image: 'b' }, 'my--app': { image: 'c' }, etl: { image: 'd' }, 'etl-': { image: 'e' } },
+    }
+    expect(run(duplicateNames, config)).toEqual([
+      {
+        path: 'realms[0].users[1].username',
+        code: 'duplicate_name',
+        message: 'user "a_b" collides with "a.b" at realms[0].users[0].username: both become A_B in environment variable names — rename one',
+      },
+      {
+        path: 'services.my_app',
+        code: 'duplicate_name',
+        message: 'service "my_app" collides with "my-app" at services.my-app: both become MY_APP in environment variable names — rename one',
+      },
+      {
+        path: 'services.my--app',
+        code: 'duplicate_name',
+        message: 'service "my--app" collides with "my-app" at services.my-app: both become MY_APP in environment variable names — rename one',
+      },
+      {
+        path: 'services.etl-',
+        code: 'duplicate_name',
+        message: 'service "etl-" collides with "etl" at services.etl: both become ETL in environment variable names — rename one',
+      },
+    ])
+  })
+})
+
+describe('reservedServiceNames', () => {
+  it('accepts names no built-in service uses', () => {
+    expect(run(reservedServiceNames)).toEqual([])
+  })
+
+  it('reports services named like a built-in service, also after normalising', () => {
+    expect(run(reservedServiceNames, { services: { postgres: { image: 'a' }, spark_master: { image: 'b' } } })).toEqual([
+      { path: 'services.postgres', code: 'reserved_name', message: 'service name "postgres" collides with the built-in service "postgres" — choose another name' },
+      {
+        path: 'services.spark_master',
+        code: 'reserved_name',
+        message: 'service name "spark_master" collides with the built-in service "spark-master" — choose another name',
+      },
+    ])
+  })
+
+  it('reports a worker whose spark-<name> service is built in, and a service named like a worker', () => {
+    expect(run(reservedServiceNames, { workers: [{ name: 'etl' }, { name: 'master' }], services: { 'spark-etl': { image: 'a' } } })).toEqual([
+      {
+        path: 'workers[1].name',
+        code: 'reserved_name',
+        message: 'worker "master" runs as service "spark-master", which collides with the built-in service "spark-master" — choose another name',
+      },
+      {
+        path: 'services.spark-etl',
+        code: 'reserved_name',
+        message: 'service name "spark-etl" collides with worker "etl" (workers[0]), which runs as service "spark-etl" — choose another name',
+      },
+    ])
+  })
+})
+
+describe('reservedRoles', () => {
+  const withRoles = (roles: string[], anonRole: string | false = 'anon') => ({
+    api: { realm: 'acme', anonRole },
+    realms: [{ name: 'partners', roles: ['postgres'] }, { name: 'acme', roles }],
+    routes: [],
+  })
+
+  it('accepts the valid fixture, a disabled anonymous role, and reserved names in realms the api ignores', () => {
+    expect(run(reservedRoles)).toEqual([])
+    expect(run(reservedRoles, withRoles(['user'], false))).toEqual([])
+    expect(run(reservedRoles, { api: undefined, realms: [{ name: 'acme', roles: ['postgres'] }], routes: [] })).toEqual([])
+  })
+
+  it('reports a reserved anonymous role', () => {
+    for (const anonRole of ['postgres', 'authenticator', 'authenticated', 'keycloak', 'pg_monitor']) {
+      expect(run(reservedRoles, withRoles(['user'], anonRole))).toEqual([
+        { path: 'api.anonRole', code: 'reserved_role', message: `"${anonRole}" is a reserved Postgres role (${RESERVED}) — choose another name, e.g. "anon"` },
+      ])
+    }
+  })
+
+  it('leaves realm roles alone: tokens map to the role "authenticated", not to realm roles', () => {
+    expect(run(reservedRoles, withRoles(['user', 'authenticator', 'pg_read_all_data'], 'user'))).toEqual([])
+  })
+})
+
+describe('functionSources', () => {
+  it('accepts folders with an index file, on disk', () => {
+    expect(run(functionSources)).toEqual([])
+  })
+
+  it('reports a missing folder, relative to the config folder', () => {
+    const functions = [{ name: 'x', source: './fn/x' }]
+    expect(run(functionSources, { functions })).toEqual([
+      { path: 'functions[0].source', code: 'function_source_missing', message: `folder ./fn/x does not exist (relative to ${configDir})` },
+    ])
+  })
+
+  it('does not say "relative" for an absolute source', () => {
+    const functions = [{ name: 'x', source: join(configDir, 'missing') }]
+    expect(run(functionSources, { functions })).toEqual([
+      { path: 'functions[0].source', code: 'function_source_missing', message: `folder ${join(configDir, 'missing')} does not exist` },
+    ])
+  })
+
+  it('reports a folder without an index file', () => {
+    const functions = [{ name: 'x', source: './functions/no-index' }]
+    expect(run(functionSources, { functions })).toEqual([
+      {
+        path: 'functions[0].source',
+        code: 'function_index_missing',
+        message: `folder ./functions/no-index (relative to ${configDir}) has no index.ts, index.mts, index.js or index.mjs — add one that default-exports the handler`,
+      },
+    ])
+  })
+
+  it('accepts each index file name, through an injected file check', () => {
+    const config = parse({ functions: [{ name: 'x', source: 'fn' }] })
+    const folder = resolve('/project', 'fn')
+    for (const file of ['index.ts', 'index.mts', 'index.js', 'index.mjs']) {
+      const present = new Set([folder, join(folder, file)])
+      expect(functionSources(config, { configDir: '/project', exists: (path) => present.has(path) })).toEqual([])
+    }
+    expect(functionSources(config, { configDir: '/project', exists: (path) => path === folder })).toHaveLength(1)
+  })
+})
+
+describe('envKeyCollisions', () => {
+  it('accepts names whose .env keys differ', () => {
+    expect(run(envKeyCollisions)).toEqual([])
+  })
+
+  it('reports secrets whose .env keys meet across realms', () => {
+    const realms = [
+      { name: 'a', clients: [{ id: 'b-c', type: 'confidential' }], users: [{ username: 'x.y' }] },
+      { name: 'a-b', clients: [{ id: 'c', type: 'confidential' }] },
+      { name: 'a-b-c', clients: [{ id: 'secret', type: 'public' }] },
+      { name: 'q', users: [{ username: 'user-x' }] },
+      { name: 'q-user', users: [{ username: 'x' }] },
+    ]
+    expect(run(envKeyCollisions, { realms, routes: [], api: undefined })).toEqual([
+      {
+        path: 'realms[1].clients[0].id',
+        code: 'env_key_collision',
+        message: 'its .env key KC_A_B_C_SECRET is also the key of realms[0].clients[0].id — rename one of them',
+      },
+      {
+        path: 'realms[4].users[0].username',
+        code: 'env_key_collision',
+        message: 'its .env key KC_Q_USER_USER_X_PASSWORD is also the key of realms[3].users[0].username — rename one of them',
+      },
+    ])
+  })
+})
