@@ -54,7 +54,7 @@ export interface ServiceModel {
   readonly healthcheck?: HealthcheckModel
   readonly replicas?: number
   readonly user?: string
-  /** Some images (Spark) run privileged helpers; leave `no-new-privileges` off for those. */
+  /** Adds `no-new-privileges`; off for user images that may rely on setuid helpers. */
   readonly noNewPrivileges: boolean
 }
 
