@@ -24,8 +24,8 @@ const INDEX_FILES = FUNCTION_ENTRY_FILES
 const INDEX_FILES_TEXT = `${INDEX_FILES.slice(0, -1).join(', ')} or ${INDEX_FILES.at(-1)}`
 
 /** Roles Postgres or the stack already uses; a realm role becomes a Postgres role, so it must avoid them. */
-const RESERVED_ROLES: readonly string[] = ['postgres', 'authenticator', AUTHENTICATED_ROLE, 'keycloak']
-const RESERVED_ROLES_TEXT = `postgres, authenticator, ${AUTHENTICATED_ROLE}, keycloak, pg_*`
+const RESERVED_ROLES: readonly string[] = ['postgres', 'authenticator', AUTHENTICATED_ROLE, 'keycloak', 'public', 'none', 'current_role', 'current_user', 'session_user']
+const RESERVED_ROLES_TEXT = `postgres, authenticator, ${AUTHENTICATED_ROLE}, keycloak, public, pg_*, …`
 const isReservedRole = (role: string) => RESERVED_ROLES.includes(role) || role.startsWith('pg_')
 
 /**
@@ -240,11 +240,28 @@ export const envKeyCollisions: Rule = (config) => {
   return problems
 }
 
+/** Postgres owns these: `CREATE SCHEMA pg_x` fails, and the stack's init SQL must not touch the templates. */
+const RESERVED_DATABASES: readonly string[] = ['postgres', 'template0', 'template1', 'keycloak']
+
+export const reservedPostgresNames: Rule = (config) => [
+  ...config.postgres.databases.flatMap((db, i) =>
+    RESERVED_DATABASES.includes(db)
+      ? [problem(`postgres.databases[${i}]`, 'reserved_name', `"${db}" is taken by Postgres or Keycloak's own database — choose another name such as "app"`)]
+      : [],
+  ),
+  ...(config.api?.schemas ?? []).flatMap((schema, i) =>
+    schema.startsWith('pg_') || schema === 'information_schema'
+      ? [problem(`api.schemas[${i}]`, 'reserved_name', `"${schema}" is reserved by Postgres — choose another name such as "api"`)]
+      : [],
+  ),
+]
+
 /** Every cross-field rule, in the order of the config keys they mostly look at. */
 export const RULES: readonly Rule[] = [
   duplicateNames,
   reservedServiceNames,
   reservedRoles,
+  reservedPostgresNames,
   unknownRealms,
   undefinedRoles,
   functionSources,

@@ -11,6 +11,7 @@ import {
   duplicateRoutes,
   envKeyCollisions,
   functionSources,
+  reservedPostgresNames,
   reservedRoles,
   reservedServiceNames,
   sparkRoutesNeedWorkers,
@@ -29,7 +30,7 @@ const ctx = { configDir }
 const parse = (overrides: Partial<SparkbaasConfig> = {}): ParsedConfig => configSchema.parse({ ...validConfig, ...overrides })
 const run = (rule: Rule, overrides: Partial<SparkbaasConfig> = {}) => rule(parse(overrides), ctx)
 
-const RESERVED = 'postgres, authenticator, authenticated, keycloak, pg_*'
+const RESERVED = 'postgres, authenticator, authenticated, keycloak, public, pg_*, …'
 
 describe('RULES', () => {
   it('lists every rule the module exports, and the valid fixture breaks none', () => {
@@ -354,7 +355,7 @@ describe('envKeyCollisions', () => {
   })
 
   it('reports secrets whose .env keys meet across realms', () => {
-    const realms = [
+    const realms: SparkbaasConfig['realms'] = [
       { name: 'a', clients: [{ id: 'b-c', type: 'confidential' }], users: [{ username: 'x.y' }] },
       { name: 'a-b', clients: [{ id: 'c', type: 'confidential' }] },
       { name: 'a-b-c', clients: [{ id: 'secret', type: 'public' }] },
@@ -372,6 +373,22 @@ describe('envKeyCollisions', () => {
         code: 'env_key_collision',
         message: 'its .env key KC_Q_USER_USER_X_PASSWORD is also the key of realms[3].users[0].username — rename one of them',
       },
+    ])
+  })
+})
+
+describe('reservedPostgresNames', () => {
+  it('accepts ordinary database and schema names', () => {
+    expect(run(reservedPostgresNames)).toEqual([])
+  })
+
+  it('reports databases and schemas that Postgres or Keycloak own', () => {
+    const overrides = { postgres: { databases: ['app', 'keycloak', 'template1'] }, api: { realm: 'acme', schemas: ['api', 'pg_temp', 'information_schema'] } }
+    expect(run(reservedPostgresNames, overrides)).toEqual([
+      { path: 'postgres.databases[1]', code: 'reserved_name', message: '"keycloak" is taken by Postgres or Keycloak\'s own database — choose another name such as "app"' },
+      { path: 'postgres.databases[2]', code: 'reserved_name', message: '"template1" is taken by Postgres or Keycloak\'s own database — choose another name such as "app"' },
+      { path: 'api.schemas[1]', code: 'reserved_name', message: '"pg_temp" is reserved by Postgres — choose another name such as "api"' },
+      { path: 'api.schemas[2]', code: 'reserved_name', message: '"information_schema" is reserved by Postgres — choose another name such as "api"' },
     ])
   })
 })
