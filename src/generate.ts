@@ -1,0 +1,99 @@
+/**
+ * `sparkbaas generate` as a library call: load → check → resolve → bundle functions → render → write.
+ * Rendering happens entirely in memory and is checked before anything touches disk (src/write/).
+ */
+import { join, resolve } from 'node:path'
+import { buildFunctions } from './build/functions.js'
+import { checkConfig } from './config/check.js'
+import { loadAndCheck } from './config/load-and-check.js'
+import type { ParsedConfig } from './config/schema.js'
+import { SparkbaasError } from './errors.js'
+import { resolveModel } from './model/resolve.js'
+import { renderAll } from './render/index.js'
+import type { WriteHooks } from './write/atomic.js'
+import { writeOutput, type WriteReport } from './write/output.js'
+
+export interface GenerateOptions {
+  /** Where the config search starts; relative `configFile` and `outDir` start here. @default process.cwd() */
+  cwd?: string
+  /** The config file to load instead of searching; with `config`, the path it is taken to live at. */
+  configFile?: string
+  /**
+   * A config value to use instead of loading a file (the same shape as `sparkbaas.config.json`). Needs
+   * `configFile`: relative paths in the config (function sources, the out dir) start at its folder.
+   */
+  config?: unknown
+  /** Output folder. @default `generated` beside the config file */
+  outDir?: string
+  /** Write nothing; report committed files that differ from what would be generated (`.env` is not compared). */
+  check?: boolean
+  /** Write nothing; report what would change. */
+  dryRun?: boolean
+  /** @internal Test seams for the writer. */
+  hooks?: WriteHooks
+}
+
+export interface GenerateResult extends WriteReport {
+  /** Absolute output folder. */
+  readonly outDir: string
+  /** Absolute config file path. */
+  readonly configFile: string
+  readonly mode: 'write' | 'dry-run' | 'check'
+  /** Whether the committed output matches the config (always true after a write). */
+  readonly upToDate: boolean
+  /** Number of compose services. */
+  readonly services: number
+  readonly routes: { readonly url: string }[]
+}
+
+export const DEFAULT_OUT_DIR = 'generated'
+
+export async function generate(options: GenerateOptions = {}): Promise<GenerateResult> {
+  if (options.check && options.dryRun) {
+    throw new SparkbaasError('usage', '--check and --dry-run cannot be used together.', {
+      hint: '--check already writes nothing; it exits 1 when the output is stale.',
+    })
+  }
+  const cwd = resolve(options.cwd ?? process.cwd())
+  const { config, filepath, configDir } = await obtainConfig(options, cwd)
+  const model = resolveModel(config, { configFile: filepath })
+  const functionBundles = await buildFunctions(model)
+  const files = renderAll(model, { blueprintsDir: join(configDir, 'blueprints'), functionBundles })
+
+  const outDir = options.outDir === undefined ? join(configDir, DEFAULT_OUT_DIR) : resolve(cwd, options.outDir)
+  const mode = options.check ? 'check' : options.dryRun ? 'dry-run' : 'write'
+  const report = await writeOutput(files, {
+    outDir,
+    configFile: model.configFile,
+    env: model.env,
+    mode,
+    ...(options.hooks ? { hooks: options.hooks } : {}),
+  })
+  const { stale, missing, extra } = report.drift
+  return {
+    ...report,
+    outDir,
+    configFile: filepath,
+    mode,
+    upToDate: mode === 'write' || stale.length + missing.length + extra.length === 0,
+    services: model.services.length,
+    routes: model.routes.map((route) => ({ url: route.url })),
+  }
+}
+
+async function obtainConfig(options: GenerateOptions, cwd: string): Promise<{ config: ParsedConfig; filepath: string; configDir: string }> {
+  if (options.config === undefined) {
+    return loadAndCheck({ cwd, ...(options.configFile === undefined ? {} : { configFile: options.configFile }) })
+  }
+  if (options.configFile === undefined) {
+    throw new SparkbaasError('usage', 'generate({ config }) needs configFile: the path the config is taken to live at.')
+  }
+  const filepath = resolve(cwd, options.configFile)
+  const configDir = resolve(filepath, '..')
+  const result = checkConfig(options.config, { configDir })
+  if (!result.ok) {
+    const count = result.problems.length === 1 ? '1 problem' : `${result.problems.length} problems`
+    throw new SparkbaasError('config_invalid', `${filepath} is not a valid config (${count}):`, { problems: result.problems })
+  }
+  return { config: result.config, filepath, configDir }
+}

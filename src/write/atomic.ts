@@ -1,0 +1,139 @@
+/**
+ * All-or-nothing writes into the output folder. Every file is first written and fsynced into a temp folder
+ * beside the output folder (same filesystem, so the moves are renames), and only when every one of them is on
+ * disk are they renamed into place. A failure before the moves leaves the previous output exactly as it was.
+ *
+ * Files are replaced by rename rather than rewritten in place: the running stack bind-mounts the output's
+ * sub-folders (./functions, ./keycloak, ./traefik), and a directory mount sees a renamed-in file at once, while
+ * a reader never sees a half-written one.
+ */
+import { lstat, mkdir, mkdtemp, open, rename, rm, stat } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
+import { SparkbaasError } from '../errors.js'
+
+export interface StagedFile {
+  /** Relative to the output folder, `/`-separated. */
+  readonly path: string
+  readonly contents: string
+  readonly mode: number
+}
+
+/** Test seams: a hook that throws simulates a failing disk at that point. */
+export interface WriteHooks {
+  /** Called before the `index`-th file is staged. */
+  readonly beforeStage?: (path: string, index: number) => void | Promise<void>
+}
+
+/** Prefix of the temp folder, created next to the output folder and always removed. */
+export const STAGING_PREFIX = '.sparkbaas-staging-'
+
+/** Writes `files` into `outDir` (created if missing), all or nothing up to the moves. */
+export async function writeAtomically(outDir: string, files: readonly StagedFile[], hooks: WriteHooks = {}): Promise<void> {
+  if (files.length === 0) return
+  await preflight(outDir, files)
+  const parent = dirname(outDir)
+  let staging: string
+  try {
+    await mkdir(parent, { recursive: true })
+    staging = await mkdtemp(join(parent, `${STAGING_PREFIX}${basename(outDir)}-`))
+  } catch (error) {
+    throw failed(outDir, error, 'Nothing was changed.')
+  }
+  try {
+    try {
+      for (const [index, file] of files.entries()) {
+        await hooks.beforeStage?.(file.path, index)
+        await writeDurably(join(staging, String(index)), file.contents, file.mode)
+      }
+    } catch (error) {
+      throw failed(outDir, error, 'Nothing was changed.')
+    }
+    const touchedDirs = new Set<string>()
+    try {
+      for (const [index, file] of files.entries()) {
+        const target = join(outDir, file.path)
+        await mkdir(dirname(target), { recursive: true })
+        await rename(join(staging, String(index)), target)
+        touchedDirs.add(dirname(target))
+      }
+    } catch (error) {
+      throw failed(outDir, error, 'Some files may already have been replaced: fix the cause and run `sparkbaas generate` again.')
+    }
+    // The renames are durable only once each folder's entry is: fsync the folders (best effort, not every
+    // filesystem allows opening a folder for it).
+    for (const dir of touchedDirs) await syncDir(dir)
+  } finally {
+    await rm(staging, { recursive: true, force: true })
+  }
+}
+
+/**
+ * Catches, before anything is written, what would make a move fail: a folder where a file goes, or a file
+ * where a folder goes. Renames over an existing file are fine.
+ */
+async function preflight(outDir: string, files: readonly StagedFile[]): Promise<void> {
+  const checkedDirs = new Set<string>()
+  const dirs = [outDir]
+  for (const file of files) {
+    const parts = file.path.split('/')
+    for (let i = 1; i < parts.length; i++) dirs.push(join(outDir, ...parts.slice(0, i)))
+  }
+  for (const dir of dirs) {
+    if (checkedDirs.has(dir)) continue
+    checkedDirs.add(dir)
+    const found = await statOrUndefined(dir, stat)
+    if (found && !found.isDirectory()) {
+      throw new SparkbaasError('write_failed', `Cannot write into ${dir}: it is a file, not a folder. Nothing was changed.`, {
+        hint: 'Move or delete it, then run `sparkbaas generate` again.',
+      })
+    }
+  }
+  for (const file of files) {
+    const target = join(outDir, file.path)
+    const found = await statOrUndefined(target, lstat)
+    if (found?.isDirectory()) {
+      throw new SparkbaasError('write_failed', `Cannot write ${target}: a folder is in the way. Nothing was changed.`, {
+        hint: 'Move or delete the folder, then run `sparkbaas generate` again.',
+      })
+    }
+  }
+}
+
+async function statOrUndefined(path: string, fn: typeof stat) {
+  try {
+    return await fn(path)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw error
+  }
+}
+
+async function writeDurably(path: string, contents: string, mode: number): Promise<void> {
+  const handle = await open(path, 'wx', mode)
+  try {
+    await handle.writeFile(contents, 'utf8')
+    // open's mode is filtered through the umask; the mode given is the one the file must have (.env: 0600).
+    await handle.chmod(mode)
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  try {
+    const handle = await open(dir, 'r')
+    try {
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+  } catch {
+    // Not supported here (some filesystems, some platforms): the data itself is already synced.
+  }
+}
+
+function failed(outDir: string, error: unknown, outcome: string): SparkbaasError {
+  const message = error instanceof Error ? error.message : String(error)
+  return new SparkbaasError('write_failed', `Could not write ${outDir}: ${message}. ${outcome}`, { cause: error })
+}

@@ -1,0 +1,60 @@
+/**
+ * `generated/.sparkbaas-manifest.json`: every file the last `generate` wrote, with the sha256 of its contents.
+ * It is committed, and it is the writer's only licence to delete: a file the config no longer produces goes
+ * only if it is listed here and still has the recorded hash. A file the user edited, or one sparkbaas never
+ * wrote, stays. Sorted keys and no timestamps: the same output gives the same manifest byte for byte.
+ */
+import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { isSafeRelativePath } from './check.js'
+
+export const MANIFEST_FILE = '.sparkbaas-manifest.json'
+
+const NOTE =
+  'Written by `sparkbaas generate`: the files it wrote and their sha256. A file the config no longer produces is deleted only while it still has this hash.'
+
+export interface Manifest {
+  /** Relative path → sha256 (hex) of the contents written. */
+  readonly files: ReadonlyMap<string, string>
+}
+
+export const sha256 = (contents: string | Uint8Array): string => createHash('sha256').update(contents).digest('hex')
+
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+
+/** The manifest's text for these files (path → contents). */
+export function renderManifest(files: ReadonlyMap<string, string>): string {
+  const entries = [...files.keys()].sort(compare).map((path) => [path, sha256(files.get(path)!)] as const)
+  return `${JSON.stringify({ note: NOTE, version: 1, files: Object.fromEntries(entries) }, null, 2)}\n`
+}
+
+/**
+ * Reads the previous manifest. A missing one is an empty manifest (first run, or output from before manifests);
+ * an unreadable one too, with a warning: without it nothing is deleted, which is the safe side.
+ */
+export async function readManifest(outDir: string, warn: (message: string) => void): Promise<Manifest> {
+  let text: string
+  try {
+    text = await readFile(join(outDir, MANIFEST_FILE), 'utf8')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    // ENOTDIR: the output path is a file; the writer refuses that with a clear message later.
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { files: new Map() }
+    throw error
+  }
+  try {
+    const parsed = JSON.parse(text) as { files?: unknown }
+    const files = parsed.files
+    if (typeof files !== 'object' || files === null || Array.isArray(files)) throw new Error('"files" is not an object')
+    const map = new Map<string, string>()
+    for (const [path, hash] of Object.entries(files)) {
+      // A hand-edited manifest must not steer deletion outside the output folder.
+      if (isSafeRelativePath(path) && typeof hash === 'string' && /^[0-9a-f]{64}$/.test(hash)) map.set(path, hash)
+    }
+    return { files: map }
+  } catch (error) {
+    warn(`${MANIFEST_FILE} is not readable (${(error as Error).message}): files the config no longer produces are kept, not deleted.`)
+    return { files: new Map() }
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * Turns rendered files into the output folder: decides what changed, what goes, what stays, and writes it all
+ * at once (atomic.ts). Also owns the two files no renderer makes:
+ * - `.env`: never rendered wholesale. The existing file is kept byte for byte and missing keys are appended
+ *   (secrets.ts); it is per-machine, so it is neither in the manifest nor compared by `--check`; mode 0600.
+ * - `.gitignore`: keeps `.env` out of git (see {@link planGitignore}).
+ */
+import { chmod, readFile, rmdir, stat, unlink } from 'node:fs/promises'
+import { dirname, join, relative, sep } from 'node:path'
+import type { EnvVar } from '../model/types.js'
+import { header } from '../render/header.js'
+import type { RenderedFile } from '../render/types.js'
+import { writeAtomically, type StagedFile, type WriteHooks } from './atomic.js'
+import { checkRenderedFiles } from './check.js'
+import { MANIFEST_FILE, readManifest, renderManifest, sha256, type Manifest } from './manifest.js'
+import { ensureEnv } from './secrets.js'
+
+export const ENV_FILE = '.env'
+export const GITIGNORE_FILE = '.gitignore'
+const ENV_MODE = 0o600
+const FILE_MODE = 0o644
+/** Never deleted as leftovers: per-machine, or bookkeeping, or possibly the user's own. */
+const NEVER_REMOVED = new Set([ENV_FILE, MANIFEST_FILE, GITIGNORE_FILE])
+
+export interface WriteOutputOptions {
+  readonly outDir: string
+  /** The config file's name, for the `.gitignore` header. */
+  readonly configFile: string
+  /** The `.env` keys the stack needs. */
+  readonly env: readonly EnvVar[]
+  /** `write` changes disk; `dry-run` and `check` only report what `write` would do (`check` ignores `.env`). */
+  readonly mode: 'write' | 'dry-run' | 'check'
+  readonly hooks?: WriteHooks
+}
+
+export interface WriteReport {
+  /** Files written (or, in dry-run and check mode, that would be), relative to the output folder, sorted. */
+  readonly written: string[]
+  readonly unchanged: string[]
+  /** Leftovers of an earlier config, deleted (or that would be). */
+  readonly removed: string[]
+  /** Leftovers kept because they changed since sparkbaas wrote them. */
+  readonly kept: string[]
+  /** `.env` keys added (names only, never values). */
+  readonly envAdded: string[]
+  /** `.env` keys the stack no longer reads; left in place. */
+  readonly envUnused: string[]
+  /** An existing `.env` was readable by others and was (or would be) set to 0600. */
+  readonly envModeFixed: boolean
+  /** Committed files only: differ on disk, absent on disk, left over from an earlier config. */
+  readonly drift: { readonly stale: string[]; readonly missing: string[]; readonly extra: string[] }
+  readonly warnings: string[]
+}
+
+export async function writeOutput(rendered: readonly RenderedFile[], options: WriteOutputOptions): Promise<WriteReport> {
+  const { outDir, mode } = options
+  checkRenderedFiles(rendered)
+  const warnings: string[] = []
+  const warn = (message: string) => warnings.push(message)
+  const previous = await readManifest(outDir, warn)
+
+  // The committed files: what the renderers made, the .gitignore, and the manifest of both.
+  const committed = new Map<string, StagedFile>()
+  for (const file of rendered) committed.set(file.path, { path: file.path, contents: file.contents, mode: file.mode ?? FILE_MODE })
+  const gitignore = await planGitignore(outDir, options.configFile, previous, warn)
+  if (gitignore !== undefined) committed.set(GITIGNORE_FILE, { path: GITIGNORE_FILE, contents: gitignore, mode: FILE_MODE })
+  const manifest = renderManifest(new Map([...committed.values()].map((f) => [f.path, f.contents])))
+  committed.set(MANIFEST_FILE, { path: MANIFEST_FILE, contents: manifest, mode: FILE_MODE })
+
+  const toWrite: StagedFile[] = []
+  const unchanged: string[] = []
+  const stale: string[] = []
+  const missing: string[] = []
+  for (const file of committed.values()) {
+    const onDisk = await readBytes(join(outDir, file.path))
+    if (onDisk !== undefined && onDisk.equals(Buffer.from(file.contents, 'utf8'))) {
+      unchanged.push(file.path)
+      continue
+    }
+    ;(onDisk === undefined ? missing : stale).push(file.path)
+    toWrite.push(file)
+  }
+
+  const removed: string[] = []
+  const kept: string[] = []
+  for (const [path, hash] of previous.files) {
+    if (committed.has(path) || NEVER_REMOVED.has(path)) continue
+    const onDisk = await readBytes(join(outDir, path))
+    if (onDisk === undefined) continue
+    if (sha256(onDisk) === hash) {
+      removed.push(path)
+    } else {
+      kept.push(path)
+      warn(`${path} is no longer generated, but it changed since sparkbaas wrote it: kept. Delete it if you do not need it.`)
+    }
+  }
+
+  let envAdded: string[] = []
+  let envUnused: string[] = []
+  let envModeFixed = false
+  if (mode !== 'check') {
+    const envPath = join(outDir, ENV_FILE)
+    const existing = await readBytes(envPath)
+    const existingText = existing?.toString('utf8')
+    const env = ensureEnv(options.env, existingText)
+    envAdded = [...env.added]
+    envUnused = [...env.unused]
+    for (const key of env.stale) {
+      warn(`${ENV_FILE}: ${key} does not match the signing key it is derived from; delete its line to have it derived again.`)
+    }
+    if (existing !== undefined) envModeFixed = ((await stat(envPath)).mode & 0o777) !== ENV_MODE
+    if (env.text !== existingText) toWrite.push({ path: ENV_FILE, contents: env.text, mode: ENV_MODE })
+    else unchanged.push(ENV_FILE)
+  }
+
+  const written = toWrite.map((f) => f.path)
+  if (mode === 'write') {
+    await writeAtomically(outDir, toWrite, options.hooks)
+    // A rewritten .env was staged with 0600; an unchanged one is fixed in place.
+    if (envModeFixed && !written.includes(ENV_FILE)) await chmod(join(outDir, ENV_FILE), ENV_MODE)
+    await removeLeftovers(outDir, removed)
+  }
+
+  return {
+    written: sorted(written),
+    unchanged: sorted(unchanged),
+    removed: sorted(removed),
+    kept: sorted(kept),
+    envAdded,
+    envUnused,
+    envModeFixed,
+    drift: { stale: sorted(stale), missing: sorted(missing), extra: sorted(removed) },
+    warnings,
+  }
+}
+
+/**
+ * `.env` must never be committed, so the output folder gets a `.gitignore` naming it, itself a committed,
+ * generated file. A `.gitignore` that is not ours is respected: left alone when it already ignores `.env`,
+ * else kept with `.env` appended (and a warning). Returns the contents to write, or undefined to leave it alone.
+ */
+async function planGitignore(outDir: string, configFile: string, previous: Manifest, warn: (m: string) => void): Promise<string | undefined> {
+  const ours = `${header('#', configFile)}# Secrets and settings generated for this machine: never commit them.\n${ENV_FILE}\n`
+  const existing = (await readBytes(join(outDir, GITIGNORE_FILE)))?.toString('utf8')
+  if (existing === undefined || existing === ours) return ours
+  const recorded = previous.files.get(GITIGNORE_FILE)
+  const wroteIt = recorded !== undefined && recorded === sha256(existing)
+  // Ours from an earlier run (say, before the config file was renamed): regenerate it.
+  if (wroteIt && existing.startsWith('# Generated by sparkbaas')) return ours
+  if (ignoresEnv(existing)) return wroteIt ? existing : undefined
+  warn(`${GITIGNORE_FILE} in ${outDir} did not ignore ${ENV_FILE}: added it.`)
+  return `${existing}${existing === '' || existing.endsWith('\n') ? '' : '\n'}${ENV_FILE}\n`
+}
+
+const ignoresEnv = (gitignore: string): boolean =>
+  gitignore.split(/\r?\n/).some((line) => ['.env', '/.env'].includes(line.trim()))
+
+async function removeLeftovers(outDir: string, paths: readonly string[]): Promise<void> {
+  const dirs = new Set<string>()
+  for (const path of paths) {
+    const target = join(outDir, path)
+    await unlink(target).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error
+    })
+    for (let dir = dirname(target); dir !== outDir && relative(outDir, dir).split(sep)[0] !== '..'; dir = dirname(dir)) dirs.add(dir)
+  }
+  // Deepest first; a folder that still holds anything (the user's files) stays.
+  for (const dir of [...dirs].sort((a, b) => b.length - a.length)) {
+    await rmdir(dir).catch(() => undefined)
+  }
+}
+
+/** A file's bytes; undefined when absent. A folder where a file belongs reads as absent: the atomic writer's
+ * preflight then refuses to write over it. */
+async function readBytes(path: string): Promise<Buffer | undefined> {
+  try {
+    return await readFile(path)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined
+    throw error
+  }
+}
+
+const sorted = (items: readonly string[]): string[] => [...items].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
