@@ -1,0 +1,26 @@
+/** `sparkbaas validate`: load and check the config, then say in one line what stack it describes. */
+import path from 'node:path'
+import { defineCommand } from 'citty'
+import { loadAndCheck } from '../../config/load-and-check.js'
+import { resolveModel } from '../../model/resolve.js'
+import { summarize } from '../../model/summary.js'
+import { printJson, printSuccess } from '../report.js'
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
+
+export default defineCommand({
+  args: {
+    config: { type: 'string', valueHint: 'path', description: 'Config file to use (default: search from the current folder upward)' },
+    json: { type: 'boolean', description: 'Print the result as JSON on stdout' },
+  },
+  async run({ args }) {
+    const { config, filepath } = await loadAndCheck({ configFile: args.config })
+    const summary = summarize(resolveModel(config, { configFile: filepath }))
+    if (args.json) {
+      printJson({ ok: true, project: summary.project, services: summary.services.length, containers: summary.containers, routes: summary.routes, configFile: filepath })
+      return
+    }
+    const where = path.relative(process.cwd(), filepath)
+    printSuccess(`${summary.project}: ${plural(summary.services.length, 'service')}, ${plural(summary.routes, 'route')} (${where})`)
+  },
+})

@@ -1,0 +1,38 @@
+/**
+ * The `sparkbaas` command. Each subcommand's `meta` is written here and its module is imported only when that
+ * command runs: `sparkbaas --help` reads every `meta`, and must not load zod, cosmiconfig or jiti to do it.
+ */
+import { defineCommand } from 'citty'
+import { pkg } from './package.js'
+import { lazyCommand, runCli } from './run.js'
+
+const main = defineCommand({
+  meta: {
+    name: 'sparkbaas',
+    version: pkg.version,
+    description: 'Define a self-hosted backend stack in sparkbaas.config.ts and run it with docker compose.',
+  },
+  subCommands: {
+    validate: lazyCommand(
+      { name: 'validate', description: 'Check the config and print a one-line summary of the stack.' },
+      () => import('./commands/validate.js').then((m) => m.default),
+    ),
+    schema: lazyCommand(
+      { name: 'schema', description: 'Write the JSON Schema for sparkbaas.config.json / .yaml (editor completion).' },
+      () => import('./commands/schema.js').then((m) => m.default),
+    ),
+    generate: lazyCommand(
+      { name: 'generate', description: 'Render the stack into generated/: compose file, .env, Traefik, Keycloak, Postgres, functions.' },
+      () => import('./commands/generate.js').then((m) => m.default),
+    ),
+    blueprints: lazyCommand(
+      { name: 'blueprints', description: 'List the built-in templates, or eject them into blueprints/ to customise them.' },
+      () => import('./commands/blueprints.js').then((m) => m.default),
+    ),
+  },
+})
+
+/** Runs the CLI and sets the exit code; bin/sparkbaas.mjs calls this. */
+export async function run(argv: string[] = process.argv.slice(2)): Promise<void> {
+  process.exitCode = await runCli(main, argv)
+}

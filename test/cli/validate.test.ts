@@ -1,0 +1,154 @@
+/**
+ * `sparkbaas validate` as a user runs it: the built CLI in a child process, in a fixture folder. Whole outputs are
+ * asserted, ANSI stripped and absolute paths replaced (test/helpers/cli.ts).
+ */
+import { rm } from 'node:fs/promises'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { FIXTURES, ROOT, STACK_LINE, sparkbaas, tempDir } from '../helpers/cli.js'
+
+const fixture = (name: string) => path.join(FIXTURES, 'load', name)
+
+describe('a valid config', () => {
+  test('the example project: exit 0 and a one-line summary', async () => {
+    const result = await sparkbaas(['validate'], { cwd: ROOT })
+    expect(result).toMatchObject({ code: 0, stderr: '' })
+    // postgres, keycloak, postgrest, functions, verifier, spark-master, spark-etl, spark-ml, mailpit, traefik.
+    expect(result.stdout).toBe('✔ acme: 10 services, 6 routes (sparkbaas.config.ts)\n')
+  })
+
+  test.each([
+    ['ts-config', '✔ from-ts: 3 services, 1 route (sparkbaas.config.ts)'],
+    ['mjs', '✔ from-mjs: 4 services, 1 route (sparkbaas.config.mjs)'],
+    ['json', '✔ from-json: 3 services, 1 route (sparkbaas.config.json)'],
+    ['yaml', '✔ from-yaml: 4 services, 1 route (sparkbaas.config.yaml)'],
+    ['package-json', '✔ from-package-json: 2 services, 0 routes (package.json)'],
+    ['nested/deeper', '✔ from-parent: 2 services, 0 routes (../sparkbaas.config.ts)'],
+  ])('%s', async (dir, line) => {
+    const result = await sparkbaas(['validate'], { cwd: fixture(dir) })
+    expect(result).toMatchObject({ code: 0, stdout: `${line}\n`, stderr: '' })
+  })
+
+  test('--config takes a path relative to the working directory', async () => {
+    const result = await sparkbaas(['validate', '--config', 'load/yaml/sparkbaas.config.yaml'], { cwd: FIXTURES })
+    expect(result).toMatchObject({ code: 0, stdout: '✔ from-yaml: 4 services, 1 route (load/yaml/sparkbaas.config.yaml)\n' })
+  })
+
+  test('--json', async () => {
+    const result = await sparkbaas(['validate', '--json'], { cwd: ROOT })
+    expect(result.code).toBe(0)
+    expect(JSON.parse(result.raw.stdout)).toEqual({
+      ok: true,
+      project: 'acme',
+      services: 10,
+      // spark-etl runs 2 replicas.
+      containers: 11,
+      routes: 6,
+      configFile: path.join(ROOT, 'sparkbaas.config.ts'),
+    })
+  })
+})
+
+describe("a user's mistake: exit 1, a clean message, no stack", () => {
+  let empty: string
+  beforeAll(async () => {
+    empty = await tempDir()
+  })
+  afterAll(async () => {
+    await rm(empty, { recursive: true, force: true })
+  })
+
+  const cases: [string, () => { cwd: string; args?: string[]; tmp?: string }, string][] = [
+    [
+      'no config anywhere above',
+      () => ({ cwd: empty, tmp: empty }),
+      '✖ No config found in <tmp> or any folder above it. Looked for sparkbaas.config.{ts,mts,js,mjs,json,yaml,yml}, ' +
+        '.sparkbaasrc{,.json,.yaml,.yml,.js,.mjs,.ts,.mts} and a "sparkbaas" key in package.json.\n' +
+        'hint: Run `sparkbaas init` to create sparkbaas.config.ts, or pass --config PATH.\n',
+    ],
+    [
+      '--config names a missing file',
+      () => ({ cwd: FIXTURES, args: ['--config', 'nope/sparkbaas.config.ts'] }),
+      '✖ Config file <fixtures>/nope/sparkbaas.config.ts does not exist.\n' +
+        'hint: Check the path given to --config; a relative path starts from <fixtures>.\n',
+    ],
+    [
+      'a syntax error',
+      () => ({ cwd: fixture('syntax-error') }),
+      '✖ Could not load <fixtures>/load/syntax-error/sparkbaas.config.mjs:5:2: SyntaxError: Unexpected token, expected ","\n',
+    ],
+    [
+      'an exception while the config runs',
+      () => ({ cwd: fixture('throws') }),
+      "✖ Could not load <fixtures>/load/throws/sparkbaas.config.ts:6: TypeError: Cannot read properties of undefined (reading 'toLowerCase')\n",
+    ],
+    [
+      'a default export that is a function',
+      () => ({ cwd: fixture('not-object') }),
+      '✖ <fixtures>/load/not-object/sparkbaas.config.ts does not hold a config object. Its default export is a function ' +
+        '(export the object itself, not a function that returns it).\n' +
+        "hint: Export the config object: `export default defineConfig({ project: 'acme' })`.\n",
+    ],
+    [
+      'no default export',
+      () => ({ cwd: fixture('no-default') }),
+      '✖ <fixtures>/load/no-default/sparkbaas.config.mjs has no default export (it exports config).\n' +
+        "hint: Export the config as the default export: `export default defineConfig({ project: 'acme' })`.\n",
+    ],
+    [
+      'an empty file',
+      () => ({ cwd: fixture('empty-file') }),
+      '✖ <fixtures>/load/empty-file/sparkbaas.config.ts is empty.\n' +
+        "hint: Export the config object: `export default defineConfig({ project: 'acme' })`.\n",
+    ],
+    [
+      'an invalid config: every problem, one line each',
+      () => ({ cwd: fixture('invalid') }),
+      '✖ <fixtures>/load/invalid/sparkbaas.config.ts is not a valid config (3 problems):\n' +
+        '  project: expected lowercase letters, digits and "-", starting with a letter, at most 39 characters, received "Acme Corp"\n' +
+        '  postgres.version: expected number, received string "17" — write 17 without quotes\n' +
+        '  extra: unknown key "extra" — allowed keys: project, domain, tls, images, postgres, api, workers, realms, functions, services, routes\n',
+    ],
+  ]
+
+  test.each(cases)('%s', async (_name, setup, stderr) => {
+    const { cwd, args = [], tmp } = setup()
+    const result = await sparkbaas(['validate', ...args], { cwd, ...(tmp !== undefined && { tmp }) })
+    expect(result.stderr).toBe(stderr)
+    expect(result.stdout).toBe('')
+    expect(result.code).toBe(1)
+    expect(result.raw.stderr).not.toMatch(STACK_LINE)
+  })
+
+  test('--json: the problems on stdout, nothing on stderr', async () => {
+    const result = await sparkbaas(['validate', '--json'], { cwd: fixture('invalid') })
+    expect(result.code).toBe(1)
+    expect(result.stderr).toBe('')
+    const output: unknown = JSON.parse(result.raw.stdout)
+    expect(output).toMatchObject({
+      ok: false,
+      problems: [
+        { path: 'project', code: 'invalid_format' },
+        { path: 'postgres.version', code: 'invalid_type' },
+        { path: 'extra', code: 'unknown_key' },
+      ],
+    })
+    // Every problem has exactly these keys, in this order.
+    for (const problem of (output as { problems: object[] }).problems) expect(Object.keys(problem)).toEqual(['path', 'message', 'code'])
+  })
+
+  test('--json: an error that is not about a config key is one problem at path ""', async () => {
+    const result = await sparkbaas(['validate', '--json'], { cwd: fixture('throws') })
+    expect(result.code).toBe(1)
+    expect(JSON.parse(result.stdout)).toEqual({
+      ok: false,
+      problems: [
+        {
+          path: '',
+          message: "Could not load <fixtures>/load/throws/sparkbaas.config.ts:6: TypeError: Cannot read properties of undefined (reading 'toLowerCase')",
+          code: 'config_load_failed',
+        },
+      ],
+    })
+  })
+})
