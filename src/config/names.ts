@@ -52,3 +52,6 @@ export const RESERVED_SERVICE_NAMES = [
   'spark-master',
   'verifier',
 ] as const
+
+/** The functions runtime ships as `functions/server.mjs` beside the bundles (`functions/<name>.mjs`). */
+export const RESERVED_FUNCTION_NAMES = ['server'] as const

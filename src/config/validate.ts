@@ -8,7 +8,7 @@ import { isAbsolute, join, resolve } from 'node:path'
 import type { Problem } from '../errors.js'
 import { ENV } from '../model/env-vars.js'
 import { AUTHENTICATED_ROLE, FUNCTION_ENTRY_FILES } from './defaults.js'
-import { RESERVED_SERVICE_NAMES } from './names.js'
+import { RESERVED_FUNCTION_NAMES, RESERVED_SERVICE_NAMES } from './names.js'
 import type { ParsedConfig } from './schema.js'
 
 export interface RuleContext {
@@ -240,6 +240,14 @@ export const envKeyCollisions: Rule = (config) => {
   return problems
 }
 
+/** A function's bundle is `functions/<name>.mjs`, so it must not take the runtime's own file name. */
+export const reservedFunctionNames: Rule = (config) =>
+  config.functions.flatMap((fn, i) =>
+    (RESERVED_FUNCTION_NAMES as readonly string[]).includes(fn.name)
+      ? [problem(`functions[${i}].name`, 'reserved_name', `"${fn.name}" is taken by the functions runtime (functions/${fn.name}.mjs) — rename the function`)]
+      : [],
+  )
+
 /** Postgres owns these: `CREATE SCHEMA pg_x` fails, and the stack's init SQL must not touch the templates. */
 const RESERVED_DATABASES: readonly string[] = ['postgres', 'template0', 'template1', 'keycloak']
 
@@ -262,6 +270,7 @@ export const RULES: readonly Rule[] = [
   reservedServiceNames,
   reservedRoles,
   reservedPostgresNames,
+  reservedFunctionNames,
   unknownRealms,
   undefinedRoles,
   functionSources,

@@ -11,6 +11,7 @@ import {
   duplicateRoutes,
   envKeyCollisions,
   functionSources,
+  reservedFunctionNames,
   reservedPostgresNames,
   reservedRoles,
   reservedServiceNames,
@@ -389,6 +390,19 @@ describe('reservedPostgresNames', () => {
       { path: 'postgres.databases[2]', code: 'reserved_name', message: '"template1" is taken by Postgres or Keycloak\'s own database — choose another name such as "app"' },
       { path: 'api.schemas[1]', code: 'reserved_name', message: '"pg_temp" is reserved by Postgres — choose another name such as "api"' },
       { path: 'api.schemas[2]', code: 'reserved_name', message: '"information_schema" is reserved by Postgres — choose another name such as "api"' },
+    ])
+  })
+})
+
+describe('reservedFunctionNames', () => {
+  it('accepts ordinary function names', () => {
+    expect(run(reservedFunctionNames)).toEqual([])
+  })
+
+  it('reports a function named like the runtime file', () => {
+    const functions = [{ name: 'server', source: './hello' }]
+    expect(run(reservedFunctionNames, { functions })).toEqual([
+      { path: 'functions[0].name', code: 'reserved_name', message: '"server" is taken by the functions runtime (functions/server.mjs) — rename the function' },
     ])
   })
 })
