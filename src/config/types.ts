@@ -108,7 +108,7 @@ export interface ClientConfig {
   id: string
   /**
    * `public`: browser or mobile app, standard flow with PKCE, no secret. `confidential`: a server with a client
-   * secret, generated into `.env` as `KC_<REALM>_<CLIENT>_SECRET`.
+   * secret, generated into `.env` as `REALM_<REALM>_<CLIENT>_SECRET`.
    */
   type: 'public' | 'confidential'
   /**

@@ -29,7 +29,7 @@ const RESERVED_ROLES_TEXT = `postgres, authenticator, ${AUTHENTICATED_ROLE}, key
 const isReservedRole = (role: string) => RESERVED_ROLES.includes(role) || role.startsWith('pg_')
 
 /**
- * Names end up in environment variable names (`KC_MY_APP_SECRET`): upper-cased, every run of other characters
+ * Names end up in environment variable names (`REALM_MY_APP_SECRET`): upper-cased, every run of other characters
  * turned into one "_", none at the ends (as `envName` in src/model/env-vars.ts does). Two names with the same key
  * here would share one variable.
  */
@@ -217,7 +217,7 @@ export const functionSources: Rule = (config, { configDir, exists = existsSync }
   })
 
 /**
- * Secrets live in `.env` under keys built from realm, client and user names (`KC_<REALM>_<CLIENT>_SECRET`), so
+ * Secrets live in `.env` under keys built from realm, client and user names (`REALM_<REALM>_<CLIENT>_SECRET`), so
  * names that are unique on their own can still meet there: realm `a` + client `b-c` and realm `a-b` + client `c`.
  */
 export const envKeyCollisions: Rule = (config) => {

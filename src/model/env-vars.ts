@@ -22,10 +22,10 @@ export const ENV = {
   keycloakAdminUser: 'KC_BOOTSTRAP_ADMIN_USERNAME',
   keycloakAdminPassword: 'KC_BOOTSTRAP_ADMIN_PASSWORD',
   authenticatorPassword: 'PGRST_AUTHENTICATOR_PASSWORD',
-  realmSigningKey: (realm: string) => envName('KC', realm, 'SIGNING_KEY'),
-  realmJwks: (realm: string) => envName('KC', realm, 'JWKS'),
-  clientSecret: (realm: string, client: string) => envName('KC', realm, client, 'SECRET'),
-  userPassword: (realm: string, username: string) => envName('KC', realm, 'USER', username, 'PASSWORD'),
+  realmSigningKey: (realm: string) => envName('REALM', realm, 'SIGNING_KEY'),
+  realmJwks: (realm: string) => envName('REALM', realm, 'JWKS'),
+  clientSecret: (realm: string, client: string) => envName('REALM', realm, client, 'SECRET'),
+  userPassword: (realm: string, username: string) => envName('REALM', realm, 'USER', username, 'PASSWORD'),
 } as const
 
 const password = { kind: 'password' } as const

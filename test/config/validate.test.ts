@@ -367,12 +367,12 @@ describe('envKeyCollisions', () => {
       {
         path: 'realms[1].clients[0].id',
         code: 'env_key_collision',
-        message: 'its .env key KC_A_B_C_SECRET is also the key of realms[0].clients[0].id — rename one of them',
+        message: 'its .env key REALM_A_B_C_SECRET is also the key of realms[0].clients[0].id — rename one of them',
       },
       {
         path: 'realms[4].users[0].username',
         code: 'env_key_collision',
-        message: 'its .env key KC_Q_USER_USER_X_PASSWORD is also the key of realms[3].users[0].username — rename one of them',
+        message: 'its .env key REALM_Q_USER_USER_X_PASSWORD is also the key of realms[3].users[0].username — rename one of them',
       },
     ])
   })

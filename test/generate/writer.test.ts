@@ -66,7 +66,7 @@ describe('.env', () => {
     const text = readFileSync(join(out(dir), '.env'), 'utf8')
     expect(statSync(join(out(dir), '.env')).mode & 0o777).toBe(0o600)
     expect(result.envAdded).toEqual(envKeys(text))
-    expect(result.envAdded).toContain('KC_MAIN_SIGNING_KEY')
+    expect(result.envAdded).toContain('REALM_MAIN_SIGNING_KEY')
     expect(JSON.stringify(result)).not.toContain(parseDotenv(text).find((e) => e.key === 'POSTGRES_PASSWORD')!.value)
   })
 

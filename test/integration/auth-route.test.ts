@@ -56,8 +56,8 @@ function base64url(value: object): string {
 
 /** An access token as Keycloak would issue it, signed with the realm key from .env. */
 function token(claims: Record<string, unknown>): string {
-  const key = createPrivateKey({ key: Buffer.from(env.get('KC_MAIN_SIGNING_KEY')!, 'base64'), format: 'der', type: 'pkcs8' })
-  const kid = (JSON.parse(env.get('KC_MAIN_JWKS')!) as { keys: { kid: string }[] }).keys[0]!.kid
+  const key = createPrivateKey({ key: Buffer.from(env.get('REALM_MAIN_SIGNING_KEY')!, 'base64'), format: 'der', type: 'pkcs8' })
+  const kid = (JSON.parse(env.get('REALM_MAIN_JWKS')!) as { keys: { kid: string }[] }).keys[0]!.kid
   const now = Math.floor(Date.now() / 1000)
   const body = { iss: 'http://auth.localhost/realms/main', sub: 'u1', typ: 'Bearer', iat: now, exp: now + 300, ...claims }
   const signingInput = `${base64url({ alg: 'RS256', typ: 'JWT', kid })}.${base64url(body)}`

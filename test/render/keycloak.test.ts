@@ -73,7 +73,7 @@ describe('renderKeycloak', () => {
           protocol: 'openid-connect',
           publicClient: false,
           clientAuthenticatorType: 'client-secret',
-          secret: '${KC_ACME_BACKEND_SECRET}',
+          secret: '${REALM_ACME_BACKEND_SECRET}',
           standardFlowEnabled: false,
           implicitFlowEnabled: false,
           directAccessGrantsEnabled: false,
@@ -90,7 +90,7 @@ describe('renderKeycloak', () => {
           emailVerified: true,
           firstName: 'Dev',
           enabled: true,
-          credentials: [{ type: 'password', value: '${KC_ACME_USER_DEV_PASSWORD}', temporary: false }],
+          credentials: [{ type: 'password', value: '${REALM_ACME_USER_DEV_PASSWORD}', temporary: false }],
           realmRoles: ['admin', 'user'],
         },
       ],
@@ -101,7 +101,7 @@ describe('renderKeycloak', () => {
             providerId: 'rsa',
             subComponents: {},
             config: {
-              privateKey: ['${KC_ACME_SIGNING_KEY}'],
+              privateKey: ['${REALM_ACME_SIGNING_KEY}'],
               priority: ['100'],
               active: ['true'],
               enabled: ['true'],
@@ -171,7 +171,7 @@ describe('renderKeycloak', () => {
         username: 'bob.smith',
         lastName: 'Smith',
         enabled: true,
-        credentials: [{ type: 'password', value: '${KC_STAFF_USER_BOB_SMITH_PASSWORD}', temporary: false }],
+        credentials: [{ type: 'password', value: '${REALM_STAFF_USER_BOB_SMITH_PASSWORD}', temporary: false }],
         realmRoles: ['viewer'],
       },
     ])
@@ -208,9 +208,9 @@ describe('renderKeycloak', () => {
     const [file] = renderKeycloak(model, ctx)
     // The only placeholders are the realm's own secrets, in the order the blueprint prints them.
     expect(placeholders(file!.contents)).toEqual([
-      'KC_ACME_WEB_SECRET',
-      'KC_ACME_USER_DEV_PASSWORD',
-      'KC_ACME_SIGNING_KEY',
+      'REALM_ACME_WEB_SECRET',
+      'REALM_ACME_USER_DEV_PASSWORD',
+      'REALM_ACME_SIGNING_KEY',
     ])
     expect(file!.contents).not.toMatch(/[\u2028\u2029]/)
     for (const text of [file!.contents, substitute(file!.contents, env)]) {
@@ -280,7 +280,7 @@ function roleMapper() {
 }
 
 /** Quotes, backslashes, a newline, `$`, a real secret's placeholder, a backtick, `#`, unicode, U+2028/U+2029. */
-const HOSTILE = '"\' \\ \n $ ${X} ${KC_ACME_SIGNING_KEY} $${Y} \\u0024{Z} ` # é 😀 \u2028 \u2029 \t end'
+const HOSTILE = '"\' \\ \n $ ${X} ${REALM_ACME_SIGNING_KEY} $${Y} \\u0024{Z} ` # é 😀 \u2028 \u2029 \t end'
 
 function hostile(): ConfigInput {
   return {

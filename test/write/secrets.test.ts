@@ -56,13 +56,13 @@ describe('ensureEnv on a fresh project', () => {
   })
 
   it('writes a PKCS#8 RSA key whose JWT signature verifies with the JWK set of the same file, with Keycloak\'s kid', () => {
-    const keyVar = 'KC_ACME_SIGNING_KEY'
+    const keyVar = 'REALM_ACME_SIGNING_KEY'
     expect(env[keyVar]).toMatch(/^[A-Za-z0-9+/]+=*$/)
     const privateKey = createPrivateKey({ key: Buffer.from(env[keyVar]!, 'base64'), format: 'der', type: 'pkcs8' })
     expect(privateKey.asymmetricKeyType).toBe('rsa')
     expect(privateKey.asymmetricKeyDetails?.modulusLength).toBe(2048)
 
-    const jwks = JSON.parse(env.KC_ACME_JWKS!) as { keys: (JsonWebKey & { kid: string })[] }
+    const jwks = JSON.parse(env.REALM_ACME_JWKS!) as { keys: (JsonWebKey & { kid: string })[] }
     expect(jwks.keys).toHaveLength(1)
     const jwk = jwks.keys[0]!
     expect(Object.keys(jwk)).toEqual(['kty', 'n', 'e', 'kid', 'alg', 'use'])
@@ -77,13 +77,13 @@ describe('ensureEnv on a fresh project', () => {
     expect(verify('sha256', Buffer.from(signingInput), publicKey, signature)).toBe(true)
     expect(verify('sha256', Buffer.from(`${signingInput}x`), publicKey, signature)).toBe(false)
     // …and not with another realm's key.
-    const other = JSON.parse(ensureEnv(model.env, undefined).values.KC_ACME_JWKS!) as { keys: JsonWebKey[] }
+    const other = JSON.parse(ensureEnv(model.env, undefined).values.REALM_ACME_JWKS!) as { keys: JsonWebKey[] }
     expect(verify('sha256', Buffer.from(signingInput), createPublicKey({ key: other.keys[0]!, format: 'jwk' }), signature)).toBe(false)
   })
 
   it('gives every realm of a project its own key', () => {
     const { values } = ensureEnv(modelOf(many).env, undefined)
-    const keys = ['KC_CUSTOMERS_SIGNING_KEY', 'KC_STAFF_SIGNING_KEY', 'KC_PARTNERS_SIGNING_KEY'].map((k) => values[k])
+    const keys = ['REALM_CUSTOMERS_SIGNING_KEY', 'REALM_STAFF_SIGNING_KEY', 'REALM_PARTNERS_SIGNING_KEY'].map((k) => values[k])
     expect(new Set(keys).size).toBe(3)
   })
 })
@@ -118,20 +118,20 @@ describe('ensureEnv on an existing file', () => {
 
   it('appends only the missing keys, with their comments, under a marked section', () => {
     const without = first.text
-      .replace(/\n# Realm acme: secret of client backend\nKC_ACME_BACKEND_SECRET=.*\n/, '\n')
+      .replace(/\n# Realm acme: secret of client backend\nREALM_ACME_BACKEND_SECRET=.*\n/, '\n')
       .replace(/^KEYCLOAK_DB_PASSWORD=.*\n/m, '')
       .concat('CUSTOM=1') // no final newline
     const next = ensureEnv(model.env, without)
-    expect(next.added).toEqual(['KEYCLOAK_DB_PASSWORD', 'KC_ACME_BACKEND_SECRET'])
+    expect(next.added).toEqual(['KEYCLOAK_DB_PASSWORD', 'REALM_ACME_BACKEND_SECRET'])
     expect(next.text.startsWith(`${without}\n`)).toBe(true)
     const tail = next.text.slice(without.length)
     expect(tail).toBe(
       `\n\n${ADDED_MARKER}\n` +
         `\n# Password of Keycloak's database role (keycloak)\nKEYCLOAK_DB_PASSWORD=${next.values.KEYCLOAK_DB_PASSWORD}\n` +
-        `\n# Realm acme: secret of client backend\nKC_ACME_BACKEND_SECRET=${next.values.KC_ACME_BACKEND_SECRET}\n`,
+        `\n# Realm acme: secret of client backend\nREALM_ACME_BACKEND_SECRET=${next.values.REALM_ACME_BACKEND_SECRET}\n`,
     )
     expect(next.values.KEYCLOAK_DB_PASSWORD).toMatch(PASSWORD)
-    expect(next.values.KC_ACME_BACKEND_SECRET).not.toBe(first.values.KC_ACME_BACKEND_SECRET)
+    expect(next.values.REALM_ACME_BACKEND_SECRET).not.toBe(first.values.REALM_ACME_BACKEND_SECRET)
     expect(next.values.POSTGRES_PASSWORD).toBe(first.values.POSTGRES_PASSWORD)
     expect(next.unused).toEqual(['CUSTOM'])
     // The next run finds nothing missing.
@@ -148,36 +148,36 @@ describe('ensureEnv on an existing file', () => {
   })
 
   it('derives a missing JWK set from the private key already in the file', () => {
-    const without = first.text.replace(/^KC_ACME_JWKS=.*\n/m, '')
+    const without = first.text.replace(/^REALM_ACME_JWKS=.*\n/m, '')
     const next = ensureEnv(model.env, without)
-    expect(next.added).toEqual(['KC_ACME_JWKS'])
-    expect(next.values.KC_ACME_SIGNING_KEY).toBe(first.values.KC_ACME_SIGNING_KEY)
-    expect(next.values.KC_ACME_JWKS).toBe(first.values.KC_ACME_JWKS)
+    expect(next.added).toEqual(['REALM_ACME_JWKS'])
+    expect(next.values.REALM_ACME_SIGNING_KEY).toBe(first.values.REALM_ACME_SIGNING_KEY)
+    expect(next.values.REALM_ACME_JWKS).toBe(first.values.REALM_ACME_JWKS)
   })
 
   it('derives the JWK set from a key the user put in, and reports a JWK set that no longer matches its key', () => {
     const mine = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'der' }).toString('base64')
-    const replaced = first.text.replace(/^KC_ACME_SIGNING_KEY=.*$/m, `KC_ACME_SIGNING_KEY=${mine}`)
+    const replaced = first.text.replace(/^REALM_ACME_SIGNING_KEY=.*$/m, `REALM_ACME_SIGNING_KEY=${mine}`)
     const stale = ensureEnv(model.env, replaced)
     expect(stale.text).toBe(replaced)
-    expect(stale.stale).toEqual(['KC_ACME_JWKS'])
+    expect(stale.stale).toEqual(['REALM_ACME_JWKS'])
 
-    const fixed = ensureEnv(model.env, replaced.replace(/^KC_ACME_JWKS=.*\n/m, ''))
+    const fixed = ensureEnv(model.env, replaced.replace(/^REALM_ACME_JWKS=.*\n/m, ''))
     expect(fixed.stale).toEqual([])
-    const jwk = (JSON.parse(fixed.values.KC_ACME_JWKS!) as { keys: JsonWebKey[] }).keys[0]!
+    const jwk = (JSON.parse(fixed.values.REALM_ACME_JWKS!) as { keys: JsonWebKey[] }).keys[0]!
     const pub = createPublicKey(createPrivateKey({ key: Buffer.from(mine, 'base64'), format: 'der', type: 'pkcs8' }))
     expect(jwk.n).toBe(pub.export({ format: 'jwk' }).n)
     // A reformatted but equal JWK set is not stale.
-    const pretty = JSON.stringify(JSON.parse(first.values.KC_ACME_JWKS!), null, 1).replace(/\n/g, ' ')
-    expect(ensureEnv(model.env, first.text.replace(/^KC_ACME_JWKS=.*$/m, `KC_ACME_JWKS=${envValue(pretty)}`)).stale).toEqual([])
+    const pretty = JSON.stringify(JSON.parse(first.values.REALM_ACME_JWKS!), null, 1).replace(/\n/g, ' ')
+    expect(ensureEnv(model.env, first.text.replace(/^REALM_ACME_JWKS=.*$/m, `REALM_ACME_JWKS=${envValue(pretty)}`)).stale).toEqual([])
   })
 
   it('refuses a private key it cannot read, and a file compose cannot parse, naming the key or line', () => {
-    const broken = first.text.replace(/^KC_ACME_SIGNING_KEY=.*$/m, 'KC_ACME_SIGNING_KEY=notakey')
-    expect(() => ensureEnv(model.env, broken)).toThrow(/^\.env: KC_ACME_SIGNING_KEY is not an RSA private key in PKCS#8 DER base64/)
+    const broken = first.text.replace(/^REALM_ACME_SIGNING_KEY=.*$/m, 'REALM_ACME_SIGNING_KEY=notakey')
+    expect(() => ensureEnv(model.env, broken)).toThrow(/^\.env: REALM_ACME_SIGNING_KEY is not an RSA private key in PKCS#8 DER base64/)
     const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'der' }).toString('base64')
-    expect(() => ensureEnv(model.env, first.text.replace(/^KC_ACME_SIGNING_KEY=.*$/m, `KC_ACME_SIGNING_KEY=${ec}`))).toThrow(
-      /KC_ACME_SIGNING_KEY is not an RSA private key/,
+    expect(() => ensureEnv(model.env, first.text.replace(/^REALM_ACME_SIGNING_KEY=.*$/m, `REALM_ACME_SIGNING_KEY=${ec}`))).toThrow(
+      /REALM_ACME_SIGNING_KEY is not an RSA private key/,
     )
     try {
       ensureEnv(model.env, `A=1\nB="unterminated\n`)
