@@ -4,9 +4,7 @@
  */
 import { join, resolve } from 'node:path'
 import { buildFunctions } from './build/functions.js'
-import { checkConfig } from './config/check.js'
-import { loadAndCheck } from './config/load-and-check.js'
-import type { ParsedConfig } from './config/schema.js'
+import { checkLoaded, loadAndCheck, type CheckedConfig } from './config/load-and-check.js'
 import { SparkbaasError } from './errors.js'
 import { resolveModel } from './model/resolve.js'
 import { renderAll } from './render/index.js'
@@ -81,7 +79,7 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
   }
 }
 
-async function obtainConfig(options: GenerateOptions, cwd: string): Promise<{ config: ParsedConfig; filepath: string; configDir: string }> {
+async function obtainConfig(options: GenerateOptions, cwd: string): Promise<CheckedConfig> {
   if (options.config === undefined) {
     return loadAndCheck({ cwd, ...(options.configFile === undefined ? {} : { configFile: options.configFile }) })
   }
@@ -89,11 +87,5 @@ async function obtainConfig(options: GenerateOptions, cwd: string): Promise<{ co
     throw new SparkbaasError('usage', 'generate({ config }) needs configFile: the path the config is taken to live at.')
   }
   const filepath = resolve(cwd, options.configFile)
-  const configDir = resolve(filepath, '..')
-  const result = checkConfig(options.config, { configDir })
-  if (!result.ok) {
-    const count = result.problems.length === 1 ? '1 problem' : `${result.problems.length} problems`
-    throw new SparkbaasError('config_invalid', `${filepath} is not a valid config (${count}):`, { problems: result.problems })
-  }
-  return { config: result.config, filepath, configDir }
+  return checkLoaded(options.config, filepath, resolve(filepath, '..'))
 }

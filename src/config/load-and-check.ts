@@ -21,6 +21,11 @@ export interface CheckedConfig {
  */
 export async function loadAndCheck(options: LoadOptions = {}): Promise<CheckedConfig> {
   const { config, filepath, configDir } = await loadConfig(options)
+  return checkLoaded(config, filepath, configDir)
+}
+
+/** Checks a config value taken to live at `filepath`; throws `config_invalid` with every problem. */
+export function checkLoaded(config: unknown, filepath: string, configDir: string): CheckedConfig {
   const result = checkConfig(config, { configDir })
   if (!result.ok) {
     const count = result.problems.length === 1 ? '1 problem' : `${result.problems.length} problems`

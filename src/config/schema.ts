@@ -155,5 +155,4 @@ export type ConfigInput = z.input<typeof configSchema>
 /** The config after the shape check: every default filled. */
 export type ParsedConfig = z.output<typeof configSchema>
 export type ParsedRoute = ParsedConfig['routes'][number]
-export type ParsedRealm = ParsedConfig['realms'][number]
 export type RouteTarget = ParsedRoute['to']

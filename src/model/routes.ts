@@ -5,6 +5,7 @@
 import type { ParsedConfig, ParsedRoute } from '../config/schema.js'
 import { VERIFIER_PORT } from './services.js'
 import type { MiddlewareModel, RouteModel, TraefikServiceModel } from './types.js'
+import { byName } from '../order.js'
 
 const SECURITY_HEADERS = 'security-headers'
 
@@ -92,7 +93,6 @@ export function resolveRoutes(config: ParsedConfig): ResolvedRoutes {
     return { name, host: hostName, path: route.path, rule, service: service.name, middlewares: chain, url: publicUrl(config, route.host, route.path) }
   })
 
-  const byName = <T extends { name: string }>(a: T, b: T) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
   return {
     routes,
     services: [...services.values()].sort(byName),

@@ -12,6 +12,7 @@ import { readBlueprint } from './blueprints.js'
 import { header } from './header.js'
 import type { RenderContext } from './index.js'
 import type { RenderedFile } from './types.js'
+import { byCodePoint, byName } from '../order.js'
 
 export const RUNTIME_BLUEPRINT = 'functions/server.mjs'
 export const VERIFIER_BLUEPRINT = 'verifier/verifier.mjs'
@@ -25,7 +26,7 @@ export interface FunctionsManifest {
 export function renderFunctions(model: StackModel, ctx: RenderContext): RenderedFile[] {
   const files: RenderedFile[] = []
   if (model.functions.length > 0) {
-    const fns = [...model.functions].sort((a, b) => compare(a.name, b.name))
+    const fns = [...model.functions].sort(byName)
     for (const fn of fns) {
       const file = `${fn.name}.mjs`
       if (file === RUNTIME_FILE) {
@@ -67,11 +68,8 @@ export function renderFunctions(model: StackModel, ctx: RenderContext): Rendered
   return files
 }
 
-/** Code order by UTF-16 unit, not locale: the same on every machine. */
-const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
-
 const sortedRecord = (record: Readonly<Record<string, string>>): Record<string, string> =>
-  Object.fromEntries(Object.keys(record).sort(compare).map((key) => [key, record[key]!]))
+  Object.fromEntries(Object.keys(record).sort(byCodePoint).map((key) => [key, record[key]!]))
 
 const withHeader = (model: StackModel, code: string): string => `${header('//', model.configFile)}${code}`
 

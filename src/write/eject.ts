@@ -7,6 +7,7 @@ import { copyFile, mkdir, readdir, readFile } from 'node:fs/promises'
 import { dirname, join, relative, resolve } from 'node:path'
 import { SparkbaasError } from '../errors.js'
 import { BUILTIN_BLUEPRINTS } from '../render/blueprints.js'
+import { byCodePoint } from '../order.js'
 
 export const USER_BLUEPRINTS_DIR = 'blueprints'
 
@@ -97,7 +98,7 @@ async function builtinNames(): Promise<string[]> {
   return entries
     .filter((entry) => entry.isFile())
     .map((entry) => relative(BUILTIN_BLUEPRINTS, join(entry.parentPath, entry.name)).split('\\').join('/'))
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .sort(byCodePoint)
 }
 
 async function readOrUndefined(path: string): Promise<Buffer | undefined> {

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { isSafeRelativePath } from './check.js'
+import { byCodePoint } from '../order.js'
 
 export const MANIFEST_FILE = '.sparkbaas-manifest.json'
 
@@ -21,11 +22,10 @@ export interface Manifest {
 
 export const sha256 = (contents: string | Uint8Array): string => createHash('sha256').update(contents).digest('hex')
 
-const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 
 /** The manifest's text for these files (path → contents). */
 export function renderManifest(files: ReadonlyMap<string, string>): string {
-  const entries = [...files.keys()].sort(compare).map((path) => [path, sha256(files.get(path)!)] as const)
+  const entries = [...files.keys()].sort(byCodePoint).map((path) => [path, sha256(files.get(path)!)] as const)
   return `${JSON.stringify({ note: NOTE, version: 1, files: Object.fromEntries(entries) }, null, 2)}\n`
 }
 

@@ -14,6 +14,7 @@ import { writeAtomically, type StagedFile, type WriteHooks } from './atomic.js'
 import { checkRenderedFiles } from './check.js'
 import { MANIFEST_FILE, readManifest, renderManifest, sha256, type Manifest } from './manifest.js'
 import { ensureEnv } from './secrets.js'
+import { byCodePoint } from '../order.js'
 
 export const ENV_FILE = '.env'
 export const GITIGNORE_FILE = '.gitignore'
@@ -182,4 +183,4 @@ async function readBytes(path: string): Promise<Buffer | undefined> {
   }
 }
 
-const sorted = (items: readonly string[]): string[] => [...items].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+const sorted = (items: readonly string[]): string[] => [...items].sort(byCodePoint)
