@@ -20,15 +20,15 @@ export interface RenderContext {
 
 export type Renderer = (model: StackModel, ctx: RenderContext) => RenderedFile[]
 
-export const RENDERERS: readonly { readonly artifact: string; readonly render: Renderer }[] = [
-  { artifact: 'docker-compose.yml', render: renderCompose },
-  { artifact: '.env.example', render: renderEnvExample },
-  { artifact: 'traefik', render: renderTraefik },
-  { artifact: 'keycloak', render: renderKeycloak },
-  { artifact: 'postgres', render: renderPostgres },
-  { artifact: 'functions', render: renderFunctions },
+export const RENDERERS: readonly Renderer[] = [
+  renderCompose,
+  renderEnvExample,
+  renderTraefik,
+  renderKeycloak,
+  renderPostgres,
+  renderFunctions,
 ]
 
 export function renderAll(model: StackModel, ctx: RenderContext): RenderedFile[] {
-  return RENDERERS.flatMap(({ render }) => render(model, ctx))
+  return RENDERERS.flatMap((render) => render(model, ctx))
 }
