@@ -21,11 +21,30 @@ export type ErrorCode =
   | 'render_failed'
   | 'write_failed'
   | 'stale_output'
+  | 'not_generated'
+  | 'env_invalid'
   | 'engine_missing'
   | 'engine_failed'
+  | 'daemon_down'
+  | 'port_busy'
+  | 'port_invalid'
+  | 'unhealthy'
+  | 'confirmation_required'
+  | 'interrupted'
 
-/** Exit codes: 1 for an invalid config or a failed operation, 2 for a usage error. */
-export const EXIT = { ok: 0, failure: 1, usage: 2 } as const
+/**
+ * Exit codes: 1 for an invalid config or a failed operation, 2 for a usage error (a missing `--yes` included),
+ * 3 when no usable compose engine is installed, 4 when the engine is installed but its daemon cannot be reached.
+ * Scripts can tell "fix your machine" (3, 4) from "fix your stack" (1) without reading the text.
+ */
+export const EXIT = { ok: 0, failure: 1, usage: 2, engineMissing: 3, daemonDown: 4 } as const
+
+const DEFAULT_EXIT: Partial<Record<ErrorCode, number>> = {
+  usage: EXIT.usage,
+  confirmation_required: EXIT.usage,
+  engine_missing: EXIT.engineMissing,
+  daemon_down: EXIT.daemonDown,
+}
 
 export class SparkbaasError extends Error {
   override readonly name = 'SparkbaasError'
@@ -43,7 +62,7 @@ export class SparkbaasError extends Error {
     this.code = code
     this.hint = options.hint
     this.problems = options.problems ?? []
-    this.exitCode = options.exitCode ?? (code === 'usage' ? EXIT.usage : EXIT.failure)
+    this.exitCode = options.exitCode ?? DEFAULT_EXIT[code] ?? EXIT.failure
   }
 }
 

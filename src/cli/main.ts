@@ -29,6 +29,30 @@ const main = defineCommand({
       { name: 'blueprints', description: 'List the built-in templates, or eject them into blueprints/ to customise them.' },
       () => import('./commands/blueprints.js').then((m) => m.default),
     ),
+    up: lazyCommand(
+      { name: 'up', description: 'Start the stack with docker compose or podman (regenerates first when stale) and wait until it is healthy.' },
+      () => import('./commands/up.js').then((m) => m.default),
+    ),
+    down: lazyCommand(
+      { name: 'down', description: 'Stop the stack and remove its containers; --volumes --yes also deletes its data.' },
+      () => import('./commands/down.js').then((m) => m.default),
+    ),
+    status: lazyCommand(
+      { name: 'status', alias: 'ps', description: 'Show each service (state, health, ports) and the URLs; -o env prints connection settings.' },
+      () => import('./commands/status.js').then((m) => m.default),
+    ),
+    logs: lazyCommand(
+      { name: 'logs', description: "Show the services' logs (-f to follow)." },
+      () => import('./commands/logs.js').then((m) => m.default),
+    ),
+    restart: lazyCommand(
+      { name: 'restart', description: 'Restart services (all by default).' },
+      () => import('./commands/restart.js').then((m) => m.default),
+    ),
+    exec: lazyCommand(
+      { name: 'exec', description: "Run a command in a service's container: sparkbaas exec <service> -- <command…>." },
+      () => import('./commands/exec.js').then((m) => m.default),
+    ),
   },
 })
 

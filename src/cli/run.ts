@@ -5,7 +5,7 @@
  * Parsing and help rendering stay citty's.
  */
 import { stripVTControlCharacters } from 'node:util'
-import { renderUsage, runCommand, type ArgsDef, type CommandDef, type CommandMeta } from 'citty'
+import { renderUsage, runCommand, type ArgsDef, type CommandDef, type CommandMeta, type PositionalArgDef } from 'citty'
 import { SparkbaasError } from '../errors.js'
 import { reportError, writeStyled } from './report.js'
 
@@ -14,6 +14,16 @@ const resolve = async <T>(value: Resolvable<T>): Promise<T> => (typeof value ===
 
 const HELP = ['--help', '-h']
 const VERSION = ['--version', '-v']
+
+/**
+ * Marks a positional as taking every remaining argument (`up [service…]`); the command reads them from `args._`.
+ * citty has no variadic positionals, and the check below otherwise rejects a surplus argument.
+ */
+const VARIADIC = new WeakSet<object>()
+export function variadic<T extends PositionalArgDef>(def: T): T {
+  VARIADIC.add(def)
+  return def
+}
 
 /** A subcommand whose `meta` is known up front and whose module is imported only when it is run or its help shown. */
 export function lazyCommand<T extends ArgsDef>(meta: CommandMeta, load: () => Promise<CommandDef<T>>): CommandDef<T> {
@@ -24,20 +34,25 @@ export function lazyCommand<T extends ArgsDef>(meta: CommandMeta, load: () => Pr
   }
 }
 
-/** Runs `root` with `rawArgs` (without node and the script) and returns the exit code. */
+/**
+ * Runs `root` with `rawArgs` (without node and the script) and returns the exit code: 0, or the number a command
+ * returns (`exec` passes on the exit code of the command it ran), or the code of the error it threw.
+ */
 export async function runCli(root: CommandDef<ArgsDef>, rawArgs: string[]): Promise<number> {
   try {
-    await dispatch(root, rawArgs)
-    return 0
+    const result = await dispatch(root, rawArgs)
+    return typeof result === 'number' ? result : 0
   } catch (error) {
     // citty throws its CLIError for a missing positional or a bad enum value: usage mistakes too. Its message may
     // carry colour codes, which report.ts adds itself where wanted.
     const usage = error instanceof Error && error.name === 'CLIError' ? new SparkbaasError('usage', stripVTControlCharacters(error.message)) : error
-    return reportError(usage, { json: rawArgs.includes('--json') })
+    // Only our own --json counts: after `--` the arguments belong to the command `exec` runs.
+    const ours = rawArgs.includes('--') ? rawArgs.slice(0, rawArgs.indexOf('--')) : rawArgs
+    return reportError(usage, { json: ours.includes('--json') })
   }
 }
 
-async function dispatch(root: CommandDef<ArgsDef>, rawArgs: string[]): Promise<void> {
+async function dispatch(root: CommandDef<ArgsDef>, rawArgs: string[]): Promise<unknown> {
   const rootMeta = await resolve(root.meta ?? {})
   const name = rootMeta.name ?? 'sparkbaas'
   const at = rawArgs.findIndex((arg) => !arg.startsWith('-'))
@@ -58,7 +73,7 @@ async function dispatch(root: CommandDef<ArgsDef>, rawArgs: string[]): Promise<v
 
   const commandName = rawArgs[at] as string
   const subCommands = await resolve(root.subCommands ?? {})
-  const sub = Object.hasOwn(subCommands, commandName) ? await resolve(subCommands[commandName]!) : undefined
+  const sub = Object.hasOwn(subCommands, commandName) ? await resolve(subCommands[commandName]!) : await byAlias(subCommands, commandName)
   if (sub === undefined) {
     throw new SparkbaasError('usage', `Unknown command "${commandName}".`, {
       hint: `The commands are: ${Object.keys(subCommands).join(', ')}. Run \`${name} --help\` for more.`,
@@ -67,7 +82,17 @@ async function dispatch(root: CommandDef<ArgsDef>, rawArgs: string[]): Promise<v
   const rest = rawArgs.slice(at + 1)
   if (rest.some((arg) => HELP.includes(arg))) return showUsage(sub, root)
   checkArgs(rest, await resolve(sub.args ?? {}), `${name} ${commandName}`)
-  await runCommand(sub, { rawArgs: rest })
+  return (await runCommand(sub, { rawArgs: rest })).result
+}
+
+/** A command by one of its `meta.alias` names (`ps` for `status`); lazy commands' meta is inline, so this is cheap. */
+async function byAlias(subCommands: Record<string, Resolvable<CommandDef<ArgsDef>>>, alias: string): Promise<CommandDef<ArgsDef> | undefined> {
+  for (const candidate of Object.values(subCommands)) {
+    const command = await resolve(candidate)
+    const meta = await resolve(command.meta ?? {})
+    if ([meta.alias ?? []].flat().includes(alias)) return command
+  }
+  return undefined
 }
 
 async function showUsage(command: CommandDef<ArgsDef>, parent?: CommandDef<ArgsDef>): Promise<void> {
@@ -84,7 +109,8 @@ function checkArgs(rawArgs: string[], defs: ArgsDef, command: string): void {
     const aliases = 'alias' in def && def.alias !== undefined ? [def.alias].flat() : []
     for (const n of [key, kebab(key), ...aliases]) byName.set(n, def)
   }
-  let positionals = Object.values(defs).filter((def) => def.type === 'positional').length
+  const positionalDefs = Object.values(defs).filter((def) => def.type === 'positional')
+  let positionals = positionalDefs.some((def) => VARIADIC.has(def)) ? Infinity : positionalDefs.length
   for (let i = 0; i < rawArgs.length; i++) {
     const arg = rawArgs[i] as string
     if (arg === '--') return

@@ -1,0 +1,30 @@
+/** What the stack commands (up, down, status, logs, restart, exec) share: their common options and how paths print. */
+import path from 'node:path'
+import { SparkbaasError } from '../errors.js'
+import type { StackOptions } from '../stack/context.js'
+
+export const STACK_ARGS = {
+  config: { type: 'string', valueHint: 'path', description: 'Config file to use (default: search from the current folder upward)' },
+  out: { type: 'string', valueHint: 'dir', description: 'Folder of the generated stack (default: generated/ beside the config file)' },
+  json: { type: 'boolean', description: 'Print the result as JSON on stdout' },
+} as const
+
+export function stackOptions(args: { config?: string | undefined; out?: string | undefined }): StackOptions {
+  return { ...(args.config ? { configFile: args.config } : {}), ...(args.out ? { outDir: args.out } : {}) }
+}
+
+/** A path as the user would type it: relative below the current folder, absolute elsewhere. */
+export function where(file: string): string {
+  const rel = path.relative(process.cwd(), file)
+  return rel === '' ? '.' : rel.startsWith('..') || path.isAbsolute(rel) ? file : rel
+}
+
+/** A whole number ≥ `min` from an option, or a usage error naming the option. */
+export function wholeNumber(value: string | undefined, option: string, min: number, example: string): number | undefined {
+  if (value === undefined) return undefined
+  if (/^\d+$/.test(value) && Number(value) >= min) return Number(value)
+  throw new SparkbaasError('usage', `${option} needs a whole number${min > 0 ? ` of at least ${min}` : ''}, not "${value}".`, { hint: `For example: ${example}.` })
+}
+
+/** The positionals after the command's own: citty collects them in `_`. */
+export const positionals = (args: { _: string[] }): string[] => [...args._]

@@ -1,0 +1,76 @@
+/**
+ * What every stack command starts from: the checked config, its model, the output folder, and the values compose
+ * will read from `.env`. Loading stays here so `down`, `status` and `logs` never load the renderers.
+ */
+import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { isAbsolute, join, relative, resolve } from 'node:path'
+import { checkLoaded } from '../config/load-and-check.js'
+import { loadConfig } from '../config/load.js'
+import { COMPOSE_FILE, ENV_FILE, type ComposeProject } from '../engine/compose.js'
+import { SparkbaasError } from '../errors.js'
+import { resolveModel } from '../model/resolve.js'
+import type { StackModel } from '../model/types.js'
+import { DotenvSyntaxError, dotenvValues, parseDotenv } from '../write/dotenv.js'
+
+/** `generate`'s default output folder (generate.ts DEFAULT_OUT_DIR; a test pins them together). */
+export const DEFAULT_OUT_DIR = 'generated'
+
+export interface StackOptions {
+  /** Where the config search starts; relative `configFile` and `outDir` start here. @default process.cwd() */
+  readonly cwd?: string
+  readonly configFile?: string
+  /** @default `generated` beside the config file */
+  readonly outDir?: string
+}
+
+export interface Stack extends ComposeProject {
+  readonly model: StackModel
+  /** The config as loaded, before checking: what `generate({ config })` takes, so the file is loaded once. */
+  readonly config: unknown
+  /** Absolute path of the config file. */
+  readonly configFile: string
+  readonly cwd: string
+}
+
+export async function openStack(options: StackOptions = {}): Promise<Stack> {
+  const cwd = resolve(options.cwd ?? process.cwd())
+  const loaded = await loadConfig({ cwd, ...(options.configFile === undefined ? {} : { configFile: options.configFile }) })
+  const checked = checkLoaded(loaded.config, loaded.filepath, loaded.configDir)
+  const model = resolveModel(checked.config, { configFile: checked.filepath })
+  const outDir = options.outDir === undefined ? join(checked.configDir, DEFAULT_OUT_DIR) : resolve(cwd, options.outDir)
+  return { model, config: loaded.config, configFile: loaded.filepath, cwd, project: model.project, outDir }
+}
+
+/** A path in a message: relative when it is below the folder the command runs in, as the user would type it. */
+export function displayPath(stack: Stack, file: string): string {
+  const rel = relative(stack.cwd, file)
+  return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? file : rel
+}
+
+/** Commands other than `up` run compose on the output as it is; it must exist. */
+export function requireGenerated(stack: Stack): void {
+  const missing = [COMPOSE_FILE, ENV_FILE].filter((file) => !existsSync(join(stack.outDir, file)))
+  if (missing.length === 0) return
+  throw new SparkbaasError('not_generated', `${displayPath(stack, join(stack.outDir, missing[0]!))} does not exist: the stack has not been generated there.`, {
+    hint: 'Run `sparkbaas up` (it generates first) or `sparkbaas generate`.',
+  })
+}
+
+/** Reads a value the way compose interpolates it: the shell's environment first, then `.env`. */
+export type EnvLookup = (key: string) => string | undefined
+
+export async function readStackEnv(stack: Stack): Promise<EnvLookup> {
+  const file = join(stack.outDir, ENV_FILE)
+  let values: Map<string, string | undefined>
+  try {
+    values = dotenvValues(parseDotenv(await readFile(file, 'utf8')))
+  } catch (error) {
+    if (error instanceof DotenvSyntaxError) {
+      throw new SparkbaasError('env_invalid', `${displayPath(stack, file)} cannot be read: ${error.message}.`, { hint: 'Fix that line; compose reads the file the same way.', cause: error })
+    }
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') requireGenerated(stack)
+    throw error
+  }
+  return (key) => process.env[key] ?? values.get(key) ?? undefined
+}
