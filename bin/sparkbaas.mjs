@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The CLI is compiled to dist/ by `npm run build` (the `prepare` script runs it on install from git).
-import { run } from '../dist/cli/main.js'
+// The CLI is compiled and bundled into dist/bin/ by `npm run build` (the `prepare` script runs it on install from git).
+import { run } from '../dist/bin/main.js'
 
 await run()

@@ -7,9 +7,9 @@ import { buildFunctions } from './build/functions.js'
 import { checkLoaded, loadAndCheck, type CheckedConfig } from './config/load-and-check.js'
 import { SparkbaasError } from './errors.js'
 import { resolveModel } from './model/resolve.js'
-import { renderAll } from './render/index.js'
+import { renderAllWhileBundling } from './render/index.js'
 import type { WriteHooks } from './write/atomic.js'
-import { writeOutput, type WriteReport } from './write/output.js'
+import { prepareEnvKeys, writeOutput, type WriteReport } from './write/output.js'
 
 export interface GenerateOptions {
   /** Where the config search starts; relative `configFile` and `outDir` start here. @default process.cwd() */
@@ -55,17 +55,19 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
   const cwd = resolve(options.cwd ?? process.cwd())
   const { config, filepath, configDir } = await obtainConfig(options, cwd)
   const model = resolveModel(config, { configFile: filepath })
-  const functionBundles = await buildFunctions(model)
-  const files = renderAll(model, { blueprintsDir: join(configDir, 'blueprints'), functionBundles })
-
   const outDir = options.outDir === undefined ? join(configDir, DEFAULT_OUT_DIR) : resolve(cwd, options.outDir)
   const mode = options.check ? 'check' : options.dryRun ? 'dry-run' : 'write'
+  // `--check` never touches .env; otherwise its missing RSA keys are made while esbuild and the renderers work.
+  const rsaKeys = mode === 'check' ? undefined : prepareEnvKeys(outDir, model.env)
+  const files = await renderAllWhileBundling(model, { blueprintsDir: join(configDir, 'blueprints') }, buildFunctions(model))
+
   const report = await writeOutput(files, {
     outDir,
     configFile: model.configFile,
     env: model.env,
     mode,
     ...(options.hooks ? { hooks: options.hooks } : {}),
+    ...(rsaKeys ? { rsaKeys } : {}),
   })
   const { stale, missing, extra } = report.drift
   return {

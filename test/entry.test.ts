@@ -12,8 +12,9 @@ const DIST = path.join(ROOT, 'dist')
 const FORBIDDEN_PACKAGES = ['handlebars', 'execa', 'cosmiconfig', 'jiti']
 const FORBIDDEN_DIRS = ['render', 'write', 'engine'].map((dir) => path.join(DIST, dir) + path.sep)
 
-// `import … from '…'`, `export … from '…'`, `import '…'` and `import('…')` with a literal specifier.
-const SPECIFIER = /\b(?:import|export)\s*(?:[^'"`;]*?\bfrom\s*)?\(?\s*['"]([^'"]+)['"]/g
+// `import … from '…'`, `export … from '…'`, `import '…'`, `import('…')` and `require('…')` (a `createRequire`
+// one included) with a literal specifier.
+const SPECIFIER = /\b(?:import|export|require)\s*(?:[^'"`;]*?\bfrom\s*)?\(?\s*['"]([^'"]+)['"]/g
 
 /** Every file and every bare package the graph of `entry` reaches. */
 function importGraph(entry: string): { files: string[]; packages: string[] } {
@@ -43,6 +44,6 @@ test('the walk sees through re-exports and finds heavy imports where they are (s
   const { files, packages } = importGraph(path.join(DIST, 'config/load.js'))
   expect(files).toContain('dist/config/loaders.js')
   expect(packages).toContain('cosmiconfig')
-  // loaders.js imports jiti lazily, with import('jiti'): a dynamic import still counts.
+  // loaders.js loads jiti lazily, with require('jiti') inside a function: that still counts.
   expect(packages).toContain('jiti')
 })

@@ -6,7 +6,7 @@ interface PackageJson {
   bugs?: string | { url?: string }
 }
 
-// dist/cli/ and src/cli/ are both two levels below the package root.
+// dist/cli/, dist/bin/ (the bundled CLI) and src/cli/ are all two levels below the package root.
 const json = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as PackageJson
 
 const bugsUrl = typeof json.bugs === 'string' ? json.bugs : json.bugs?.url

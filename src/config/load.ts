@@ -3,9 +3,15 @@
  * that is check.ts. The result is `unknown` on purpose.
  */
 import path from 'node:path'
-import { cosmiconfig, type CosmiconfigResult, type Loader, type Loaders } from 'cosmiconfig'
+import { createRequire } from 'node:module'
+import type { CosmiconfigResult, Loader, Loaders } from 'cosmiconfig'
 import { SparkbaasError } from '../errors.js'
 import { loadJson, loadModule, loadYaml } from './loaders.js'
+
+// Required, not imported: from an ES module, a CommonJS package is first scanned for its export names (~8 ms
+// for cosmiconfig, on every command that loads a config).
+const require = createRequire(import.meta.url)
+const { cosmiconfig } = require('cosmiconfig') as typeof import('cosmiconfig')
 
 const CONFIG_EXTENSIONS = ['ts', 'mts', 'js', 'mjs', 'json', 'yaml', 'yml']
 const RC_EXTENSIONS = ['json', 'yaml', 'yml', 'js', 'mjs', 'ts', 'mts']

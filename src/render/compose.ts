@@ -7,13 +7,13 @@
  * missing secret instead of silently using an empty one.
  */
 import { isDeepStrictEqual } from 'node:util'
-import { parse } from 'yaml'
 import { SparkbaasError } from '../errors.js'
 import type { ServiceModel, StackModel, ValuePart } from '../model/types.js'
 import { renderBlueprint } from './blueprints.js'
 import { header } from './header.js'
 import type { RenderContext } from './index.js'
 import type { RenderedFile } from './types.js'
+import { parseYaml } from './yaml.js'
 
 export const COMPOSE_FILE = 'docker-compose.yml'
 const BLUEPRINT = 'docker-compose.yml.hbs'
@@ -166,10 +166,10 @@ export function renderCompose(model: StackModel, ctx: RenderContext): RenderedFi
   )
   let doc: unknown
   try {
-    doc = parse(contents, { uniqueKeys: true, strict: true })
+    doc = parseYaml(contents, { strict: true })
   } catch (error) {
     fail((error as Error).message)
   }
   checkParsed(doc, model, services)
-  return [{ path: COMPOSE_FILE, contents, format: 'yaml', artifact: COMPOSE_FILE }]
+  return [{ path: COMPOSE_FILE, contents, format: 'yaml', artifact: COMPOSE_FILE, parsedBack: true }]
 }

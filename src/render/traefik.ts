@@ -7,13 +7,13 @@
  * time that nothing else would catch — so it fails here, naming the blueprint.
  */
 import { isDeepStrictEqual } from 'node:util'
-import { parse } from 'yaml'
 import { SparkbaasError } from '../errors.js'
 import type { MiddlewareModel, StackModel } from '../model/types.js'
 import { renderBlueprint } from './blueprints.js'
 import { header } from './header.js'
 import type { RenderContext } from './index.js'
 import type { RenderedFile } from './types.js'
+import { parseYaml } from './yaml.js'
 
 export const TRAEFIK_STATIC = 'traefik/traefik.yml'
 export const TRAEFIK_DYNAMIC = 'traefik/dynamic.yml'
@@ -126,10 +126,10 @@ export function dynamicView(model: StackModel) {
   }
 }
 
-function parseYaml(text: string, blueprint: string, file: string): Doc {
+function parseChecked(text: string, blueprint: string, file: string): Doc {
   let doc: unknown
   try {
-    doc = parse(text, { uniqueKeys: true, strict: true })
+    doc = parseYaml(text, { strict: true })
   } catch (error) {
     fail(blueprint, file, (error as Error).message)
   }
@@ -247,12 +247,12 @@ export function renderTraefik(model: StackModel, ctx: RenderContext): RenderedFi
   const sView = staticView(model)
   const staticText = renderBlueprint(STATIC_BLUEPRINT, sView, ctx.blueprintsDir)
   const dynamicText = renderBlueprint(DYNAMIC_BLUEPRINT, dynamicView(model), ctx.blueprintsDir)
-  const staticDoc = parseYaml(staticText, STATIC_BLUEPRINT, TRAEFIK_STATIC)
-  const dynamicDoc = parseYaml(dynamicText, DYNAMIC_BLUEPRINT, TRAEFIK_DYNAMIC)
+  const staticDoc = parseChecked(staticText, STATIC_BLUEPRINT, TRAEFIK_STATIC)
+  const dynamicDoc = parseChecked(dynamicText, DYNAMIC_BLUEPRINT, TRAEFIK_DYNAMIC)
   const entryPoints = checkStatic(staticDoc, model, sView)
   checkDynamic(dynamicDoc, model, staticDoc, entryPoints)
   return [
-    { path: TRAEFIK_STATIC, contents: staticText, format: 'yaml', artifact: 'traefik' },
-    { path: TRAEFIK_DYNAMIC, contents: dynamicText, format: 'yaml', artifact: 'traefik' },
+    { path: TRAEFIK_STATIC, contents: staticText, format: 'yaml', artifact: 'traefik', parsedBack: true },
+    { path: TRAEFIK_DYNAMIC, contents: dynamicText, format: 'yaml', artifact: 'traefik', parsedBack: true },
   ]
 }

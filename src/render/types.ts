@@ -9,4 +9,9 @@ export interface RenderedFile {
   readonly artifact: string
   /** File mode; `.env` is 0600. */
   readonly mode?: number
+  /**
+   * The renderer has parsed `contents` back in `format` (and checked more than syntax), so the writer's syntax
+   * gate does not parse it a second time: for a big dynamic.yml that second parse was a third of `generate`.
+   */
+  readonly parsedBack?: true
 }

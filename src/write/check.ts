@@ -1,11 +1,11 @@
 /**
  * The last gate before anything touches disk: every rendered file has a safe relative path, no two renderers
  * claim the same path, and each file parses in its declared format. Renderers already parse their own output;
- * this catches a renderer (or a user's blueprint override) that forgot to.
+ * this catches a renderer that forgot to (one that did says so with `parsedBack`, and is not parsed twice).
  */
-import { parse } from 'yaml'
 import { SparkbaasError } from '../errors.js'
 import type { RenderedFile } from '../render/types.js'
+import { parseYaml } from '../render/yaml.js'
 
 /** Throws `render_failed` naming the artifact and the file at the first file that cannot be written as is. */
 export function checkRenderedFiles(files: readonly RenderedFile[]): void {
@@ -17,7 +17,7 @@ export function checkRenderedFiles(files: readonly RenderedFile[]): void {
       throw new SparkbaasError('render_failed', `internal: ${file.path} is produced twice (by ${other} and by ${file.artifact})`)
     }
     seen.set(file.path, file.artifact)
-    checkSyntax(file)
+    if (!file.parsedBack) checkSyntax(file)
   }
   // A file and a folder of the same name cannot both exist: `a` and `a/b`.
   for (const path of seen.keys()) {
@@ -48,8 +48,8 @@ function checkPath(file: RenderedFile): void {
 function checkSyntax(file: RenderedFile): void {
   try {
     if (file.format === 'json') JSON.parse(file.contents)
-    // uniqueKeys: a duplicated key is legal-looking YAML that silently keeps only one value.
-    else if (file.format === 'yaml') parse(file.contents, { uniqueKeys: true, prettyErrors: true })
+    // Repeated keys are refused: legal-looking YAML that silently keeps only one value.
+    else if (file.format === 'yaml') parseYaml(file.contents, { prettyErrors: true })
   } catch (error) {
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error)
     throw new SparkbaasError('render_failed', `${file.artifact} produced invalid ${file.format.toUpperCase()} in ${file.path}: ${message}`, {

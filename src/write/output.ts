@@ -5,6 +5,7 @@
  *   (secrets.ts); it is per-machine, so it is neither in the manifest nor compared by `--check`; mode 0600.
  * - `.gitignore`: keeps `.env` out of git (see {@link planGitignore}).
  */
+import type { KeyObject } from 'node:crypto'
 import { chmod, readFile, rmdir, stat, unlink } from 'node:fs/promises'
 import { dirname, join, relative, sep } from 'node:path'
 import type { EnvVar } from '../model/types.js'
@@ -13,13 +14,16 @@ import type { RenderedFile } from '../render/types.js'
 import { writeAtomically, type StagedFile, type WriteHooks } from './atomic.js'
 import { checkRenderedFiles } from './check.js'
 import { MANIFEST_FILE, readManifest, renderManifest, sha256, type Manifest } from './manifest.js'
-import { ensureEnv } from './secrets.js'
+import { ensureEnvWithKeys, startRsaKeys } from './secrets.js'
 import { byCodePoint } from '../order.js'
+import { mapConcurrently } from '../concurrent.js'
 
 export const ENV_FILE = '.env'
 export const GITIGNORE_FILE = '.gitignore'
 const ENV_MODE = 0o600
 const FILE_MODE = 0o644
+/** Files read at once when comparing with what is on disk. */
+const READ_CONCURRENCY = 32
 /** Never deleted as leftovers: per-machine, or bookkeeping, or possibly the user's own. */
 const NEVER_REMOVED = new Set([ENV_FILE, MANIFEST_FILE, GITIGNORE_FILE])
 
@@ -32,6 +36,8 @@ export interface WriteOutputOptions {
   /** `write` changes disk; `dry-run` and `check` only report what `write` would do (`check` ignores `.env`). */
   readonly mode: 'write' | 'dry-run' | 'check'
   readonly hooks?: WriteHooks
+  /** RSA keys for `.env`, started early by the caller ({@link prepareEnvKeys}); made here otherwise. */
+  readonly rsaKeys?: Promise<KeyObject[]>
 }
 
 export interface WriteReport {
@@ -72,8 +78,10 @@ export async function writeOutput(rendered: readonly RenderedFile[], options: Wr
   const unchanged: string[] = []
   const stale: string[] = []
   const missing: string[] = []
-  for (const file of committed.values()) {
-    const onDisk = await readBytes(join(outDir, file.path))
+  const files = [...committed.values()]
+  const current = await mapConcurrently(files, READ_CONCURRENCY, (file) => readBytes(join(outDir, file.path)))
+  for (const [index, file] of files.entries()) {
+    const onDisk = current[index]
     if (onDisk !== undefined && onDisk.equals(Buffer.from(file.contents, 'utf8'))) {
       unchanged.push(file.path)
       continue
@@ -103,7 +111,7 @@ export async function writeOutput(rendered: readonly RenderedFile[], options: Wr
     const envPath = join(outDir, ENV_FILE)
     const existing = await readBytes(envPath)
     const existingText = existing?.toString('utf8')
-    const env = ensureEnv(options.env, existingText)
+    const env = await ensureEnvWithKeys(options.env, existingText, options.rsaKeys)
     envAdded = [...env.added]
     envUnused = [...env.unused]
     for (const key of env.stale) {
@@ -133,6 +141,17 @@ export async function writeOutput(rendered: readonly RenderedFile[], options: Wr
     drift: { stale: sorted(stale), missing: sorted(missing), extra: sorted(removed) },
     warnings,
   }
+}
+
+/**
+ * Starts making the RSA keys the `.env` in `outDir` lacks, to hand to {@link writeOutput} later: key generation
+ * is slow CPU work on libuv's threads, so started before bundling and rendering it runs alongside them.
+ */
+export function prepareEnvKeys(outDir: string, env: readonly EnvVar[]): Promise<KeyObject[]> {
+  return readBytes(join(outDir, ENV_FILE)).then(
+    (existing) => startRsaKeys(env, existing?.toString('utf8')),
+    () => [],
+  )
 }
 
 /**

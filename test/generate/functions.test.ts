@@ -7,7 +7,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { describe, expect, test } from 'vitest'
-import { buildFunctions } from '../../src/build/functions.js'
+import { identifier } from '../../src/build/batch-names.js'
+import { buildAlone, buildFunctions } from '../../src/build/functions.js'
 import { configSchema } from '../../src/config/schema.js'
 import { SparkbaasError } from '../../src/errors.js'
 import { generate } from '../../src/generate.js'
@@ -45,6 +46,55 @@ describe('buildFunctions', () => {
     const a = await buildFunctions(modelOf(BASE_CONFIG, dir))
     const b = await buildFunctions(modelOf(BASE_CONFIG, dir))
     expect(b.get('hello')).toBe(a.get('hello'))
+  })
+
+  test('bundles equal what a build of each function alone gives, whatever the default export and the folder layout', async () => {
+    // The shared build names a few symbols after the function's folder where a build alone says "index"
+    // (src/build/batch-names.ts): these sources provoke each such name, and the committed bytes must not move.
+    const dir = tempDir()
+    const sources: Record<string, string> = {
+      'functions/named/index.ts': 'export default function named() { return 1 }\n',
+      'functions/arrow/index.ts': 'export default () => 2\n',
+      'functions/async-arrow/index.mjs': "export default async (request) => new Response('x')\n",
+      'functions/anon-fn/index.ts': "export default function () { return 'f' }\n",
+      'functions/anon-async/index.ts': "export default async function () { return 'f' }\n",
+      'functions/generator/index.ts': 'export default function* () { yield 1 }\n',
+      'functions/klass/index.ts': 'export default class { fetch() { return 3 } }\n',
+      'functions/number/index.ts': 'export default 42\n',
+      'functions/object/index.ts': 'export const x = 1\nexport default { fetch: () => x }\n',
+      'functions/in-string/index.ts': "export default () => 'in_string_default'\n",
+      'functions/uses-index/index.ts': 'const index_default = 5\nexport default () => index_default\n',
+      'functions/uses-own/index.ts': 'const uses_own_default = 5\nexport default () => uses_own_default\n',
+      'functions/self/index.ts': "import me from './index'\nexport default () => typeof me\n",
+      'functions/a.b/index.ts': "export default () => 'dotted'\n",
+      'functions/cjs/index.js': 'module.exports = () => 4\n',
+      'functions/self-ns/index.ts': "import * as self from './index'\nexport const x = 5\nexport default function s() { return self.x }\n",
+      'functions/clash/index.ts': 'const index_exports = 6\nexport default function c() { return index_exports }\n',
+      'functions/clash-own/index.ts': 'const clash_own_exports = 7\nexport default function c() { return clash_own_exports }\n',
+      'functions/parent/index.ts': "import { f } from '../index'\nexport default function p() { return f() }\n",
+      'functions/index.ts': "export const f = () => 'up'\nexport default () => 0\n",
+      'functions/nested/deep/index.mjs': "import u from '../../../lib/util/index.ts'\nexport default async () => u()\n",
+      'more/index/index.ts': "export default () => 'folder called index'\n",
+      'lib/util/index.ts': "export default () => 'util'\n",
+      '../outside-fn/index.ts': "export default () => 'out'\n",
+    }
+    for (const [path, code] of Object.entries(sources)) {
+      mkdirSync(join(dir, 'project', path, '..'), { recursive: true })
+      writeFileSync(join(dir, 'project', path), code)
+    }
+    const folders = Object.keys(sources)
+      .filter((path) => /\/index\.[mc]?[jt]s$/.test(path) && !path.startsWith('lib/') && path !== 'functions/index.ts')
+      .map((path) => `./${path.slice(0, path.lastIndexOf('/'))}`)
+    const functions = [...folders, './functions/arrow'].map((source, i) => ({ name: `fn${i}`, source }))
+    const model = modelOf({ project: 'demo', functions }, join(dir, 'project'))
+    const together = await buildFunctions(model)
+    const esbuild = await import('esbuild')
+    for (const fn of model.functions) expect(together.get(fn.name), fn.sourceDir).toBe(await buildAlone(esbuild, model, fn))
+    expect(together.get('fn1')).toContain('index_default')
+  })
+
+  test("names a folder as esbuild does: letters, digits after the first, one '_' per gap; '_' when nothing is left", () => {
+    expect(['my-fn', 'fn2', '2fa', 'a--b', '_x_', 'über-x', '9'].map(identifier)).toEqual(['my_fn', 'fn2', 'fa', 'a_b', 'x', 'ber_x', '_'])
   })
 
   test('a build error names the config path and the file:line:column, relative to the config', async () => {

@@ -5,7 +5,7 @@ import { isSparkbaasError } from '../../src/errors.js'
 import type { EnvVar } from '../../src/model/types.js'
 import { envValue } from '../../src/render/escape.js'
 import { DotenvSyntaxError, formatEnvEntry, parseDotenv } from '../../src/write/dotenv.js'
-import { ADDED_MARKER, ensureEnv, ENV_FILE_HEADER } from '../../src/write/secrets.js'
+import { ADDED_MARKER, ensureEnv, ensureEnvWithKeys, ENV_FILE_HEADER } from '../../src/write/secrets.js'
 import { example, many, modelOf } from '../render/_fixtures.js'
 
 const model = modelOf(example)
@@ -254,5 +254,27 @@ describe('the .env parser', () => {
       }),
       { numRuns: 500 },
     )
+  })
+})
+
+describe('ensureEnvWithKeys', () => {
+  it('makes a new RSA key for each realm the file lacks, keeps the ones it has, and is otherwise ensureEnv', async () => {
+    const vars = modelOf(many).env
+    const keyVars = vars.filter((v) => v.generate.kind === 'rsa-private-key').map((v) => v.key)
+    expect(keyVars.length).toBeGreaterThanOrEqual(3)
+    const fresh = await ensureEnvWithKeys(vars, undefined)
+    expect(fresh.added).toEqual(vars.map((v) => v.key))
+    const keys = keyVars.map((key) => fresh.values[key]!)
+    expect(new Set(keys).size).toBe(keys.length)
+    for (const key of keys) expect(createPrivateKey({ key: Buffer.from(key, 'base64'), format: 'der', type: 'pkcs8' }).asymmetricKeyDetails?.modulusLength).toBe(2048)
+
+    // Drop one realm's key and its JWK set: only that one is made again; the others stay byte for byte.
+    const [dropped] = keyVars
+    const kept = fresh.text.replace(new RegExp(`^${dropped}=.*\\n`, 'm'), '').replace(new RegExp(`^${dropped!.replace('SIGNING_KEY', 'JWKS')}=.*\\n`, 'm'), '')
+    const again = await ensureEnvWithKeys(vars, kept)
+    expect(again.added).toEqual([dropped, dropped!.replace('SIGNING_KEY', 'JWKS')])
+    expect(again.values[dropped!]).not.toBe(fresh.values[dropped!])
+    for (const key of keyVars.slice(1)) expect(again.values[key]).toBe(fresh.values[key])
+    expect(again.text.startsWith(kept)).toBe(true)
   })
 })
