@@ -6,7 +6,7 @@
 import { join } from 'node:path'
 import { SparkbaasError } from '../errors.js'
 import type { Engine } from './detect.js'
-import { commandFailed, runProcess, type OutputMode, type ProcessResult } from './process.js'
+import { commandFailed, runProcess, type OutputMode, type ProcessResult, type RunOptions } from './process.js'
 
 /** The files `sparkbaas generate` writes (render/compose.ts COMPOSE_FILE, write/output.ts ENV_FILE; a test pins them). */
 export const COMPOSE_FILE = 'docker-compose.yml'
@@ -29,8 +29,14 @@ export function composeArgv(engine: Engine, target: ComposeProject, args: readon
  * Runs one compose subcommand. An unreachable daemon is reported here, for every command alike (exit 4); any other
  * failure is returned for the caller to explain.
  */
-export async function runCompose(engine: Engine, target: ComposeProject, args: readonly string[], output: OutputMode): Promise<ProcessResult> {
-  const result = await runProcess(composeArgv(engine, target, args), { output })
+export async function runCompose(
+  engine: Engine,
+  target: ComposeProject,
+  args: readonly string[],
+  output: OutputMode,
+  io: Pick<RunOptions, 'input' | 'stdoutFile'> = {},
+): Promise<ProcessResult> {
+  const result = await runProcess(composeArgv(engine, target, args), { output, ...io })
   if (result.exitCode !== 0) {
     const unreachable = daemonError(engine, result)
     if (unreachable) throw unreachable
@@ -40,8 +46,14 @@ export async function runCompose(engine: Engine, target: ComposeProject, args: r
 }
 
 /** {@link runCompose}, with any failure reported as the command that ran and its exit code. */
-export async function composeOrFail(engine: Engine, target: ComposeProject, args: readonly string[], output: OutputMode): Promise<ProcessResult> {
-  const result = await runCompose(engine, target, args, output)
+export async function composeOrFail(
+  engine: Engine,
+  target: ComposeProject,
+  args: readonly string[],
+  output: OutputMode,
+  io: Pick<RunOptions, 'input' | 'stdoutFile'> = {},
+): Promise<ProcessResult> {
+  const result = await runCompose(engine, target, args, output, io)
   if (result.exitCode !== 0) throw commandFailed(result)
   return result
 }

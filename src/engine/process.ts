@@ -32,6 +32,10 @@ export interface RunOptions {
   readonly env?: Readonly<Record<string, string>>
   /** Stop waiting after this many milliseconds (probes only). */
   readonly timeoutMs?: number
+  /** What the child reads on stdin, instead of what the mode gives it: a file's bytes or a string (SQL for psql). */
+  readonly input?: { readonly file: string } | { readonly text: string }
+  /** Where the child's stdout goes, byte for byte, instead of what the mode does with it (a `pg_dump` archive). */
+  readonly stdoutFile?: string
 }
 
 const FORWARDED: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM']
@@ -48,6 +52,8 @@ export async function runProcess(argv: readonly string[], options: RunOptions): 
   if (file === undefined) throw new Error('internal: runProcess needs a program')
   const child = execa(file, args, {
     ...STDIO[options.output],
+    ...(options.input === undefined ? {} : 'file' in options.input ? { stdin: { file: options.input.file } } : { input: options.input.text }),
+    ...(options.stdoutFile === undefined ? {} : { stdout: { file: options.stdoutFile } }),
     reject: false,
     // Captured output is handed on as is (`logs --json`, `exec --json`).
     stripFinalNewline: false,

@@ -9,7 +9,12 @@
  *   waits until it gets SIGINT or SIGTERM, logs the signal and exits 130), `broken` (every call but `version` and
  *   `ps` fails with exit code 15);
  * - FAKE_DOCKER_PS: what `ps` prints while the stack is up (after `up`, until `down`);
- * - FAKE_EXEC_EXIT: the exit code of `exec`.
+ * - FAKE_EXEC_EXIT: the exit code of `exec`;
+ * - FAKE_DOCKER_PG: JSON `{ bindir, host, port }` of a local PostgreSQL (test/helpers/pg-stack.ts). Then
+ *   `compose exec [-T] [-e K=V]… [-u USER] postgres <pg program> <args…>` runs that program from `bindir` against the
+ *   cluster, with stdin, stdout and stderr passed through byte for byte, the way the container's binaries would
+ *   run over its Unix socket (no PG* variables but the socket's; the default user is the caller's, as root's is in
+ *   the container). Any other program or service is refused with exit 126, so a test cannot pass by accident.
  */
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -99,9 +104,41 @@ switch (command) {
   case 'restart':
     err(' Container ' + project + '-postgres-1  Started')
     process.exit(0)
-  case 'exec':
+  case 'exec': {
+    if (env.FAKE_DOCKER_PG) {
+      const pg = JSON.parse(env.FAKE_DOCKER_PG)
+      const extra = {}
+      let at = 0
+      for (; at < options.length && options[at].startsWith('-'); at++) {
+        const flag = options[at]
+        if (flag === '-T' || flag === '--no-TTY') continue
+        if (flag === '-e' || flag === '--env') {
+          const pair = options[++at]
+          const eq = pair.indexOf('=')
+          extra[pair.slice(0, eq)] = pair.slice(eq + 1)
+          continue
+        }
+        if (flag === '-u' || flag === '--user' || flag === '-w' || flag === '--workdir') { at++; continue }
+        err('fake docker: exec option ' + flag + ' is not supported'); process.exit(126)
+      }
+      const [service, program, ...programArgs] = options.slice(at)
+      const known = ['psql', 'pg_dump', 'pg_dumpall', 'pg_restore', 'pg_isready', 'createdb', 'dropdb']
+      if (service !== 'postgres' || !known.includes(program)) {
+        err('fake docker: exec ' + service + ' ' + program + ' is not forwarded (only postgres ' + known.join('|') + ')')
+        process.exit(126)
+      }
+      const clean = {}
+      for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('PG') && !k.startsWith('FAKE_')) clean[k] = v
+      const child = require('node:child_process').spawnSync(require('node:path').join(pg.bindir, program), programArgs, {
+        stdio: 'inherit',
+        env: { ...clean, PGHOST: pg.host, PGPORT: String(pg.port), ...extra },
+      })
+      if (child.error) { err(String(child.error)); process.exit(127) }
+      process.exit(child.status === null ? 128 : child.status)
+    }
     out('ran: ' + options.join(' '))
     process.exit(Number(env.FAKE_EXEC_EXIT || 0))
+  }
   default:
     err('unknown command: ' + command)
     process.exit(1)

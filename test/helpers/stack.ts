@@ -67,7 +67,7 @@ export interface StackFixture {
   writeConfig(config: object): void
 }
 
-export async function stackFixture(options: { fakes?: FakeName[]; generate?: boolean } = {}): Promise<StackFixture> {
+export async function stackFixture(options: { fakes?: FakeName[]; generate?: boolean; config?: object } = {}): Promise<StackFixture> {
   const dir = await tempDir()
   const fake = fakeDocker(options.fakes)
   cleanups.push(() => {
@@ -76,7 +76,7 @@ export async function stackFixture(options: { fakes?: FakeName[]; generate?: boo
   })
   const out = join(dir, 'generated')
   const writeConfig = (config: object) => writeFileSync(join(dir, 'sparkbaas.config.json'), `${JSON.stringify(config, null, 2)}\n`)
-  writeConfig(STACK_CONFIG)
+  writeConfig(options.config ?? STACK_CONFIG)
   const httpPort = await freePort()
   const postgresPort = await freePort()
   if (options.generate !== false) {
