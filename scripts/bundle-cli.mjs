@@ -5,8 +5,9 @@
 // dist/index.js, the light entry `defineConfig` comes from, stays tsc's output.
 //
 // Kept as they are, outside the bundle: esbuild (its platform binary is found relative to its own files), jiti
-// (loads its own files), handlebars and cosmiconfig (loaded with require, see src/render/blueprints.ts and
-// src/config/load.ts), typescript (cosmiconfig's own .ts loader, never used).
+// (loads its own files), handlebars, cosmiconfig and yaml (loaded with require when first needed, see
+// src/render/blueprints.ts, src/config/load.ts and src/render/yaml.ts), typescript (cosmiconfig's own .ts loader,
+// never used).
 // Chunks lie flat in dist/bin/, two levels below the package root like every tsc module, so the paths the code
 // builds from import.meta.url (package.json, blueprints/, dist/index.js) still hold.
 import { rmSync } from 'node:fs'
@@ -23,7 +24,7 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: ['esbuild', 'jiti', 'handlebars', 'cosmiconfig', 'typescript'],
+  external: ['esbuild', 'jiti', 'handlebars', 'cosmiconfig', 'typescript', 'yaml'],
   // Bundled CommonJS dependencies require Node built-ins; an ES module has no `require` of its own.
   banner: { js: "import { createRequire as __sparkbaasCreateRequire } from 'node:module';\nconst require = __sparkbaasCreateRequire(import.meta.url);" },
   legalComments: 'none',

@@ -9,6 +9,7 @@ import { SparkbaasError } from './errors.js'
 import { resolveModel } from './model/resolve.js'
 import { renderAllWhileBundling } from './render/index.js'
 import type { WriteHooks } from './write/atomic.js'
+import { readManifest, sha256 } from './write/manifest.js'
 import { prepareEnvKeys, writeOutput, type WriteReport } from './write/output.js'
 
 export interface GenerateOptions {
@@ -59,7 +60,8 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
   const mode = options.check ? 'check' : options.dryRun ? 'dry-run' : 'write'
   // `--check` never touches .env; otherwise its missing RSA keys are made while esbuild and the renderers work.
   const rsaKeys = mode === 'check' ? undefined : prepareEnvKeys(outDir, model.env)
-  const files = await renderAllWhileBundling(model, { blueprintsDir: join(configDir, 'blueprints') }, buildFunctions(model))
+  const verified = await previouslyWritten(outDir)
+  const files = await renderAllWhileBundling(model, { blueprintsDir: join(configDir, 'blueprints'), verified }, buildFunctions(model))
 
   const report = await writeOutput(files, {
     outDir,
@@ -79,6 +81,15 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
     services: model.services.length,
     routes: model.routes.map((route) => ({ url: route.url })),
   }
+}
+
+/**
+ * Whether rendered bytes are what the last `generate` wrote into `outDir` (its manifest's hash), so the renderer
+ * need not parse them back again. An unreadable manifest verifies nothing; writeOutput warns about it.
+ */
+async function previouslyWritten(outDir: string): Promise<(path: string, contents: string) => boolean> {
+  const { files } = await readManifest(outDir, () => {})
+  return (path, contents) => files.get(path) === sha256(contents)
 }
 
 async function obtainConfig(options: GenerateOptions, cwd: string): Promise<CheckedConfig> {

@@ -164,12 +164,14 @@ export function renderCompose(model: StackModel, ctx: RenderContext): RenderedFi
     },
     ctx.blueprintsDir,
   )
-  let doc: unknown
-  try {
-    doc = parseYaml(contents, { strict: true })
-  } catch (error) {
-    fail((error as Error).message)
+  if (!ctx.verified?.(COMPOSE_FILE, contents)) {
+    let doc: unknown
+    try {
+      doc = parseYaml(contents, { strict: true })
+    } catch (error) {
+      fail((error as Error).message)
+    }
+    checkParsed(doc, model, services)
   }
-  checkParsed(doc, model, services)
   return [{ path: COMPOSE_FILE, contents, format: 'yaml', artifact: COMPOSE_FILE, parsedBack: true }]
 }

@@ -16,6 +16,12 @@ export interface RenderContext {
   readonly blueprintsDir?: string
   /** Bundled code of each function by name (see src/build/functions.ts). */
   readonly functionBundles: ReadonlyMap<string, string>
+  /**
+   * Whether `contents` for `path` are byte for byte what an earlier `generate` wrote (its manifest's hash). Those
+   * bytes were parsed back and checked then, and the check is a pure function of them, so a renderer skips it:
+   * `generate` on an unchanged project parses no YAML. Without it (tests, a first run) every file is checked.
+   */
+  readonly verified?: (path: string, contents: string) => boolean
 }
 
 export type Renderer = (model: StackModel, ctx: RenderContext) => RenderedFile[]

@@ -95,8 +95,9 @@ export function renderKeycloak(model: StackModel, ctx: RenderContext): RenderedF
   return model.realms.map((realm) => {
     const view = realmView(model, realm)
     const contents = renderBlueprint(REALM_BLUEPRINT, view, ctx.blueprintsDir)
-    checkRealmFile(contents, view, envKeys)
-    return { path: realmFile(realm.name), contents, format: 'json', artifact: 'keycloak' }
+    const path = realmFile(realm.name)
+    if (!ctx.verified?.(path, contents)) checkRealmFile(contents, view, envKeys)
+    return { path, contents, format: 'json', artifact: 'keycloak' }
   })
 }
 

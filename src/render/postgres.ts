@@ -136,7 +136,8 @@ export function renderPostgres(model: StackModel, ctx: RenderContext): RenderedF
 
   return blueprints.map((bp) => {
     const contents = renderBlueprint(bp.name, bp.view, ctx.blueprintsDir)
-    const problems = [...checkPsqlScript(contents), ...checkContents(contents, head, bp.expect)]
+    const path = `${INIT_DIR}/${bp.path}`
+    const problems = ctx.verified?.(path, contents) ? [] : [...checkPsqlScript(contents), ...checkContents(contents, head, bp.expect)]
     if (problems.length > 0) {
       const source = blueprintPath(bp.name, ctx.blueprintsDir)
       throw new SparkbaasError(
@@ -145,7 +146,7 @@ export function renderPostgres(model: StackModel, ctx: RenderContext): RenderedF
         { hint: `Rendered from ${source}. If you changed this blueprint, compare it with the built-in one.` },
       )
     }
-    return { path: `${INIT_DIR}/${bp.path}`, contents, format: 'sql' as const, artifact: ARTIFACT }
+    return { path, contents, format: 'sql' as const, artifact: ARTIFACT }
   })
 }
 

@@ -247,10 +247,13 @@ export function renderTraefik(model: StackModel, ctx: RenderContext): RenderedFi
   const sView = staticView(model)
   const staticText = renderBlueprint(STATIC_BLUEPRINT, sView, ctx.blueprintsDir)
   const dynamicText = renderBlueprint(DYNAMIC_BLUEPRINT, dynamicView(model), ctx.blueprintsDir)
-  const staticDoc = parseChecked(staticText, STATIC_BLUEPRINT, TRAEFIK_STATIC)
-  const dynamicDoc = parseChecked(dynamicText, DYNAMIC_BLUEPRINT, TRAEFIK_DYNAMIC)
-  const entryPoints = checkStatic(staticDoc, model, sView)
-  checkDynamic(dynamicDoc, model, staticDoc, entryPoints)
+  // The dynamic file is checked against the static one, so both are checked or neither.
+  if (!(ctx.verified?.(TRAEFIK_STATIC, staticText) && ctx.verified(TRAEFIK_DYNAMIC, dynamicText))) {
+    const staticDoc = parseChecked(staticText, STATIC_BLUEPRINT, TRAEFIK_STATIC)
+    const dynamicDoc = parseChecked(dynamicText, DYNAMIC_BLUEPRINT, TRAEFIK_DYNAMIC)
+    const entryPoints = checkStatic(staticDoc, model, sView)
+    checkDynamic(dynamicDoc, model, staticDoc, entryPoints)
+  }
   return [
     { path: TRAEFIK_STATIC, contents: staticText, format: 'yaml', artifact: 'traefik', parsedBack: true },
     { path: TRAEFIK_DYNAMIC, contents: dynamicText, format: 'yaml', artifact: 'traefik', parsedBack: true },

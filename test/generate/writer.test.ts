@@ -274,3 +274,33 @@ describe('leftovers of an earlier config', () => {
     expect(readFileSync(victim, 'utf8')).toBe('keep me')
   })
 })
+
+describe('parse-back of unchanged output', () => {
+  // Renderers parse their output back and check it; bytes the manifest says sparkbaas already wrote (and so
+  // checked) are not parsed again. Both halves: skipped only for those bytes, and never for changed ones.
+  const dupKey = (dir: string) => {
+    mkdirSync(join(dir, 'blueprints'), { recursive: true })
+    writeFileSync(join(dir, 'blueprints/docker-compose.yml.hbs'), 'name: {{compose project}}\nname: twice\n')
+  }
+
+  test('a changed blueprint is checked even after a clean run', async () => {
+    const dir = makeProject()
+    await generate({ cwd: dir })
+    dupKey(dir)
+    await expect(generate({ cwd: dir })).rejects.toThrow(/blueprint docker-compose\.yml\.hbs produced invalid docker-compose\.yml/)
+    await expect(generate({ cwd: dir, check: true })).rejects.toThrow(/produced invalid docker-compose\.yml/)
+  })
+
+  test('bytes the manifest records are not parsed again (a hand-made hash is trusted, which shows the skip)', async () => {
+    const dir = makeProject()
+    await generate({ cwd: dir })
+    dupKey(dir)
+    const broken = `${'name: "demo"'}\nname: twice\n`
+    const manifestFile = join(out(dir), MANIFEST_FILE)
+    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as { files: Record<string, string> }
+    manifest.files['docker-compose.yml'] = sha256(broken)
+    writeFileSync(manifestFile, JSON.stringify(manifest))
+    const result = await generate({ cwd: dir, dryRun: true })
+    expect(result.written).toContain('docker-compose.yml')
+  })
+})
