@@ -18,8 +18,10 @@ export const NAMES = {
   project: rule(/^[a-z][a-z0-9-]{0,38}$/, 'lowercase letters, digits and "-", starting with a letter, at most 39 characters', 'acme'),
   /** Realms, clients, functions, services, workers. */
   identifier: rule(/^[a-z][a-z0-9_-]{0,38}$/, 'lowercase letters, digits, "-" and "_", starting with a letter, at most 39 characters', 'my-name'),
-  /** Databases, schemas, extensions: plain SQL identifiers that never need quoting. */
+  /** Databases and schemas: plain SQL identifiers that never need quoting. */
   sqlName: rule(/^[a-z_][a-z0-9_]{0,62}$/, 'a SQL name: lowercase letters, digits and "_", not starting with a digit, at most 63 characters', 'app'),
+  /** Extensions as `CREATE EXTENSION` names them: SQL names plus "-" (`uuid-ossp`); the init SQL quotes them. */
+  extension: rule(/^[a-z_][a-z0-9_-]{0,62}$/, 'an extension name: lowercase letters, digits, "_" and "-", not starting with a digit or "-", at most 63 characters', 'uuid-ossp'),
   /** Realm roles double as Postgres roles for PostgREST. */
   role: rule(/^[a-z][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, "-" and "_", starting with a letter, at most 63 characters', 'admin'),
   /** A user name in a realm. */

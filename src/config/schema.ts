@@ -56,7 +56,7 @@ const postgresSchema = z.strictObject({
     .array(named('sqlName'))
     .min(1, { error: 'expected at least one application database' })
     .default([...DEFAULTS.postgres.databases]),
-  extensions: z.array(named('sqlName')).default([...DEFAULTS.postgres.extensions]),
+  extensions: z.array(named('extension')).default([...DEFAULTS.postgres.extensions]),
   exposePort: z.union([z.literal(false), port]).default(DEFAULTS.postgres.exposePort),
 })
 

@@ -105,3 +105,20 @@ describe('checkConfig', () => {
     expect(problemsOf(config).map((p) => p.path)).toEqual(['services.postgres', 'services.my_app', 'routes[0].to.service'])
   })
 })
+
+describe('extension names', () => {
+  it('accepts the names CREATE EXTENSION uses, with "-" (uuid-ossp)', () => {
+    const result = check(withChanges({ postgres: { extensions: ['uuid-ossp', 'pg_trgm', 'citext'] } }))
+    expect(result.ok).toBe(true)
+  })
+
+  it.each(['-x', '1x', 'Uuid-ossp', 'a b', 'x"y'])('refuses %j with the rule', (name) => {
+    expect(problemsOf(withChanges({ postgres: { extensions: [name] } }))).toEqual([
+      {
+        path: 'postgres.extensions[0]',
+        code: expect.any(String),
+        message: `expected an extension name: lowercase letters, digits, "_" and "-", not starting with a digit or "-", at most 63 characters, received ${JSON.stringify(name)}`,
+      },
+    ])
+  })
+})

@@ -24,7 +24,7 @@ export const FIXTURES = {
   'hostile-names': async () =>
     modelOf({
       project: 'hostile',
-      postgres: { version: 15, databases: ['user', 'order', LONGEST_NAME, '_1'], extensions: ['citext', 'pgcrypto'] },
+      postgres: { version: 15, databases: ['user', 'order', LONGEST_NAME, '_1'], extensions: ['citext', 'pgcrypto', 'uuid-ossp'] },
       api: { schemas: ['select', 'table', '_x'], anonRole: 'web-anon', realm: 'r-1_x' },
       realms: [{ name: 'r-1_x', roles: ['select'] }],
       routes: [{ host: 'auth', to: 'keycloak' }, { host: 'api', to: 'api' }],

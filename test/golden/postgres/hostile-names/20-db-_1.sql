@@ -5,3 +5,4 @@
 -- Extensions (created in the schema first on the search path, public).
 CREATE EXTENSION IF NOT EXISTS "citext";
 CREATE EXTENSION IF NOT EXISTS "pgcrypto";
+CREATE EXTENSION IF NOT EXISTS "uuid-ossp";

@@ -5,6 +5,7 @@
 -- Extensions (created in the schema first on the search path, public).
 CREATE EXTENSION IF NOT EXISTS "citext";
 CREATE EXTENSION IF NOT EXISTS "pgcrypto";
+CREATE EXTENSION IF NOT EXISTS "uuid-ossp";
 
 -- Schema "select", served by PostgREST. Its roles may use it but not create objects in it. The default
 -- privileges cover the tables and sequences the current role (postgres, which runs these files and your
