@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path'
 import { buildFunctions } from './build/functions.js'
 import { checkLoaded, loadAndCheck, type CheckedConfig } from './config/load-and-check.js'
 import { SparkbaasError } from './errors.js'
+import { DEFAULT_OUT_DIR } from './layout.js'
 import { resolveModel } from './model/resolve.js'
 import { renderAllWhileBundling } from './render/index.js'
 import type { WriteHooks } from './write/atomic.js'
@@ -45,7 +46,7 @@ export interface GenerateResult extends WriteReport {
   readonly routes: { readonly url: string }[]
 }
 
-export const DEFAULT_OUT_DIR = 'generated'
+export { DEFAULT_OUT_DIR }
 
 export async function generate(options: GenerateOptions = {}): Promise<GenerateResult> {
   if (options.check && options.dryRun) {

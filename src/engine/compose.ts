@@ -5,12 +5,11 @@
  */
 import { join } from 'node:path'
 import { SparkbaasError } from '../errors.js'
+import { COMPOSE_FILE, ENV_FILE } from '../layout.js'
 import type { Engine } from './detect.js'
 import { commandFailed, runProcess, type OutputMode, type ProcessResult, type RunOptions } from './process.js'
 
-/** The files `sparkbaas generate` writes (render/compose.ts COMPOSE_FILE, write/output.ts ENV_FILE; a test pins them). */
-export const COMPOSE_FILE = 'docker-compose.yml'
-export const ENV_FILE = '.env'
+export { COMPOSE_FILE, ENV_FILE } from '../layout.js'
 
 /** Which stack a compose call is about. */
 export interface ComposeProject {

@@ -8,6 +8,7 @@
  */
 import { isDeepStrictEqual } from 'node:util'
 import { SparkbaasError } from '../errors.js'
+import { COMPOSE_FILE } from '../layout.js'
 import type { ServiceModel, StackModel, ValuePart } from '../model/types.js'
 import { renderBlueprint } from './blueprints.js'
 import { header } from './header.js'
@@ -15,7 +16,7 @@ import type { RenderContext } from './index.js'
 import type { RenderedFile } from './types.js'
 import { parseYaml } from './yaml.js'
 
-export const COMPOSE_FILE = 'docker-compose.yml'
+export { COMPOSE_FILE }
 const BLUEPRINT = 'docker-compose.yml.hbs'
 
 /**

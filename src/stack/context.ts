@@ -7,14 +7,14 @@ import { readFile } from 'node:fs/promises'
 import { isAbsolute, join, relative, resolve } from 'node:path'
 import { checkLoaded } from '../config/load-and-check.js'
 import { loadConfig } from '../config/load.js'
-import { COMPOSE_FILE, ENV_FILE, type ComposeProject } from '../engine/compose.js'
+import { type ComposeProject } from '../engine/compose.js'
+import { COMPOSE_FILE, DEFAULT_OUT_DIR, ENV_FILE } from '../layout.js'
 import { SparkbaasError } from '../errors.js'
 import { resolveModel } from '../model/resolve.js'
 import type { StackModel } from '../model/types.js'
 import { DotenvSyntaxError, dotenvValues, parseDotenv } from '../write/dotenv.js'
 
-/** `generate`'s default output folder (generate.ts DEFAULT_OUT_DIR; a test pins them together). */
-export const DEFAULT_OUT_DIR = 'generated'
+export { DEFAULT_OUT_DIR }
 
 export interface StackOptions {
   /** Where the config search starts; relative `configFile` and `outDir` start here. @default process.cwd() */

@@ -8,6 +8,7 @@
 import type { KeyObject } from 'node:crypto'
 import { chmod, readFile, rmdir, stat, unlink } from 'node:fs/promises'
 import { dirname, join, relative, sep } from 'node:path'
+import { ENV_FILE } from '../layout.js'
 import type { EnvVar } from '../model/types.js'
 import { header } from '../render/header.js'
 import type { RenderedFile } from '../render/types.js'
@@ -18,7 +19,7 @@ import { ensureEnvWithKeys, startRsaKeys } from './secrets.js'
 import { byCodePoint } from '../order.js'
 import { mapConcurrently } from '../concurrent.js'
 
-export const ENV_FILE = '.env'
+export { ENV_FILE }
 export const GITIGNORE_FILE = '.gitignore'
 const ENV_MODE = 0o600
 const FILE_MODE = 0o644

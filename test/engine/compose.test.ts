@@ -1,12 +1,8 @@
 /** The one compose command line, and the file names it shares with the generator. */
 import { expect, test } from 'vitest'
-import { COMPOSE_FILE, composeArgv, daemonError, ENV_FILE } from '../../src/engine/compose.js'
+import { composeArgv, daemonError } from '../../src/engine/compose.js'
 import type { Engine } from '../../src/engine/detect.js'
 import type { ProcessResult } from '../../src/engine/process.js'
-import { DEFAULT_OUT_DIR as GENERATE_OUT_DIR } from '../../src/generate.js'
-import { COMPOSE_FILE as RENDERED_COMPOSE_FILE } from '../../src/render/compose.js'
-import { DEFAULT_OUT_DIR } from '../../src/stack/context.js'
-import { ENV_FILE as WRITTEN_ENV_FILE } from '../../src/write/output.js'
 
 const docker: Engine = { command: ['docker', 'compose'], name: 'docker compose', version: '2.29.1', runtime: 'docker' }
 const podman: Engine = { command: ['podman-compose'], name: 'podman-compose', version: '1.0.6', runtime: 'podman' }
@@ -16,12 +12,6 @@ test('every call: engine, -p project, -f compose file, --env-file .env, then the
     'docker', 'compose', '-p', 'acme', '-f', '/srv/acme/generated/docker-compose.yml', '--env-file', '/srv/acme/generated/.env', 'up', '-d',
   ])
   expect(composeArgv(podman, { project: 'acme', outDir: '/o' }, ['ps'])).toEqual(['podman-compose', '-p', 'acme', '-f', '/o/docker-compose.yml', '--env-file', '/o/.env', 'ps'])
-})
-
-test('the engine reads the files generate writes', () => {
-  expect(COMPOSE_FILE).toBe(RENDERED_COMPOSE_FILE)
-  expect(ENV_FILE).toBe(WRITTEN_ENV_FILE)
-  expect(DEFAULT_OUT_DIR).toBe(GENERATE_OUT_DIR)
 })
 
 const failed = (stderr: string): ProcessResult => ({ argv: ['docker'], exitCode: 1, stdout: '', stderr, spawnError: undefined, shown: true, cause: undefined })
