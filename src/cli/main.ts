@@ -13,6 +13,10 @@ const main = defineCommand({
     description: 'Define a self-hosted backend stack in sparkbaas.config.ts and run it with docker compose.',
   },
   subCommands: {
+    init: lazyCommand(
+      { name: 'init', description: 'Create a starter project: sparkbaas.config.ts, functions/hello and .gitignore entries.' },
+      () => import('./commands/init.js').then((m) => m.default),
+    ),
     validate: lazyCommand(
       { name: 'validate', description: 'Check the config and print a one-line summary of the stack.' },
       () => import('./commands/validate.js').then((m) => m.default),

@@ -1,0 +1,75 @@
+import { defineConfig } from 'sparkbaas'
+
+// The whole stack in one typed file; hover a key in your editor for its documentation.
+//   npx sparkbaas generate   renders it into generated/ (commit that folder; its .env holds this machine's
+//                            secrets and stays out of git)
+//   npx sparkbaas up         starts it with docker compose (or podman) and waits until it is healthy
+export default defineConfig({
+  // Compose project name and prefix of every container: lowercase letters, digits and "-".
+  project: 'acme',
+  // Routes are served at <host>.<domain> (api.localhost, auth.localhost); *.localhost needs no DNS setup.
+  domain: 'localhost',
+  // 'off' (plain http), 'self-signed', or { acme: { email: 'you@example.com' } } for Let's Encrypt.
+  tls: 'off',
+
+  postgres: {
+    version: 17,
+    // Application databases; the api serves the first one. Keycloak's own database is added for you.
+    databases: ['app'],
+    // Created in every application database.
+    extensions: ['pgcrypto'],
+    // A host port (e.g. 5432) to reach Postgres with psql from this machine; false keeps it internal.
+    exposePort: false,
+  },
+
+  // PostgREST: a REST api over the tables and views in these schemas (the generated init SQL creates them).
+  api: {
+    schemas: ['api'],
+    // The role of requests without a token; false refuses them.
+    anonRole: 'anon',
+    // The realm whose tokens it accepts.
+    realm: 'acme',
+  },
+
+  // Keycloak realms: users, roles and the sign-in clients of your apps. Seed users' passwords and confidential
+  // clients' secrets are generated into generated/.env.
+  realms: [
+    {
+      name: 'acme',
+      roles: ['admin', 'user'],
+      clients: [
+        // A browser app: sign-in with PKCE, no secret.
+        { id: 'web', type: 'public', redirectUris: ['http://app.localhost/*'] },
+        // A server-side app with its own secret:
+        // { id: 'backend', type: 'confidential', serviceAccount: true },
+      ],
+      users: [{ username: 'dev', email: 'dev@example.com', roles: ['admin', 'user'] }],
+    },
+  ],
+
+  // HTTP functions, run by the functions runtime. Each folder's index.ts default-exports a handler
+  // (request: Request) => Response. `npx sparkbaas function new <name>` scaffolds another one.
+  functions: [
+    { name: 'hello', source: './functions/hello', env: { GREETING: 'Hello' } },
+  ],
+
+  // Apache Spark standalone workers; a master is added when there is at least one.
+  // workers: [{ name: 'etl', replicas: 2, cores: 2, memory: '2g' }],
+
+  // Extra containers the stack needs; a route reaches one as { service: 'mailpit' }.
+  // services: {
+  //   mailpit: { image: 'axllent/mailpit:v1.27', port: 8025 },
+  // },
+
+  // What Traefik serves: nothing is reachable from outside unless a route says so.
+  routes: [
+    // The REST api, for signed-in users with the "user" role: http://api.localhost/rest/<table>
+    { host: 'api', path: '/rest', to: 'api', stripPrefix: true, auth: { realm: 'acme', roles: ['user'] } },
+    // The hello function: http://api.localhost/fn/hello?name=Ada
+    { host: 'api', path: '/fn/hello', to: { function: 'hello' }, stripPrefix: true },
+    // Keycloak's sign-in pages and admin console: http://auth.localhost/
+    { host: 'auth', to: 'keycloak' },
+    // { host: 'spark', to: 'spark', auth: { realm: 'acme', roles: ['admin'] } },
+    // { host: 'mail', to: { service: 'mailpit' }, auth: { realm: 'acme', roles: ['admin'] } },
+  ],
+})
