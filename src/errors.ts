@@ -31,6 +31,18 @@ export type ErrorCode =
   | 'unhealthy'
   | 'confirmation_required'
   | 'interrupted'
+  | 'backup_failed'
+  | 'archive_invalid'
+  | 'archive_mismatch'
+  | 'restore_failed'
+  | 'stack_not_running'
+  | 'database_error'
+  | 'migration_invalid'
+  | 'migrations_blocked'
+  | 'migration_failed'
+  | 'function_failed'
+  | 'compose_invalid'
+  | 'upgrade_blocked'
 
 /**
  * Exit codes: 1 for an invalid config or a failed operation, 2 for a usage error (a missing `--yes` included),

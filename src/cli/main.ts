@@ -57,6 +57,14 @@ const main = defineCommand({
       { name: 'exec', description: "Run a command in a service's container: sparkbaas exec <service> -- <command…>." },
       () => import('./commands/exec.js').then((m) => m.default),
     ),
+    upgrade: lazyCommand(
+      { name: 'upgrade', description: "Compare the stack's images with the ones this release pins and print the plan; --yes applies it." },
+      () => import('./commands/upgrade.js').then((m) => m.default),
+    ),
+    doctor: lazyCommand(
+      { name: 'doctor', description: 'Check this machine for the stack: engine, ports, memory and cores, names, .env, output.' },
+      () => import('./commands/doctor.js').then((m) => m.default),
+    ),
   },
 })
 

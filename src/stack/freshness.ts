@@ -21,15 +21,22 @@ export interface Regenerated {
  * was. With `regenerate: false` stale output is an error listing each stale file.
  */
 export async function ensureGenerated(stack: Stack, options: { regenerate: boolean }): Promise<Regenerated | undefined> {
-  // Imported here: the renderers and the bundler are needed only when `up` checks the output.
-  const { generate } = await import('../generate.js')
-  const common = { cwd: stack.cwd, config: stack.config, configFile: stack.configFile, outDir: stack.outDir }
-  const plan = await generate({ ...common, dryRun: true })
+  const plan = await planGenerate(stack)
   if (plan.written.length === 0 && plan.removed.length === 0) return undefined
   if (!options.regenerate) throw staleError(stack, plan)
-  const done = await generate(common)
+  const { generate } = await import('../generate.js')
+  const done = await generate(generateOptions(stack))
   return { written: done.written, removed: done.removed, warnings: done.warnings }
 }
+
+/** What `generate` would write and remove now, with nothing written: a dry run (`upgrade` and `doctor` read it too). */
+export async function planGenerate(stack: Stack): Promise<GenerateResult> {
+  // Imported here: the renderers and the bundler are needed only when the output is checked.
+  const { generate } = await import('../generate.js')
+  return generate({ ...generateOptions(stack), dryRun: true })
+}
+
+const generateOptions = (stack: Stack) => ({ cwd: stack.cwd, config: stack.config, configFile: stack.configFile, outDir: stack.outDir })
 
 function staleError(stack: Stack, plan: GenerateResult): SparkbaasError {
   const { stale, missing, extra } = plan.drift

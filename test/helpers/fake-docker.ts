@@ -7,9 +7,14 @@
  *   `version` fails as with a stopped daemon), `port-allocated` (up fails: FAKE_DOCKER_BUSY_PORT is taken),
  *   `no-compose` (docker without its compose plugin), `v1-only` (same, plus docker-compose 1.29.2), `hang` (up
  *   waits until it gets SIGINT or SIGTERM, logs the signal and exits 130), `broken` (every call but `version` and
- *   `ps` fails with exit code 15);
- * - FAKE_DOCKER_PS: what `ps` prints while the stack is up (after `up`, until `down`);
+ *   `ps` fails with exit code 15), `pull-fails` (`pull` fails with exit code 18, as for an unknown tag);
+ * - FAKE_DOCKER_PS: what `ps` prints while the stack is up (after `up`, until `down`; `stop` and `start` change nothing);
  * - FAKE_EXEC_EXIT: the exit code of `exec`;
+ * - FAKE_DOCKER_LOGS: the log `logs` prints (its lines; the last N with `--tail N`), whatever the services; with
+ *   FAKE_DOCKER_LOGS_HOLD set, `logs --follow` then waits, as for new lines, until SIGINT or SIGTERM (exit 130);
+ * - FAKE_DOCKER_FUNCTIONS_PORT: the port of a local functions runtime. Then `compose exec -T functions node <args…>`
+ *   runs this machine's node with those arguments and PORT set to it, as the functions container would (its
+ *   runtime listens on $PORT); any other exec is refused with exit 126;
  * - FAKE_DOCKER_PG: JSON `{ bindir, host, port }` of a local PostgreSQL (test/helpers/pg-stack.ts). Then
  *   `compose exec [-T] [-e K=V]… [-u USER] postgres <pg program> <args…>` runs that program from `bindir` against the
  *   cluster, with stdin, stdout and stderr passed through byte for byte, the way the container's binaries would
@@ -93,6 +98,17 @@ switch (command) {
     process.exit(0)
   case 'logs': {
     const at = options.indexOf('--tail')
+    if (env.FAKE_DOCKER_LOGS !== undefined) {
+      const lines = env.FAKE_DOCKER_LOGS.split('\n').filter((line) => line !== '')
+      const last = at === -1 ? lines : lines.slice(lines.length - Number(options[at + 1]))
+      if (last.length > 0) out(last.join('\n'))
+      if (options.includes('--follow') && env.FAKE_DOCKER_LOGS_HOLD) {
+        for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => { record(['signal', signal]); process.exit(130) })
+        setInterval(() => {}, 1000)
+        break
+      }
+      process.exit(0)
+    }
     const tail = at === -1 ? 40 : Number(options[at + 1])
     const services = options.filter((o, i) => !o.startsWith('-') && options[i - 1] !== '--tail')
     for (const service of services.length ? services : ['postgres']) {
@@ -103,6 +119,18 @@ switch (command) {
   }
   case 'restart':
     err(' Container ' + project + '-postgres-1  Started')
+    process.exit(0)
+  case 'stop':
+  case 'start':
+    for (const service of options.filter((o) => !o.startsWith('-'))) err(' Container ' + project + '-' + service + '-1  ' + (command === 'stop' ? 'Stopped' : 'Started'))
+    process.exit(0)
+  case 'pull':
+    if (scenario === 'pull-fails') {
+      err(' ' + options[0] + ' Error manifest unknown')
+      err('Error response from daemon: manifest unknown')
+      process.exit(18)
+    }
+    for (const service of options.filter((o) => !o.startsWith('-'))) err(' ' + service + ' Pulled')
     process.exit(0)
   case 'exec': {
     if (env.FAKE_DOCKER_PG) {
@@ -134,6 +162,18 @@ switch (command) {
         env: { ...clean, PGHOST: pg.host, PGPORT: String(pg.port), ...extra },
       })
       if (child.error) { err(String(child.error)); process.exit(127) }
+      process.exit(child.status === null ? 128 : child.status)
+    }
+    if (env.FAKE_DOCKER_FUNCTIONS_PORT) {
+      const [service, program, ...programArgs] = options.filter((o, i) => !(i === 0 && o === '-T'))
+      if (options[0] !== '-T' || service !== 'functions' || program !== 'node') {
+        err('fake docker: exec ' + options.join(' ') + ' is not forwarded (only -T functions node)')
+        process.exit(126)
+      }
+      const child = require('node:child_process').spawnSync(process.execPath, programArgs, {
+        stdio: 'inherit',
+        env: { PATH: env.PATH, PORT: env.FAKE_DOCKER_FUNCTIONS_PORT },
+      })
       process.exit(child.status === null ? 128 : child.status)
     }
     out('ran: ' + options.join(' '))
