@@ -23,6 +23,10 @@
 // Environment: PORT (8000), HOST (0.0.0.0), FUNCTIONS_MANIFEST (./manifest.json beside this file),
 // FUNCTIONS_MAX_BODY_BYTES (6 MiB).
 //
+// Logs: one line per request on stdout (`GET /hello/x 200 1.2ms`, no query string). Every line a function writes
+// (console.*, process.stdout/stderr) and every line the runtime writes about one function starts with `[<name>] `,
+// on stdout or stderr as written, so one function's lines can be picked out (`sparkbaas function logs <name>`).
+//
 // Design:
 // - Each function runs in its own worker_threads Worker created from THIS file (the same file is both the server
 //   and the worker bootstrap, so the generator ships a single file). A Worker gets its own copy of process.env,
@@ -53,7 +57,8 @@ function runWorker(fn) {
   // in flight on it) down because one handler forgot a `.catch()` on a fire-and-forget promise. Deno, Workers and
   // browsers log it and carry on; so do we. Synchronous uncaught exceptions still end the worker (see 'exit').
   process.on('unhandledRejection', (reason) => {
-    console.error(`[${fn.name}] unhandled promise rejection:`, reason)
+    // No `[name] ` here: everything this worker writes gets it on the way out (prefixLines).
+    console.error('unhandled promise rejection:', reason)
   })
 
   // Attach the listener before the import settles: messages that arrive while the module loads wait on the
@@ -202,7 +207,12 @@ class FunctionHost {
     const worker = new Worker(fileURLToPath(import.meta.url), {
       workerData: { sparkbaasFunction: { name: this.fn.name, path: this.fn.path } },
       env: { ...process.env, ...this.fn.env },
+      // Its output comes to us instead of straight to ours, so every line can be labelled with the function.
+      stdout: true,
+      stderr: true,
     })
+    prefixLines(worker.stdout, process.stdout, `[${this.fn.name}] `)
+    prefixLines(worker.stderr, process.stderr, `[${this.fn.name}] `)
     const generation = {
       worker,
       pending: new Map(), // request id → { resolve, timer }
@@ -216,7 +226,7 @@ class FunctionHost {
     worker.on('message', (message) => this.onMessage(generation, message))
     worker.on('error', (error) => {
       // An uncaught exception inside the worker; it is about to exit. Log the stack for the operator.
-      console.error(`[${this.fn.name}] worker crashed: ${errorStack(error) ?? errorMessage(error)}`)
+      logFunction(this.fn.name, `worker crashed: ${errorStack(error) ?? errorMessage(error)}`)
       generation.crash = errorMessage(error)
     })
     worker.on('exit', (code) => {
@@ -237,7 +247,7 @@ class FunctionHost {
         generation.ready = true
         break
       case 'load-error':
-        console.error(`[${this.fn.name}] failed to load ${this.fn.path}: ${message.stack ?? message.message}`)
+        logFunction(this.fn.name, `failed to load ${this.fn.path}: ${message.stack ?? message.message}`)
         this.markBroken(message.message)
         this.retire(generation, () => this.unavailableReply())
         break
@@ -253,7 +263,7 @@ class FunctionHost {
         })
         break
       case 'error':
-        console.error(`[${this.fn.name}] handler threw: ${message.stack ?? message.message}`)
+        logFunction(this.fn.name, `handler threw: ${message.stack ?? message.message}`)
         this.settle(generation, message.id, errorReply(500, 'function_error', message.message))
         break
     }
@@ -304,7 +314,7 @@ class FunctionHost {
     if (generation.ended || generation.probe) return
     generation.worker.postMessage({ type: 'ping' })
     generation.probe = setTimeout(() => {
-      console.error(`[${name}] worker is unresponsive after a timeout (blocked event loop?); restarting it`)
+      logFunction(name, 'worker is unresponsive after a timeout (blocked event loop?); restarting it')
       this.retire(generation, () =>
         errorReply(503, 'function_restarted', `function "${name}" was restarted because it stopped responding`),
       )
@@ -328,6 +338,48 @@ class FunctionHost {
       )
     }
   }
+}
+
+// A line a worker started but has not finished is written anyway after this long without more output, or once it
+// is this long, so a progress message without a line break still shows up and memory stays bounded.
+const PARTIAL_LINE_FLUSH_MS = 100
+const MAX_PARTIAL_LINE = 64 * 1024
+
+/**
+ * Copy a worker's stdout or stderr to ours with `prefix` at the start of every line. Output arrives in chunks that
+ * need not end at a line break (process.stdout.write('a'); …('b\n')), so the unfinished end of a chunk waits for
+ * the rest of its line; it is written with a line break of its own when the stream ends (the worker exited), after
+ * PARTIAL_LINE_FLUSH_MS of silence, or at MAX_PARTIAL_LINE characters. Each chunk goes out in one write, so lines
+ * of different functions never interleave mid-line.
+ */
+function prefixLines(source, target, prefix) {
+  // utf8 decoding on the stream keeps a character split across two chunks whole.
+  source.setEncoding('utf8')
+  let partial = ''
+  let timer = null
+  const flushPartial = () => {
+    if (timer) clearTimeout(timer)
+    timer = null
+    if (partial === '') return
+    target.write(`${prefix}${partial}\n`)
+    partial = ''
+  }
+  source.on('data', (chunk) => {
+    if (timer) clearTimeout(timer)
+    timer = null
+    const text = partial + chunk
+    const end = text.lastIndexOf('\n')
+    if (end !== -1) target.write(`${prefix}${text.slice(0, end).split('\n').join(`\n${prefix}`)}\n`)
+    partial = text.slice(end + 1)
+    if (partial.length >= MAX_PARTIAL_LINE) flushPartial()
+    else if (partial !== '') timer = setTimeout(flushPartial, PARTIAL_LINE_FLUSH_MS).unref()
+  })
+  source.on('end', flushPartial)
+}
+
+/** A message of the runtime about one function: `[name] ` before each of its lines (a stack trace has many). */
+function logFunction(name, text) {
+  process.stderr.write(`[${name}] ${text.split('\n').join(`\n[${name}] `)}\n`)
 }
 
 function runServer() {

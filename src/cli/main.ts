@@ -65,6 +65,10 @@ const main = defineCommand({
       { name: 'doctor', description: 'Check this machine for the stack: engine, ports, memory and cores, names, .env, output.' },
       () => import('./commands/doctor.js').then((m) => m.default),
     ),
+    function: lazyCommand(
+      { name: 'function', description: 'Work with the functions: new, list, logs, invoke, serve (run them locally with node, reloading on change).' },
+      () => import('./commands/function.js').then((m) => m.default),
+    ),
   },
 })
 

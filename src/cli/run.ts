@@ -25,13 +25,24 @@ export function variadic<T extends PositionalArgDef>(def: T): T {
   return def
 }
 
+/** The module loader of each {@link lazyCommand}: a command group's subcommands live in its module. */
+const LOADERS = new WeakMap<object, () => Promise<CommandDef<ArgsDef>>>()
+
 /** A subcommand whose `meta` is known up front and whose module is imported only when it is run or its help shown. */
 export function lazyCommand<T extends ArgsDef>(meta: CommandMeta, load: () => Promise<CommandDef<T>>): CommandDef<T> {
-  return {
+  const command: CommandDef<T> = {
     meta,
     args: async () => resolve((await load()).args ?? ({} as T)),
     run: async (context) => (await load()).run?.(context),
   }
+  LOADERS.set(command, load as () => Promise<CommandDef<ArgsDef>>)
+  return command
+}
+
+/** A command as its module defines it (subcommands included), with the `meta` it was registered with. */
+async function loaded(command: CommandDef<ArgsDef>): Promise<CommandDef<ArgsDef>> {
+  const load = LOADERS.get(command)
+  return load === undefined ? command : { ...(await load()), meta: command.meta }
 }
 
 /**
@@ -79,10 +90,35 @@ async function dispatch(root: CommandDef<ArgsDef>, rawArgs: string[]): Promise<u
       hint: `The commands are: ${Object.keys(subCommands).join(', ')}. Run \`${name} --help\` for more.`,
     })
   }
-  const rest = rawArgs.slice(at + 1)
-  if (rest.some((arg) => HELP.includes(arg))) return showUsage(sub, root)
-  checkArgs(rest, await resolve(sub.args ?? {}), `${name} ${commandName}`)
-  return (await runCommand(sub, { rawArgs: rest })).result
+  return runNamed(sub, rawArgs.slice(at + 1), `${name} ${commandName}`, root)
+}
+
+/**
+ * Runs `command` (called `path` on the command line) with the arguments after its name. A command group
+ * (`function list|logs|…`) hands them to the subcommand named first, as deep as groups go.
+ */
+async function runNamed(command: CommandDef<ArgsDef>, rest: string[], path: string, parent: CommandDef<ArgsDef>): Promise<unknown> {
+  const group = await loaded(command)
+  const subCommands = await resolve(group.subCommands ?? {})
+  if (Object.keys(subCommands).length > 0) {
+    // A parent named by the whole path, so the usage reads `sparkbaas function list`, not `function list`.
+    const self = { meta: { name: path.slice(0, path.lastIndexOf(' ')) } }
+    const subName = rest[0]
+    if (subName === undefined || subName.startsWith('-')) {
+      if (rest.some((arg) => HELP.includes(arg))) return showUsage(group, self)
+      throw new SparkbaasError('usage', `\`${path}\` needs a command: ${Object.keys(subCommands).join(', ')}.`, { hint: `Run \`${path} --help\` for more.` })
+    }
+    const sub = Object.hasOwn(subCommands, subName) ? await resolve(subCommands[subName]!) : await byAlias(subCommands, subName)
+    if (sub === undefined) {
+      throw new SparkbaasError('usage', `Unknown command "${subName}" for \`${path}\`.`, {
+        hint: `Its commands are: ${Object.keys(subCommands).join(', ')}. Run \`${path} --help\` for more.`,
+      })
+    }
+    return runNamed(sub, rest.slice(1), `${path} ${subName}`, { meta: { name: path } })
+  }
+  if (rest.some((arg) => HELP.includes(arg))) return showUsage(command, parent)
+  checkArgs(rest, await resolve(command.args ?? {}), path)
+  return (await runCommand(command, { rawArgs: rest })).result
 }
 
 /** A command by one of its `meta.alias` names (`ps` for `status`); lazy commands' meta is inline, so this is cheap. */

@@ -244,7 +244,7 @@ function didYouMean(input: unknown, candidates: readonly unknown[]): string {
 }
 
 /** The candidate nearest to `word`, if a typo could explain the difference (about one edit per three letters). */
-function closest(word: string, candidates: readonly string[]): string | undefined {
+export function closest(word: string, candidates: readonly string[]): string | undefined {
   let best: { candidate: string; distance: number } | undefined
   for (const candidate of candidates) {
     const allowed = Math.max(1, Math.floor(candidate.length / 3))

@@ -52,7 +52,7 @@ export async function runProcess(argv: readonly string[], options: RunOptions): 
   if (file === undefined) throw new Error('internal: runProcess needs a program')
   const child = execa(file, args, {
     ...STDIO[options.output],
-    ...(options.input === undefined ? {} : 'file' in options.input ? { stdin: { file: options.input.file } } : { input: options.input.text }),
+    ...(options.input === undefined ? {} : 'file' in options.input ? { stdin: { file: options.input.file } } : { stdin: 'pipe' as const, input: options.input.text }),
     ...(options.stdoutFile === undefined ? {} : { stdout: { file: options.stdoutFile } }),
     reject: false,
     // Captured output is handed on as is (`logs --json`, `exec --json`).

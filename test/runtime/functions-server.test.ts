@@ -112,7 +112,7 @@ describe('functions runtime (blueprints/functions/server.mjs)', () => {
     const res = await fetch(url('/throws'))
     expect(res.status).toBe(500)
     expect(await res.json()).toEqual({ error: 'function_error', message: 'boom' })
-    expect(server.stderr()).toMatch(/\[throws\] handler threw: Error: boom\n\s+at /)
+    expect(server.stderr()).toMatch(/\[throws\] handler threw: Error: boom\n\[throws\] {5}at /)
   })
 
   it('answers 500 function_error when the return value is not JSON-serializable', async () => {
