@@ -69,6 +69,10 @@ const main = defineCommand({
       { name: 'function', description: 'Work with the functions: new, list, logs, invoke, serve (run them locally with node, reloading on change).' },
       () => import('./commands/function.js').then((m) => m.default),
     ),
+    migrate: lazyCommand(
+      { name: 'migrate', description: 'SQL migrations in migrations/: new <name>, up (apply the pending ones), status.' },
+      () => import('./commands/migrate.js').then((m) => m.default),
+    ),
   },
 })
 

@@ -1,0 +1,157 @@
+/**
+ * psql inside the postgres container (`compose exec -T postgres psql …`), as the superuser over the container's
+ * socket, so no Postgres client or password is needed on the host. SQL reaches psql on stdin; values reach it as
+ * psql variables (`-v name=value`, used as `:'name'`, which psql quotes as a literal), never spliced into SQL text.
+ */
+import { runCompose } from '../engine/compose.js'
+import type { Engine } from '../engine/detect.js'
+import { lastLines, type ProcessResult } from '../engine/process.js'
+import { SparkbaasError } from '../errors.js'
+import type { Stack } from '../stack/context.js'
+import type { AppliedRecord } from './plan.js'
+import { POSTGRES_SERVICE, TRACKING_SCHEMA, TRACKING_TABLE } from './target.js'
+
+export interface PsqlTarget {
+  readonly stack: Stack
+  readonly engine: Engine
+  readonly database: string
+}
+
+const TABLE = `${TRACKING_SCHEMA}.${TRACKING_TABLE}`
+
+/**
+ * The advisory lock every writer of the tracking table holds for its transaction (an arbitrary constant, the same
+ * in every sparkbaas version): concurrent `migrate up` runs take turns, and the second one sees the first one's rows.
+ */
+export const LOCK_KEY = '7310442153780331'
+
+/** psql's exit code for an SQL error under ON_ERROR_STOP. */
+const PSQL_SCRIPT_ERROR = 3
+
+/** Printed by a migration's preamble when another run recorded it first. */
+const ALREADY_APPLIED = 'sparkbaas:already-applied'
+
+async function psql(target: PsqlTarget, script: string, options: { vars?: Record<string, string>; singleTransaction?: boolean; tuplesOnly?: boolean } = {}): Promise<ProcessResult> {
+  const vars = Object.entries(options.vars ?? {}).flatMap(([k, v]) => ['-v', `${k}=${v}`])
+  const args = [
+    'exec', '-T', POSTGRES_SERVICE,
+    'psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1',
+    ...(options.singleTransaction ? ['--single-transaction'] : []),
+    ...(options.tuplesOnly ? ['-A', '-t'] : []),
+    '-U', 'postgres', '-d', target.database, ...vars, '-f', '-',
+  ]
+  return runCompose(target.engine, target.stack, args, 'capture', { input: { text: script } })
+}
+
+/** A failure to reach or query the database: psql's own words, and what to check. */
+function databaseError(target: PsqlTarget, what: string, result: ProcessResult): SparkbaasError {
+  const lines = lastLines(result.stderr, 10)
+  const missing = lines.some((l) => l.includes(`database "${target.database}" does not exist`))
+  return new SparkbaasError('database_error', [`Could not ${what} in database "${target.database}" (psql in the ${POSTGRES_SERVICE} container exited with ${result.exitCode}):`, ...lines.map((l) => `  ${l}`)].join('\n'), {
+    hint: missing
+      ? 'The init SQL runs only on an empty data volume, so a database added to the config later is not created. Its init files are safe to run again: ' +
+        `\`sparkbaas exec postgres -- psql -U postgres -v ON_ERROR_STOP=1 -f /docker-entrypoint-initdb.d/10-databases.sql -f /docker-entrypoint-initdb.d/20-db-${target.database}.sql\`.`
+      : '`sparkbaas status` shows whether postgres is healthy; `sparkbaas logs postgres` shows its log.',
+    cause: result.cause,
+  })
+}
+
+const READ_RECORDS = `SELECT to_regclass('${TABLE}') IS NOT NULL AS sparkbaas_tracked \\gset
+\\if :sparkbaas_tracked
+SELECT coalesce(json_agg(json_build_object('version', version, 'name', name, 'checksum', checksum,
+  'appliedAt', to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), 'appliedBy', applied_by) ORDER BY version), '[]')
+FROM ${TABLE};
+\\else
+SELECT '[]';
+\\endif
+`
+
+/** The recorded migrations, oldest first; none when the tracking table does not exist yet (it is not created). */
+export async function readRecords(target: PsqlTarget): Promise<AppliedRecord[]> {
+  const result = await psql(target, READ_RECORDS, { tuplesOnly: true })
+  if (result.exitCode !== 0) throw databaseError(target, `read ${TABLE}`, result)
+  try {
+    return JSON.parse(result.stdout) as AppliedRecord[]
+  } catch (error) {
+    throw new SparkbaasError('database_error', `Could not read ${TABLE} in database "${target.database}": psql printed ${JSON.stringify(result.stdout.slice(0, 200))}.`, { cause: error })
+  }
+}
+
+const ENSURE_TABLE = `SELECT pg_advisory_xact_lock(${LOCK_KEY});
+CREATE SCHEMA IF NOT EXISTS ${TRACKING_SCHEMA};
+COMMENT ON SCHEMA ${TRACKING_SCHEMA} IS 'sparkbaas: the migration history (sparkbaas migrate). Not served by the API.';
+CREATE TABLE IF NOT EXISTS ${TABLE} (
+  version text PRIMARY KEY,
+  name text NOT NULL,
+  checksum text NOT NULL,
+  applied_at timestamptz NOT NULL DEFAULT now(),
+  applied_by text NOT NULL
+);
+`
+
+/** Creates the tracking schema and table when missing (owned by postgres; no other role gets any privilege). */
+export async function ensureTrackingTable(target: PsqlTarget): Promise<void> {
+  const result = await psql(target, ENSURE_TABLE, { singleTransaction: true })
+  if (result.exitCode !== 0) throw databaseError(target, `create ${TABLE}`, result)
+}
+
+/**
+ * What runs before the migration's own text, in the same transaction. It comes first so that nothing in the file
+ * (an unterminated comment or string, a missing semicolon) can swallow it: whatever the file does afterwards, this
+ * row commits with it or not at all. The lock serialises concurrent runs; the re-check skips a migration another
+ * run applied meanwhile. PostgREST reloads its schema cache on the NOTIFY, delivered only if the migration commits.
+ */
+export function preamble(options: { notifyPostgrest: boolean }): string {
+  return [
+    `SELECT pg_advisory_xact_lock(${LOCK_KEY});`,
+    `SELECT EXISTS (SELECT FROM ${TABLE} WHERE version = :'sparkbaas_version') AS sparkbaas_done \\gset`,
+    '\\if :sparkbaas_done',
+    `\\echo ${ALREADY_APPLIED}`,
+    '\\quit',
+    '\\endif',
+    `INSERT INTO ${TABLE} (version, name, checksum, applied_by) VALUES (:'sparkbaas_version', :'sparkbaas_name', :'sparkbaas_checksum', :'sparkbaas_applied_by');`,
+    ...(options.notifyPostgrest ? ["NOTIFY pgrst, 'reload schema';"] : []),
+    '',
+  ].join('\n')
+}
+
+export interface MigrationToApply {
+  readonly version: string
+  readonly name: string
+  readonly checksum: string
+  readonly text: string
+  /** How psql's messages name the file, e.g. `migrations/2025…_x.sql`. */
+  readonly label: string
+}
+
+export type ApplyOutcome =
+  | { readonly outcome: 'applied'; readonly messages: readonly string[] }
+  | { readonly outcome: 'skipped' }
+  | { readonly outcome: 'failed'; readonly exitCode: number; readonly messages: readonly string[] }
+
+/** Runs one migration and records it, in one transaction (`psql --single-transaction`, ON_ERROR_STOP). */
+export async function applyMigration(target: PsqlTarget, migration: MigrationToApply, options: { appliedBy: string; notifyPostgrest: boolean }): Promise<ApplyOutcome> {
+  const head = preamble(options)
+  const result = await psql(target, `${head}${migration.text}`, {
+    singleTransaction: true,
+    vars: { sparkbaas_version: migration.version, sparkbaas_name: migration.name, sparkbaas_checksum: migration.checksum, sparkbaas_applied_by: options.appliedBy },
+  })
+  const messages = fileLines(result.stderr, head.split('\n').length - 1, migration.label)
+  // psql exits 3 when a statement failed under ON_ERROR_STOP: the migration's own error. Anything else (2: the
+  // connection, 1: psql itself, compose's own codes) is not the migration's fault.
+  if (result.exitCode === PSQL_SCRIPT_ERROR) return { outcome: 'failed', exitCode: result.exitCode, messages }
+  if (result.exitCode !== 0) throw databaseError(target, `apply ${migration.label}`, result)
+  if (result.stdout.split('\n').includes(ALREADY_APPLIED)) return { outcome: 'skipped' }
+  return { outcome: 'applied', messages }
+}
+
+/** psql's messages with `psql:<stdin>:N:` turned into `<file>:M:`, M counted in the migration file. */
+export function fileLines(stderr: string, preambleLines: number, label: string): string[] {
+  return stderr
+    .split(/\r?\n/)
+    .map((l) => l.trimEnd())
+    .filter((l) => l !== '')
+    .map((l) =>
+      l.replace(/^psql:<stdin>:(\d+):/, (_, n: string) => (Number(n) > preambleLines ? `${label}:${Number(n) - preambleLines}:` : 'sparkbaas (before the migration):')),
+    )
+}
