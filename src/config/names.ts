@@ -57,3 +57,6 @@ export const RESERVED_SERVICE_NAMES = [
 
 /** The functions runtime ships as `functions/server.mjs` beside the bundles (`functions/<name>.mjs`). */
 export const RESERVED_FUNCTION_NAMES = ['server'] as const
+
+/** The schema of sparkbaas's own bookkeeping (the migrations' tracking table): never one PostgREST may serve. */
+export const SPARKBAAS_SCHEMA = 'sparkbaas'

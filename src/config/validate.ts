@@ -8,7 +8,7 @@ import { isAbsolute, join, resolve } from 'node:path'
 import type { Problem } from '../errors.js'
 import { ENV } from '../model/env-vars.js'
 import { AUTHENTICATED_ROLE, FUNCTION_ENTRY_FILES } from './defaults.js'
-import { RESERVED_FUNCTION_NAMES, RESERVED_SERVICE_NAMES } from './names.js'
+import { RESERVED_FUNCTION_NAMES, RESERVED_SERVICE_NAMES, SPARKBAAS_SCHEMA } from './names.js'
 import type { ParsedConfig } from './schema.js'
 
 export interface RuleContext {
@@ -268,7 +268,9 @@ export const reservedPostgresNames: Rule = (config) => [
   ...(config.api?.schemas ?? []).flatMap((schema, i) =>
     schema.startsWith('pg_') || schema === 'information_schema'
       ? [problem(`api.schemas[${i}]`, 'reserved_name', `"${schema}" is reserved by Postgres — choose another name such as "api"`)]
-      : [],
+      : schema === SPARKBAAS_SCHEMA
+        ? [problem(`api.schemas[${i}]`, 'reserved_name', `"${schema}" holds sparkbaas's migration records, which the API must not serve — choose another name such as "api"`)]
+        : [],
   ),
 ]
 

@@ -10,7 +10,7 @@ import { displayPath, requireGenerated, type Stack } from '../stack/context.js'
 import { listMigrations, MIGRATIONS_DIR, type MigrationFile } from './files.js'
 import { classify, fileProblems, planUp, type MigrationEntry } from './plan.js'
 import { applyMigration, ensureTrackingTable, readRecords, type PsqlTarget } from './psql.js'
-import { checkTrackingHidden, requirePostgresRunning, targetDatabase } from './target.js'
+import { requirePostgresRunning, targetDatabase } from './target.js'
 
 export interface MigrateOptions {
   /** @default the API's database, else the first application database */
@@ -26,7 +26,6 @@ export const migrationsDir = (stack: Stack): string => join(stack.model.configDi
 async function connect(stack: Stack, options: MigrateOptions): Promise<{ target: PsqlTarget; files: MigrationFile[] }> {
   // Mistakes the user can fix without the stack come first: the database name, the files.
   const database = targetDatabase(stack.model, options.database)
-  checkTrackingHidden(stack.model, database)
   const files = await listMigrations(migrationsDir(stack))
   requireGenerated(stack)
   const engine = options.engine ?? (await detectEngine())

@@ -7,13 +7,14 @@ import type { Engine } from '../engine/detect.js'
 import { commandFailed } from '../engine/process.js'
 import { parsePs, PS_ARGS } from '../engine/ps.js'
 import { SparkbaasError } from '../errors.js'
+import { SPARKBAAS_SCHEMA } from '../config/names.js'
 import type { StackModel } from '../model/types.js'
 import type { Stack } from '../stack/context.js'
 
 /** The superuser's own database, which every cluster has. */
 export const DEFAULT_DATABASE = 'postgres'
-/** The schema of the tracking table; never one PostgREST serves (see {@link checkTrackingHidden}). */
-export const TRACKING_SCHEMA = 'sparkbaas'
+/** The schema of the tracking table; the config's rules keep it out of `api.schemas`, so PostgREST never serves it. */
+export const TRACKING_SCHEMA = SPARKBAAS_SCHEMA
 export const TRACKING_TABLE = 'sparkbaas_migrations'
 export const POSTGRES_SERVICE = 'postgres'
 
@@ -32,25 +33,6 @@ export function targetDatabase(model: StackModel, requested?: string): string {
     throw new SparkbaasError('usage', `Database "${requested}" is Keycloak's own: Keycloak creates and migrates its tables, sparkbaas does not.`, { hint })
   }
   throw new SparkbaasError('usage', `Unknown database "${requested}": stack ${model.project} has no such database.`, { hint })
-}
-
-/**
- * Refuses when PostgREST would serve the tracking schema: the init SQL grants the API roles default privileges in
- * every API schema, so they could read and rewrite the migration history.
- */
-export function checkTrackingHidden(model: StackModel, database: string): void {
-  if (model.api === undefined || model.api.database !== database) return
-  const at = model.api.schemas.indexOf(TRACKING_SCHEMA)
-  if (at === -1) return
-  throw new SparkbaasError('config_invalid', `The API serves schema "${TRACKING_SCHEMA}", where sparkbaas keeps the migration history:`, {
-    problems: [
-      {
-        path: `api.schemas[${at}]`,
-        code: 'reserved_name',
-        message: `"${TRACKING_SCHEMA}" holds ${TRACKING_SCHEMA}.${TRACKING_TABLE}; served by PostgREST, its roles could read and change it — choose another schema name such as "api"`,
-      },
-    ],
-  })
 }
 
 /** Throws `stack_not_running` unless compose shows a running postgres container. */

@@ -384,12 +384,13 @@ describe('reservedPostgresNames', () => {
   })
 
   it('reports databases and schemas that Postgres or Keycloak own', () => {
-    const overrides = { postgres: { databases: ['app', 'keycloak', 'template1'] }, api: { realm: 'acme', schemas: ['api', 'pg_temp', 'information_schema'] } }
+    const overrides = { postgres: { databases: ['app', 'keycloak', 'template1'] }, api: { realm: 'acme', schemas: ['api', 'pg_temp', 'information_schema', 'sparkbaas'] } }
     expect(run(reservedPostgresNames, overrides)).toEqual([
       { path: 'postgres.databases[1]', code: 'reserved_name', message: '"keycloak" is taken by Postgres or Keycloak\'s own database — choose another name such as "app"' },
       { path: 'postgres.databases[2]', code: 'reserved_name', message: '"template1" is taken by Postgres or Keycloak\'s own database — choose another name such as "app"' },
       { path: 'api.schemas[1]', code: 'reserved_name', message: '"pg_temp" is reserved by Postgres — choose another name such as "api"' },
       { path: 'api.schemas[2]', code: 'reserved_name', message: '"information_schema" is reserved by Postgres — choose another name such as "api"' },
+      { path: 'api.schemas[3]', code: 'reserved_name', message: '"sparkbaas" holds sparkbaas\'s migration records, which the API must not serve — choose another name such as "api"' },
     ])
   })
 })

@@ -114,15 +114,14 @@ describe('migrate up / status refuse before touching the database', () => {
     )
   })
 
-  test('an API that serves the "sparkbaas" schema would expose the migration history: refused', async () => {
-    const s = await stackFixture({ config: { ...STACK_CONFIG, api: { realm: 'main', schemas: ['api', 'sparkbaas'] } } })
+  test('an API that serves the "sparkbaas" schema would expose the migration history: the config is refused', async () => {
+    const s = await stackFixture()
+    s.writeConfig({ ...STACK_CONFIG, api: { realm: 'main', schemas: ['api', 'sparkbaas'] } })
     const result = await s.run(['migrate', 'up'])
     expect(result.code).toBe(1)
     expect(result.stderr).toBe(
-      '✖ The API serves schema "sparkbaas", where sparkbaas keeps the migration history:\n' +
-        '  api.schemas[1]: "sparkbaas" holds sparkbaas.sparkbaas_migrations; served by PostgREST, its roles could read and change it — choose another schema name such as "api"\n',
+      '✖ <tmp>/sparkbaas.config.json is not a valid config (1 problem):\n' +
+        '  api.schemas[1]: "sparkbaas" holds sparkbaas\'s migration records, which the API must not serve — choose another name such as "api"\n',
     )
-    // Another database is fine: PostgREST serves only the API's.
-    expect((await s.run(['migrate', 'up', '--database', 'postgres'])).stderr).toMatch(/^✖ The stack demo is not running/)
   })
 })
