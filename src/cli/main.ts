@@ -57,6 +57,22 @@ const main = defineCommand({
       { name: 'exec', description: "Run a command in a service's container: sparkbaas exec <service> -- <command…>." },
       () => import('./commands/exec.js').then((m) => m.default),
     ),
+    backup: lazyCommand(
+      { name: 'backup', description: 'Dump every database and the roles of the running stack into one archive (backups/ by default).' },
+      () => import('./commands/backup.js').then((m) => m.default),
+    ),
+    restore: lazyCommand(
+      { name: 'restore', description: 'Restore a backup archive onto the stack: --file FILE --yes replaces the databases it holds.' },
+      () => import('./commands/restore.js').then((m) => m.default),
+    ),
+    reset: lazyCommand(
+      { name: 'reset', description: 'Back up, then delete the containers and volumes and start the stack again empty (--yes).' },
+      () => import('./commands/reset.js').then((m) => m.default),
+    ),
+    migrate: lazyCommand(
+      { name: 'migrate', description: 'SQL migrations in migrations/: new <name>, up (apply the pending ones), status.' },
+      () => import('./commands/migrate.js').then((m) => m.default),
+    ),
     upgrade: lazyCommand(
       { name: 'upgrade', description: "Compare the stack's images with the ones this release pins and print the plan; --yes applies it." },
       () => import('./commands/upgrade.js').then((m) => m.default),
@@ -68,10 +84,6 @@ const main = defineCommand({
     function: lazyCommand(
       { name: 'function', description: 'Work with the functions: new, list, logs, invoke, serve (run them locally with node, reloading on change).' },
       () => import('./commands/function.js').then((m) => m.default),
-    ),
-    migrate: lazyCommand(
-      { name: 'migrate', description: 'SQL migrations in migrations/: new <name>, up (apply the pending ones), status.' },
-      () => import('./commands/migrate.js').then((m) => m.default),
     ),
   },
 })
