@@ -4,15 +4,16 @@
  * superuser over the container's Unix socket. The container's default user is root, so `-U postgres` is always
  * passed; the official image trusts socket connections.
  */
-import { composeOrFail, runCompose } from '../engine/compose.js'
+import { composeOrFail } from '../engine/compose.js'
 import type { Engine } from '../engine/detect.js'
-import { commandFailed, type RunOptions } from '../engine/process.js'
-import { parsePs, PS_ARGS, type ContainerStatus } from '../engine/ps.js'
+import type { RunOptions } from '../engine/process.js'
+import type { ContainerStatus } from '../engine/ps.js'
 import { SparkbaasError } from '../errors.js'
 import { byCodePoint } from '../order.js'
 import type { Stack } from '../stack/context.js'
+import { POSTGRES_SERVICE, requireRunningPostgres } from '../stack/postgres.js'
 
-export const POSTGRES_SERVICE = 'postgres'
+export { POSTGRES_SERVICE }
 export const SUPERUSER = 'postgres'
 /**
  * The database sparkbaas connects to for cluster-wide work (listing, roles, dropdb, pg_restore --create): always
@@ -79,18 +80,5 @@ export async function serverInfo(target: PgTarget): Promise<ServerInfo> {
   }
 }
 
-/**
- * The stack's containers, checked for a running postgres. `command` names what needs it, for the message.
- * Returns every container compose reports, for the caller to know what else runs.
- */
-export async function requirePostgres(target: PgTarget, command: string): Promise<ContainerStatus[]> {
-  const ps = await runCompose(target.engine, target.stack, PS_ARGS, 'capture')
-  if (ps.exitCode !== 0) throw commandFailed(ps)
-  const containers = parsePs(ps.stdout)
-  const postgres = containers.find((c) => c.service === POSTGRES_SERVICE)
-  if (postgres?.state === 'running') return containers
-  const state = postgres === undefined ? 'has no container' : `is ${postgres.state}`
-  throw new SparkbaasError('stack_not_running', `${command} needs the stack's Postgres, but the postgres service of ${target.stack.project} ${state}.`, {
-    hint: 'Start the stack with `sparkbaas up` (or just Postgres: `sparkbaas up postgres`), then run it again.',
-  })
-}
+/** The stack's containers, once its postgres is known to run (see src/stack/postgres.ts). */
+export const requirePostgres = (target: PgTarget, command: string): Promise<ContainerStatus[]> => requireRunningPostgres(target.stack, target.engine, command)

@@ -10,7 +10,8 @@ import { displayPath, requireGenerated, type Stack } from '../stack/context.js'
 import { listMigrations, MIGRATIONS_DIR, type MigrationFile } from './files.js'
 import { classify, fileProblems, planUp, type MigrationEntry } from './plan.js'
 import { applyMigration, ensureTrackingTable, readRecords, type PsqlTarget } from './psql.js'
-import { requirePostgresRunning, targetDatabase } from './target.js'
+import { requireRunningPostgres } from '../stack/postgres.js'
+import { targetDatabase } from './target.js'
 
 export interface MigrateOptions {
   /** @default the API's database, else the first application database */
@@ -29,7 +30,7 @@ async function connect(stack: Stack, options: MigrateOptions): Promise<{ target:
   const files = await listMigrations(migrationsDir(stack))
   requireGenerated(stack)
   const engine = options.engine ?? (await detectEngine())
-  await requirePostgresRunning(stack, engine)
+  await requireRunningPostgres(stack, engine, 'sparkbaas migrate')
   return { target: { stack, engine, database }, files }
 }
 

@@ -11,7 +11,7 @@
  * land in psql meta-command arguments (env keys, psql variable names) are checked against strict patterns here.
  * The rendered text is then lexed the way psql reads it (psql-check.ts) and checked for its expected statements.
  */
-import { SparkbaasError, type Problem } from '../errors.js'
+import { SparkbaasError } from '../errors.js'
 import { ENV } from '../model/env-vars.js'
 import type { StackModel } from '../model/types.js'
 import { blueprintPath, renderBlueprint } from './blueprints.js'

@@ -6,11 +6,12 @@
 /**
  * `generated/.env` holds the secrets `generate` makes for this machine (generate also writes generated/.gitignore,
  * but that file can be deleted or the folder moved; this line is the second lock). `node_modules/` is where
- * `npm install --save-dev sparkbaas` puts the package.
+ * `npm install --save-dev sparkbaas` puts the package. `backups/` is where `sparkbaas backup` writes archives, which
+ * hold every row of the stack.
  */
-export const GITIGNORE_ENTRIES: readonly string[] = ['generated/.env', 'node_modules/']
+export const GITIGNORE_ENTRIES: readonly string[] = ['generated/.env', 'node_modules/', 'backups/']
 
-const HEADER = '# sparkbaas: secrets generated for this machine, and installed packages'
+const HEADER = '# sparkbaas: secrets generated for this machine, installed packages, database backups'
 
 export interface GitignoreMerge {
   /** The new file contents; equal to the input when nothing was missing. */

@@ -93,14 +93,14 @@ describe('migrate up / status refuse before touching the database', () => {
       const result = await s.run(['migrate', command])
       expect(result.code).toBe(1)
       expect(result.stderr).toBe(
-        '✖ The stack demo is not running: its postgres service is not created, and migrations run inside it.\nhint: Start it with `sparkbaas up`, then run the migrate command again.\n',
+        "✖ sparkbaas migrate needs the stack's Postgres, but the postgres service of demo has no container.\nhint: Start the stack with `sparkbaas up` (or just Postgres: `sparkbaas up postgres`), then run it again.\n",
       )
     }
     expect(s.fake.calls()).toEqual([VERSION_CALL, [...s.compose, ...PS], VERSION_CALL, [...s.compose, ...PS]])
     const json = await s.run(['migrate', 'up', '--json'])
     expect(JSON.parse(json.stdout)).toEqual({
       ok: false,
-      problems: [{ path: '', code: 'stack_not_running', message: 'The stack demo is not running: its postgres service is not created, and migrations run inside it.' }],
+      problems: [{ path: '', code: 'stack_not_running', message: "sparkbaas migrate needs the stack's Postgres, but the postgres service of demo has no container." }],
     })
   })
 
@@ -110,7 +110,7 @@ describe('migrate up / status refuse before touching the database', () => {
     const result = await s.run(['migrate', 'up', '--dry-run'], { FAKE_DOCKER_PS: `${psLine('demo', 'postgres', 'exited', '')}\n${psLine('demo', 'traefik')}\n` })
     expect(result.code).toBe(1)
     expect(result.stderr).toBe(
-      '✖ The stack demo is not running: its postgres service is exited, and migrations run inside it.\nhint: Start it with `sparkbaas up`, then run the migrate command again.\n',
+      "✖ sparkbaas migrate needs the stack's Postgres, but the postgres service of demo is exited.\nhint: Start the stack with `sparkbaas up` (or just Postgres: `sparkbaas up postgres`), then run it again.\n",
     )
   })
 

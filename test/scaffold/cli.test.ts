@@ -20,7 +20,7 @@ describe('init, then validate and generate as written', () => {
         '✔ Created project "acme" in acme',
         '  wrote sparkbaas.config.ts',
         '  wrote functions/hello/index.ts',
-        '  wrote .gitignore: generated/.env, node_modules/',
+        '  wrote .gitignore: generated/.env, node_modules/, backups/',
         '',
         'Next steps:',
         '  cd acme',
@@ -65,7 +65,7 @@ describe('init, then validate and generate as written', () => {
       projectSource: 'from-folder',
       written: ['sparkbaas.config.ts', 'functions/hello/index.ts'],
       overwritten: [],
-      gitignore: { created: true, added: ['generated/.env', 'node_modules/'] },
+      gitignore: { created: true, added: ['generated/.env', 'node_modules/', 'backups/'] },
       nextSteps: ['cd acme', 'npm install --save-dev sparkbaas @types/node', 'npx sparkbaas generate', 'npx sparkbaas up'],
       warnings: [],
     })

@@ -2,26 +2,26 @@
 import { describe, expect, test } from 'vitest'
 import { covers, GITIGNORE_ENTRIES, mergeGitignore } from '../../src/scaffold/gitignore.js'
 
-const HEADER = '# sparkbaas: secrets generated for this machine, and installed packages'
+const HEADER = '# sparkbaas: secrets generated for this machine, installed packages, database backups'
 
 describe('mergeGitignore', () => {
   test('no file yet: the header and every entry', () => {
-    expect(mergeGitignore(undefined)).toEqual({ contents: `${HEADER}\ngenerated/.env\nnode_modules/\n`, added: ['generated/.env', 'node_modules/'] })
-    expect(GITIGNORE_ENTRIES).toEqual(['generated/.env', 'node_modules/'])
+    expect(mergeGitignore(undefined)).toEqual({ contents: `${HEADER}\ngenerated/.env\nnode_modules/\nbackups/\n`, added: ['generated/.env', 'node_modules/', 'backups/'] })
+    expect(GITIGNORE_ENTRIES).toEqual(['generated/.env', 'node_modules/', 'backups/'])
   })
 
   test("the user's lines stay as they are; only missing entries are appended", () => {
     const existing = '# mine\ndist/\n/node_modules\n'
     const merged = mergeGitignore(existing)
-    expect(merged).toEqual({ contents: `${existing}\n${HEADER}\ngenerated/.env\n`, added: ['generated/.env'] })
+    expect(merged).toEqual({ contents: `${existing}\n${HEADER}\ngenerated/.env\nbackups/\n`, added: ['generated/.env', 'backups/'] })
   })
 
   test('a file without a final newline gets one before the appended lines', () => {
-    expect(mergeGitignore('dist/').contents).toBe(`dist/\n\n${HEADER}\ngenerated/.env\nnode_modules/\n`)
+    expect(mergeGitignore('dist/').contents).toBe(`dist/\n\n${HEADER}\ngenerated/.env\nnode_modules/\nbackups/\n`)
   })
 
   test('CRLF files stay CRLF', () => {
-    expect(mergeGitignore('dist/\r\n').contents).toBe(`dist/\r\n\r\n${HEADER}\r\ngenerated/.env\r\nnode_modules/\r\n`)
+    expect(mergeGitignore('dist/\r\n').contents).toBe(`dist/\r\n\r\n${HEADER}\r\ngenerated/.env\r\nnode_modules/\r\nbackups/\r\n`)
   })
 
   test('merging twice adds nothing the second time', () => {
@@ -30,7 +30,7 @@ describe('mergeGitignore', () => {
   })
 
   test('an empty file is treated like no file', () => {
-    expect(mergeGitignore('').contents).toBe(`${HEADER}\ngenerated/.env\nnode_modules/\n`)
+    expect(mergeGitignore('').contents).toBe(`${HEADER}\ngenerated/.env\nnode_modules/\nbackups/\n`)
   })
 })
 

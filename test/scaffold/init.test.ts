@@ -13,7 +13,7 @@ import { summarize } from '../../src/model/summary.js'
 import { initProject, nextSteps } from '../../src/scaffold/init.js'
 import { readTree, tempDir } from './_helpers.js'
 
-const HEADER = '# sparkbaas: secrets generated for this machine, and installed packages'
+const HEADER = '# sparkbaas: secrets generated for this machine, installed packages, database backups'
 
 async function rejection(promise: Promise<unknown>): Promise<SparkbaasError> {
   const error = await promise.then(
@@ -36,11 +36,11 @@ describe('a fresh folder', () => {
       project: { name: 'acme', folder: 'acme', source: 'from-folder' },
       written: ['sparkbaas.config.ts', 'functions/hello/index.ts'],
       overwritten: [],
-      gitignore: { created: true, added: ['generated/.env', 'node_modules/'] },
+      gitignore: { created: true, added: ['generated/.env', 'node_modules/', 'backups/'] },
     })
     const tree = readTree(dir)
     expect(Object.keys(tree)).toEqual(['.gitignore', 'functions/hello/index.ts', 'sparkbaas.config.ts'])
-    expect(tree['.gitignore']).toBe(`${HEADER}\ngenerated/.env\nnode_modules/\n`)
+    expect(tree['.gitignore']).toBe(`${HEADER}\ngenerated/.env\nnode_modules/\nbackups/\n`)
     // Golden .ts files: `npm run typecheck` also checks them against the real config types and @types/node.
     await expect(tree['sparkbaas.config.ts']).toMatchFileSnapshot('../golden/scaffold/sparkbaas.config.ts')
     await expect(tree['functions/hello/index.ts']).toMatchFileSnapshot('../golden/scaffold/functions/hello/index.ts')
@@ -204,12 +204,12 @@ describe('--force', () => {
     const fresh = readTree(dir)
     writeFileSync(path.join(dir, 'sparkbaas.config.ts'), 'edited\n')
     writeFileSync(path.join(dir, 'functions/hello/index.ts'), 'edited\n')
-    writeFileSync(path.join(dir, '.gitignore'), '.env\nnode_modules\n')
+    writeFileSync(path.join(dir, '.gitignore'), '.env\nnode_modules\nbackups\n')
     writeFileSync(path.join(dir, 'notes.md'), 'keep me\n')
     const result = await initProject({ dir, force: true })
     expect(result.overwritten).toEqual(['sparkbaas.config.ts', 'functions/hello/index.ts'])
     expect(result.gitignore).toEqual({ created: false, added: [] })
-    expect(readTree(dir)).toEqual({ ...fresh, '.gitignore': '.env\nnode_modules\n', 'notes.md': 'keep me\n' })
+    expect(readTree(dir)).toEqual({ ...fresh, '.gitignore': '.env\nnode_modules\nbackups\n', 'notes.md': 'keep me\n' })
   })
 
   test('run twice on an existing .gitignore: the user lines stay, no entry is duplicated', async () => {
@@ -217,7 +217,7 @@ describe('--force', () => {
     writeFileSync(path.join(dir, '.gitignore'), '# mine\ncoverage/')
     await initProject({ cwd: dir })
     await initProject({ cwd: dir, force: true })
-    expect(readTree(dir)['.gitignore']).toBe(`# mine\ncoverage/\n\n${HEADER}\ngenerated/.env\nnode_modules/\n`)
+    expect(readTree(dir)['.gitignore']).toBe(`# mine\ncoverage/\n\n${HEADER}\ngenerated/.env\nnode_modules/\nbackups/\n`)
   })
 })
 
