@@ -19,6 +19,19 @@ const NOT_RUNNING = (command: string) =>
 const START_HINT = 'hint: Start the stack with `sparkbaas up` (or just Postgres: `sparkbaas up postgres`), then run it again.'
 
 describe('backup, restore and reset without a database', () => {
+  test('backup --out x.tar: --out is the generated folder; the error points to --file (exit 2, no engine call)', async () => {
+    const s = await stackFixture()
+    const result = await s.run(['backup', '--out', 'today.tar'])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toBe(
+      block(
+        '✖ --out is the folder of the generated stack, as for every stack command; "today.tar" looks like an archive.',
+        'hint: Name the archive with --file: `sparkbaas backup --file today.tar`.',
+      ),
+    )
+    expect(s.fake.calls()).toEqual([])
+  })
+
   test('backup says Postgres is not running and writes nothing (exit 1)', async () => {
     const s = await stackFixture()
     const result = await s.run(['backup'])

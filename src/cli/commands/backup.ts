@@ -1,6 +1,7 @@
 /** `sparkbaas backup [--file FILE]`: every database of the running stack, its roles and a manifest, in one archive. */
 import { defineCommand } from 'citty'
 import { backup, type BackupResult } from '../../backup/dump.js'
+import { SparkbaasError } from '../../errors.js'
 import { openStack } from '../../stack/context.js'
 import { printJson, printSuccess } from '../report.js'
 import { STACK_ARGS, stackOptions, where } from '../stack-args.js'
@@ -13,6 +14,13 @@ export default defineCommand({
   },
   async run({ args }) {
     const json = args.json === true
+    // `backup --out x.tar` is the natural guess (pg_dump-like tools name the output so); said plainly here rather
+    // than as "x.tar/docker-compose.yml does not exist".
+    if (args.out !== undefined && /\.tar$/i.test(args.out)) {
+      throw new SparkbaasError('usage', `--out is the folder of the generated stack, as for every stack command; "${args.out}" looks like an archive.`, {
+        hint: `Name the archive with --file: \`sparkbaas backup --file ${args.out}\`.`,
+      })
+    }
     const stack = await openStack(stackOptions(args))
     const result = await backup(stack, {
       ...(args.file ? { file: args.file } : {}),
