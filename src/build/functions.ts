@@ -16,6 +16,7 @@
  * shared builds (one build per function cost ~4 ms each: 2,000 functions, 9 s), and each shared-build bundle is
  * checked against what a build alone would give (batch-names.ts); the few that cannot be told are built alone.
  */
+import { realpathSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { relative, resolve } from 'node:path'
 import type { BuildFailure, BuildOptions, Message } from 'esbuild'
@@ -110,10 +111,14 @@ async function buildTogether(esbuild: Esbuild, model: StackModel, entries: reado
     metafile: true,
   })
   const textByPath = new Map(result.outputFiles.map((file) => [file.path, file.text]))
+  // esbuild names an entry by its real path: a function folder may be a symlink (a package shared in a monorepo).
+  const byRealPath = new Map(entries.map((entry) => [realpathSync(entry), entry]))
   const byEntry = new Map<string, string>()
   for (const [path, output] of Object.entries(result.metafile.outputs)) {
     const text = textByPath.get(resolve(model.configDir, path))
-    if (output.entryPoint !== undefined && text !== undefined) byEntry.set(resolve(model.configDir, output.entryPoint), text)
+    if (output.entryPoint === undefined || text === undefined) continue
+    const entry = resolve(model.configDir, output.entryPoint)
+    byEntry.set(byRealPath.get(entry) ?? entry, text)
   }
   return byEntry
 }

@@ -3,7 +3,7 @@
  * leaks into the committed bundle, build errors name the config path and file:line, and the generated folder
  * really runs under the runtime.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { describe, expect, test } from 'vitest'
@@ -39,6 +39,20 @@ describe('buildFunctions', () => {
     writeFileSync(file, code)
     const mod = (await import(pathToFileURL(file).href)) as { default: (r: Request) => unknown }
     expect(mod.default(new Request('http://x/'))).toEqual({ said: 'HI on string' })
+  })
+
+  test('a function folder that is a symlink (a package shared in a monorepo) is bundled', async () => {
+    // esbuild names entries by their real path; this was an internal error ("produced no bundle").
+    const dir = makeProject()
+    const shared = join(tempDir(), 'shared-hello')
+    renameSync(join(dir, 'functions', 'hello'), shared)
+    symlinkSync(shared, join(dir, 'functions', 'hello'))
+    const bundles = await buildFunctions(modelOf(BASE_CONFIG, dir))
+    const file = join(tempDir(), 'hello.mjs')
+    writeFileSync(file, bundles.get('hello')!)
+    const mod = (await import(pathToFileURL(file).href)) as { default: (r: Request) => unknown }
+    expect(mod.default(new Request('http://x/?name=Ada'))).toEqual({ message: 'Hello, Ada!' })
+    expect(bundles.get('hello')).not.toContain(dir)
   })
 
   test('the same sources give the same bytes', async () => {
