@@ -9,7 +9,7 @@ import { lastLines, type ProcessResult } from '../engine/process.js'
 import { isFailing, parsePs, PS_ARGS, type ContainerStatus } from '../engine/ps.js'
 import { SparkbaasError, type Problem } from '../errors.js'
 import type { Stack } from './context.js'
-import type { HostPort } from './ports.js'
+import { portBusyHint, type HostPort } from './ports.js'
 
 export const LOG_LINES = 30
 
@@ -65,6 +65,6 @@ function portTaken(port: number, context: UpContext): SparkbaasError {
     : { path: '', code: 'port_busy', message: `port ${port} is already allocated` }
   return new SparkbaasError('port_busy', 'A host port the stack publishes cannot be used:', {
     problems: [problem],
-    hint: `Stop what holds the port, or set the key shown to a free port in ${context.envFile}, then run \`sparkbaas up\` again.`,
+    hint: portBusyHint([problem], context.envFile),
   })
 }

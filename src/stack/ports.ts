@@ -4,6 +4,7 @@
  * node:net first, and a busy one is reported with the service that needs it and the `.env` key that moves it.
  */
 import { createServer } from 'node:net'
+import { ENV } from '../model/env-vars.js'
 import { SparkbaasError, type Problem } from '../errors.js'
 import type { StackModel } from '../model/types.js'
 import { runProcess } from '../engine/process.js'
@@ -71,8 +72,20 @@ export async function checkHostPorts(ports: readonly HostPort[], ours: ReadonlyS
   if (problems.length === 0) return
   throw new SparkbaasError('port_busy', `${problems.length === 1 ? 'A host port' : `${problems.length} host ports`} the stack publishes cannot be used:`, {
     problems,
-    hint: `Stop what holds the port, or set the key shown to a free port in ${envFile}, then run \`sparkbaas up\` again.`,
+    hint: portBusyHint(problems, envFile),
   })
+}
+
+/**
+ * What to do about busy ports. The public URLs (Keycloak's hostname among them) assume the standard web ports,
+ * so moving HTTP_PORT or HTTPS_PORT is said to have a cost before the user does it.
+ */
+export function portBusyHint(problems: readonly Problem[], envFile: string): string {
+  const webPort = problems.some((p) => p.path === ENV.httpPort || p.path === ENV.httpsPort)
+  return (
+    `Stop what holds the port, or set the key shown to a free port in ${envFile}, then run \`sparkbaas up\` again.` +
+    (webPort ? " On another web port the API and its tokens work, but Keycloak's login pages and admin console still link to the standard one." : '')
+  )
 }
 
 /** Docker publishes on every address unless told one; a listener on either of these blocks it. */

@@ -105,7 +105,7 @@ describe('sparkbaas up', () => {
     expect(lines[1]).toMatch(new RegExp(`^  HTTP_PORT: port ${s.httpPort} \\(traefik\\) is in use( by .+ \\(pid ${process.pid}\\))?$`))
     expect([lines[0], ...lines.slice(2)]).toEqual([
       '✖ A host port the stack publishes cannot be used:',
-      'hint: Stop what holds the port, or set the key shown to a free port in generated/.env, then run `sparkbaas up` again.',
+      "hint: Stop what holds the port, or set the key shown to a free port in generated/.env, then run `sparkbaas up` again. On another web port the API and its tokens work, but Keycloak's login pages and admin console still link to the standard one.",
       '',
     ])
     expect(s.fake.calls()).toEqual([VERSION_CALL, [...s.compose, ...PS]])
@@ -134,7 +134,7 @@ describe('sparkbaas up', () => {
     expect(result.stderr.split('\n').slice(-4)).toEqual([
       '✖ A host port the stack publishes cannot be used:',
       `  HTTP_PORT: port ${s.httpPort} (traefik) is already allocated, probably by another container (\`docker ps\` shows which)`,
-      'hint: Stop what holds the port, or set the key shown to a free port in generated/.env, then run `sparkbaas up` again.',
+      "hint: Stop what holds the port, or set the key shown to a free port in generated/.env, then run `sparkbaas up` again. On another web port the API and its tokens work, but Keycloak's login pages and admin console still link to the standard one.",
       '',
     ])
   })

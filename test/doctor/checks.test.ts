@@ -133,7 +133,7 @@ describe('ports', () => {
     expect(result).toMatchObject({
       status: 'fail',
       message: 'A host port the stack publishes cannot be used:',
-      fix: 'Stop what holds the port, or set the key shown to a free port in generated/.env, then run `sparkbaas up` again.',
+      fix: "Stop what holds the port, or set the key shown to a free port in generated/.env, then run `sparkbaas up` again. On another web port the API and its tokens work, but Keycloak's login pages and admin console still link to the standard one.",
     })
     expect(result.details).toHaveLength(1)
     expect(result.details[0]).toMatch(new RegExp(`^HTTP_PORT: port ${http} \\(traefik\\) is in use( by .+)?$`))

@@ -75,7 +75,9 @@ describe('sparkbaas doctor', () => {
     const lines = checkLines(busy.stdout, 'ports')
     expect(lines[0]).toBe('fail ports     A host port the stack publishes cannot be used:')
     expect(lines[1]).toMatch(new RegExp(`^                 HTTP_PORT: port ${s.httpPort} \\(traefik\\) is in use( by .+)?$`))
-    expect(lines.slice(2)).toEqual(['               fix: Stop what holds the port, or set the key shown to a free port in generated/.env, then run `sparkbaas up` again.'])
+    expect(lines.slice(2)).toEqual([
+      "               fix: Stop what holds the port, or set the key shown to a free port in generated/.env, then run `sparkbaas up` again. On another web port the API and its tokens work, but Keycloak's login pages and admin console still link to the standard one.",
+    ])
     expect(busy.stdout.split('\n').at(-2)).toMatch(/^\d ok, \d warnings?, 1 failed$/)
   })
 
