@@ -54,17 +54,22 @@ export interface UnpackedArchive {
   path(file: string): string
 }
 
+/** Throws `archive_invalid` unless `file` exists and is a file: checked before anything else, `--yes` included. */
+export async function requireArchiveFile(file: string, label: string): Promise<void> {
+  const info = await stat(file).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') throw new SparkbaasError('archive_invalid', `${label} does not exist.`, { hint: '`ls backups/` shows the archives `sparkbaas backup` wrote.' })
+    throw error
+  })
+  if (!info.isFile()) throw invalid(label, 'it is not a file')
+}
+
 /**
  * Unpacks `file` into `dir` (an empty folder of the caller's) and checks it: a tar holding a manifest, every file
  * the manifest lists, each with its size and sha256. Only the entries a backup writes are unpacked; anything else
  * (links, absolute paths, other names) is left out.
  */
 export async function unpackArchive(file: string, dir: string, label: string): Promise<UnpackedArchive> {
-  const info = await stat(file).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') throw new SparkbaasError('archive_invalid', `${label} does not exist.`, { hint: '`ls backups/` shows the archives `sparkbaas backup` wrote.' })
-    throw error
-  })
-  if (!info.isFile()) throw invalid(label, 'it is not a file')
+  await requireArchiveFile(file, label)
   try {
     await extract({ file, cwd: dir, strict: true, filter: (path, entry) => (entry as ReadEntry).type === 'File' && ENTRY.test(entryPath(path)) })
   } catch (error) {

@@ -14,7 +14,7 @@ import { composeOrFail } from '../engine/compose.js'
 import { detectEngine, type Engine } from '../engine/detect.js'
 import { isSparkbaasError, SparkbaasError } from '../errors.js'
 import { displayPath, requireGenerated, type Stack } from '../stack/context.js'
-import { peekManifest, unpackArchive, type UnpackedArchive } from './archive.js'
+import { peekManifest, requireArchiveFile, unpackArchive, type UnpackedArchive } from './archive.js'
 import { checkFit, configDatabases } from './check.js'
 import { ROLES_FILE, sha256File, type Manifest } from './manifest.js'
 import { MAINTENANCE_DB, pgExec, POSTGRES_SERVICE, requirePostgres, serverInfo, SUPERUSER, type PgTarget, type ServerInfo } from './postgres.js'
@@ -55,6 +55,8 @@ export interface RestoreResult {
 export async function restore(stack: Stack, options: RestoreOptions): Promise<RestoreResult> {
   const file = resolve(stack.cwd, options.file)
   const label = displayPath(stack, file)
+  // A mistyped path is said as such, not as a request for --yes that would only lead to it.
+  await requireArchiveFile(file, label)
   if (options.yes !== true) throw await confirmationNeeded(stack, file, label, options.file)
   requireGenerated(stack)
   const work = await mkdtemp(join(tmpdir(), 'sparkbaas-restore-'))

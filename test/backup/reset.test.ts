@@ -60,15 +60,26 @@ describe('backup, restore and reset without a database', () => {
 
   test('restore without --yes refuses (exit 2) and runs nothing, also when the archive cannot be read', async () => {
     const s = await stackFixture()
-    const result = await s.run(['restore', '--file', 'nope.tar'])
+    writeFileSync(join(s.dir, 'junk.tar'), 'not a tar archive\n')
+    const result = await s.run(['restore', '--file', 'junk.tar'])
     expect(result.code).toBe(2)
     expect(result.stdout).toBe('')
     expect(result.stderr).toBe(
       block(
-        '✖ restore drops every database nope.tar holds from stack demo and recreates it from the archive: what they hold now is lost.',
-        'hint: Add --yes to restore: `sparkbaas restore --file nope.tar --yes`. `sparkbaas backup` first keeps what the stack holds now.',
+        '✖ restore drops every database junk.tar holds from stack demo and recreates it from the archive: what they hold now is lost.',
+        'hint: Add --yes to restore: `sparkbaas restore --file junk.tar --yes`. `sparkbaas backup` first keeps what the stack holds now.',
       ),
     )
+    expect(s.fake.calls()).toEqual([])
+  })
+
+  test('restore of a file that does not exist says so first, with or without --yes (exit 1), and runs nothing', async () => {
+    const s = await stackFixture()
+    for (const args of [['restore', '--file', 'nope.tar'], ['restore', '--file', 'nope.tar', '--yes']]) {
+      const result = await s.run(args)
+      expect(result.code).toBe(1)
+      expect(result.stderr).toBe(block('✖ nope.tar does not exist.', 'hint: `ls backups/` shows the archives `sparkbaas backup` wrote.'))
+    }
     expect(s.fake.calls()).toEqual([])
   })
 
