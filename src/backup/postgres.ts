@@ -4,9 +4,8 @@
  * superuser over the container's Unix socket. The container's default user is root, so `-U postgres` is always
  * passed; the official image trusts socket connections.
  */
-import { composeOrFail } from '../engine/compose.js'
+import { composeOrFail, type ComposeIo } from '../engine/compose.js'
 import type { Engine } from '../engine/detect.js'
-import type { RunOptions } from '../engine/process.js'
 import type { ContainerStatus } from '../engine/ps.js'
 import { SparkbaasError } from '../errors.js'
 import { byCodePoint } from '../order.js'
@@ -34,10 +33,9 @@ export interface PgTarget {
   readonly engine: Engine
 }
 
-type Io = Pick<RunOptions, 'input' | 'stdoutFile'>
 
 /** `compose exec -T postgres <program> <args…>`; output captured (or into `io.stdoutFile`), a failure thrown. */
-export async function pgExec(target: PgTarget, argv: readonly string[], io: Io = {}): Promise<string> {
+export async function pgExec(target: PgTarget, argv: readonly string[], io: ComposeIo = {}): Promise<string> {
   const result = await composeOrFail(target.engine, target.stack, ['exec', '-T', POSTGRES_SERVICE, ...argv], 'capture', io)
   return result.stdout
 }

@@ -19,6 +19,9 @@ export interface ComposeProject {
   readonly outDir: string
 }
 
+/** Where a compose call's stdin comes from and its stdout goes, when not the output mode's (see RunOptions). */
+export type ComposeIo = Pick<RunOptions, 'input' | 'stdoutFile'>
+
 /** `<engine> -p <project> -f <out>/docker-compose.yml --env-file <out>/.env <args…>` */
 export function composeArgv(engine: Engine, target: ComposeProject, args: readonly string[]): string[] {
   return [...engine.command, '-p', target.project, '-f', join(target.outDir, COMPOSE_FILE), '--env-file', join(target.outDir, ENV_FILE), ...args]
@@ -33,7 +36,7 @@ export async function runCompose(
   target: ComposeProject,
   args: readonly string[],
   output: OutputMode,
-  io: Pick<RunOptions, 'input' | 'stdoutFile'> = {},
+  io: ComposeIo = {},
 ): Promise<ProcessResult> {
   const result = await runProcess(composeArgv(engine, target, args), { output, ...io })
   if (result.exitCode !== 0) {
@@ -50,7 +53,7 @@ export async function composeOrFail(
   target: ComposeProject,
   args: readonly string[],
   output: OutputMode,
-  io: Pick<RunOptions, 'input' | 'stdoutFile'> = {},
+  io: ComposeIo = {},
 ): Promise<ProcessResult> {
   const result = await runCompose(engine, target, args, output, io)
   if (result.exitCode !== 0) throw commandFailed(result)
