@@ -3,10 +3,11 @@
  * restore can check the archive is whole (each file's size and sha256) and fits the stack it is restored onto
  * (project, Postgres major) before anything is touched.
  */
-import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
 import { z } from 'zod'
 import { SparkbaasError } from '../errors.js'
+import { sha256File } from '../hash.js'
+
+export { sha256File }
 
 export const MANIFEST_FILE = 'manifest.json'
 export const ROLES_FILE = 'roles.sql'
@@ -56,11 +57,6 @@ export function dumpFile(database: string, index: number): string {
   return `${DUMPS_DIR}/${/^[a-z0-9_]{1,63}$/.test(database) ? database : `database-${index + 1}`}.dump`
 }
 
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256')
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer)
-  return hash.digest('hex')
-}
 
 /** Parses and checks `manifest.json`; `archive` names the archive in messages. */
 export function parseManifest(text: string, archive: string): Manifest {

@@ -1,14 +1,8 @@
 /**
- * What identifies a migration's content: the SHA-256 of the file's bytes, exactly as they are on disk. Any edit
- * (a comment, trailing whitespace, line endings) changes it, so an applied migration that was edited afterwards is
- * always noticed; nothing is normalised first, because sparkbaas cannot know which edits are harmless.
+ * What identifies a migration's content is the SHA-256 (src/hash.ts) of the file's bytes, exactly as they are on
+ * disk. Any edit (a comment, trailing whitespace, line endings) changes it, so an applied migration that was edited
+ * afterwards is always noticed; nothing is normalised first, because sparkbaas cannot know which edits are harmless.
  */
-import { createHash } from 'node:crypto'
-
-/** Lowercase hex SHA-256 of `bytes` (64 characters). */
-export function checksum(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex')
-}
 
 /**
  * The file as text for psql, or undefined when it is not valid UTF-8 (the databases are UTF-8; a lossy decode would

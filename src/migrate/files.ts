@@ -7,7 +7,8 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { SparkbaasError, type Problem } from '../errors.js'
 import { byCodePoint } from '../order.js'
-import { checksum, decodeUtf8 } from './checksum.js'
+import { sha256 } from '../hash.js'
+import { decodeUtf8 } from './checksum.js'
 
 export const MIGRATIONS_DIR = 'migrations'
 
@@ -75,7 +76,7 @@ export async function listMigrations(dir: string): Promise<MigrationFile[]> {
     }
     const path = join(dir, fileName)
     const bytes = await readFile(path)
-    files.push({ version: match[1]!, name: match[2]!, path, checksum: checksum(bytes), text: decodeUtf8(bytes) })
+    files.push({ version: match[1]!, name: match[2]!, path, checksum: sha256(bytes), text: decodeUtf8(bytes) })
   }
   for (let i = 1; i < files.length; i++) {
     const [a, b] = [files[i - 1]!, files[i]!]
@@ -140,7 +141,7 @@ export async function newMigration(dir: string, name: string, options: { now?: D
       continue
     }
     const bytes = Buffer.from(text)
-    return { version, name, path, checksum: checksum(bytes), text }
+    return { version, name, path, checksum: sha256(bytes), text }
   }
   throw new SparkbaasError('migration_invalid', `Could not find a free version for migration "${name}" in ${dir}.`, {
     hint: 'Another process keeps creating migrations there; try again.',

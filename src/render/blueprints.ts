@@ -9,13 +9,13 @@
  * precompiled template is used only while the blueprint's text is the one it was made from; a changed override,
  * an edited blueprint, or a run from src/ (no build) compiles as before, to the same code.
  */
-import { createHash } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type Handlebars from 'handlebars'
 import { SparkbaasError } from '../errors.js'
+import { sha256 } from '../hash.js'
 import {
   composeString,
   envValue,
@@ -40,7 +40,7 @@ type TemplateSpecification = Parameters<typeof Handlebars.template>[0]
 export const PRECOMPILED_FILE = 'blueprints.precompiled.cjs'
 const PRECOMPILED_URL = new URL(`../render/${PRECOMPILED_FILE}`, import.meta.url)
 
-export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex')
+export { sha256 }
 
 type Env = typeof Handlebars
 const require = createRequire(import.meta.url)

@@ -4,9 +4,9 @@
  * only if it is listed here and still has the recorded hash. A file the user edited, or one sparkbaas never
  * wrote, stays. Sorted keys and no timestamps: the same output gives the same manifest byte for byte.
  */
-import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { sha256 } from '../hash.js'
 import { isSafeRelativePath } from './check.js'
 import { byCodePoint } from '../order.js'
 
@@ -20,7 +20,7 @@ export interface Manifest {
   readonly files: ReadonlyMap<string, string>
 }
 
-export const sha256 = (contents: string | Uint8Array): string => createHash('sha256').update(contents).digest('hex')
+export { sha256 }
 
 
 /** The manifest's text for these files (path → contents). */

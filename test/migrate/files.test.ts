@@ -4,7 +4,8 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path'
 import { afterEach, describe, expect, test } from 'vitest'
 import { SparkbaasError } from '../../src/errors.js'
-import { checksum, decodeUtf8 } from '../../src/migrate/checksum.js'
+import { decodeUtf8 } from '../../src/migrate/checksum.js'
+import { sha256 as checksum } from '../../src/hash.js'
 import { checkMigrationName, listMigrations, migrationHeader, newMigration, nextVersion, versionOf } from '../../src/migrate/files.js'
 import { tempDir } from '../helpers/cli.js'
 
