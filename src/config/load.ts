@@ -2,16 +2,11 @@
  * Step one of the pipeline: find the config file and turn it into a plain object. Nothing here checks its shape;
  * that is check.ts. The result is `unknown` on purpose.
  */
+import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { createRequire } from 'node:module'
-import type { CosmiconfigResult, Loader, Loaders } from 'cosmiconfig'
+import { cosmiconfig, type CosmiconfigResult, type Loader, type Loaders } from 'cosmiconfig'
 import { SparkbaasError } from '../errors.js'
 import { loadJson, loadModule, loadYaml } from './loaders.js'
-
-// Required, not imported: from an ES module, a CommonJS package is first scanned for its export names (~8 ms
-// for cosmiconfig, on every command that loads a config).
-const require = createRequire(import.meta.url)
-const { cosmiconfig } = require('cosmiconfig') as typeof import('cosmiconfig')
 
 const CONFIG_EXTENSIONS = ['ts', 'mts', 'js', 'mjs', 'json', 'yaml', 'yml']
 const RC_EXTENSIONS = ['json', 'yaml', 'yml', 'js', 'mjs', 'ts', 'mts']
@@ -72,16 +67,7 @@ export interface LoadedConfig {
  */
 export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfig> {
   const cwd = path.resolve(options.cwd ?? process.cwd())
-  const explorer = cosmiconfig('sparkbaas', {
-    searchPlaces: [...SEARCH_PLACES],
-    loaders: LOADERS,
-    // We walk the folders ourselves (below): cosmiconfig's 'global' strategy stops at the home folder and then
-    // reads ~/.config/sparkbaas/config.*, and a machine-wide stack definition is not something anyone expects.
-    searchStrategy: 'none',
-    // An empty sparkbaas.config.ts is a mistake to report, not a reason to keep searching in the folders above.
-    ignoreEmptySearchPlaces: false,
-    cache: false,
-  })
+  const explorer = await createExplorer()
 
   let result: CosmiconfigResult
   if (options.configFile === undefined) {
@@ -101,6 +87,49 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
     }
   }
   return { config: checkIsObject(result), filepath: result.filepath, configDir: path.dirname(result.filepath) }
+}
+
+/**
+ * cosmiconfig, as it is created, reads its own settings from the current folder: a "cosmiconfig" key in
+ * package.json, or .config/config.{json,yaml,…}. A file there it cannot read fails that step, before any sparkbaas
+ * config is looked at; it is reported like a config that does not parse, with the same line and column.
+ */
+async function createExplorer() {
+  try {
+    return cosmiconfig('sparkbaas', {
+      searchPlaces: [...SEARCH_PLACES],
+      loaders: LOADERS,
+      // We walk the folders ourselves (below): cosmiconfig's 'global' strategy stops at the home folder and then
+      // reads ~/.config/sparkbaas/config.*, and a machine-wide stack definition is not something anyone expects.
+      searchStrategy: 'none',
+      // An empty sparkbaas.config.ts is a mistake to report, not a reason to keep searching in the folders above.
+      ignoreEmptySearchPlaces: false,
+      cache: false,
+    })
+  } catch (error) {
+    throw await cosmiconfigSettingsError(error)
+  }
+}
+
+async function cosmiconfigSettingsError(error: unknown): Promise<SparkbaasError> {
+  const message = error instanceof Error ? error.message : String(error)
+  const hint = 'Fix this file: cosmiconfig, which finds the sparkbaas config, reads it first for its own settings.'
+  // cosmiconfig's loaders prefix "JSON Error in <file>:" or "YAML Error in <file>:"; read the file again here, so
+  // the error is worded as for a config file.
+  const [, kind, file] = /^(JSON|YAML) Error in (.+?):\n/.exec(message) ?? []
+  if (file !== undefined) {
+    try {
+      const contents = await readFile(file, 'utf8')
+      if (kind === 'JSON') loadJson(file, contents)
+      else await loadYaml(file, contents)
+    } catch (reread) {
+      if (reread instanceof SparkbaasError) return new SparkbaasError(reread.code, reread.message, { hint })
+    }
+  }
+  const text = message.split('\n').find((line) => line.trim() !== '') ?? message
+  return new SparkbaasError('config_load_failed', `Could not read cosmiconfig's own settings in ${process.cwd()}: ${text}`, {
+    hint: 'They are a "cosmiconfig" key in package.json or a .config/config.* file in this folder; fix or remove them.',
+  })
 }
 
 async function searchUpward(from: string, searchIn: (dir: string) => Promise<CosmiconfigResult>): Promise<CosmiconfigResult> {

@@ -2,7 +2,7 @@
  * `sparkbaas validate` as a user runs it: the built CLI in a child process, in a fixture folder. Whole outputs are
  * asserted, ANSI stripped and absolute paths replaced (test/helpers/cli.ts).
  */
-import { rm } from 'node:fs/promises'
+import { mkdir, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { FIXTURES, ROOT, STACK_LINE, sparkbaas, tempDir } from '../helpers/cli.js'
@@ -51,11 +51,21 @@ describe('a valid config', () => {
 
 describe("a user's mistake: exit 1, a clean message, no stack", () => {
   let empty: string
+  // cosmiconfig first reads its own settings from the folder sparkbaas runs in (package.json, .config/config.*).
+  let brokenPackageJson: string
+  let brokenMetaYaml: string
   beforeAll(async () => {
     empty = await tempDir()
+    brokenPackageJson = await tempDir()
+    await writeFile(path.join(brokenPackageJson, 'package.json'), '{"name": "x",,}\n')
+    await writeFile(path.join(brokenPackageJson, 'sparkbaas.config.json'), '{ "project": "x" }\n')
+    brokenMetaYaml = await tempDir()
+    await mkdir(path.join(brokenMetaYaml, '.config'))
+    await writeFile(path.join(brokenMetaYaml, '.config/config.yaml'), 'cosmiconfig: [\n')
+    await writeFile(path.join(brokenMetaYaml, 'sparkbaas.config.json'), '{ "project": "x" }\n')
   })
   afterAll(async () => {
-    await rm(empty, { recursive: true, force: true })
+    for (const dir of [empty, brokenPackageJson, brokenMetaYaml]) await rm(dir, { recursive: true, force: true })
   })
 
   const cases: [string, () => { cwd: string; args?: string[]; tmp?: string }, string][] = [
@@ -65,6 +75,18 @@ describe("a user's mistake: exit 1, a clean message, no stack", () => {
       '✖ No config found in <tmp> or any folder above it. Looked for sparkbaas.config.{ts,mts,js,mjs,json,yaml,yml}, ' +
         '.sparkbaasrc{,.json,.yaml,.yml,.js,.mjs,.ts,.mts} and a "sparkbaas" key in package.json.\n' +
         'hint: Run `sparkbaas init` to create sparkbaas.config.ts, or pass --config PATH.\n',
+    ],
+    [
+      'a package.json that is not JSON, in the folder sparkbaas runs in',
+      () => ({ cwd: brokenPackageJson, tmp: brokenPackageJson }),
+      '✖ Could not load <tmp>/package.json:1:14: SyntaxError: Expected double-quoted property name\n' +
+        'hint: Fix this file: cosmiconfig, which finds the sparkbaas config, reads it first for its own settings.\n',
+    ],
+    [
+      "cosmiconfig's own settings file that is not YAML",
+      () => ({ cwd: brokenMetaYaml, tmp: brokenMetaYaml }),
+      '✖ Could not load <tmp>/.config/config.yaml:2:1: SyntaxError: Flow sequence in block collection must be sufficiently indented and end with a ]\n' +
+        'hint: Fix this file: cosmiconfig, which finds the sparkbaas config, reads it first for its own settings.\n',
     ],
     [
       '--config names a missing file',
