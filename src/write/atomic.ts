@@ -9,6 +9,7 @@
  */
 import { lstat, mkdir, mkdtemp, open, rename, rm, stat } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
+import { mapConcurrently } from '../concurrent.js'
 import { SparkbaasError } from '../errors.js'
 
 export interface StagedFile {
@@ -27,9 +28,26 @@ export interface WriteHooks {
 /** Prefix of the temp folder, created next to the output folder and always removed. */
 export const STAGING_PREFIX = '.sparkbaas-staging-'
 
-/** Writes `files` into `outDir` (created if missing), all or nothing up to the moves. */
-export async function writeAtomically(outDir: string, files: readonly StagedFile[], hooks: WriteHooks = {}): Promise<void> {
-  if (files.length === 0) return
+/**
+ * Writes `files` into `outDir` (created if missing), all or nothing up to the moves.
+ *
+ * `last` is a file still being made (`.env`, waiting for its RSA keys): `files` are staged meanwhile, and it is
+ * staged once it arrives, before anything moves. If it rejects, nothing moves and its error is thrown as it is.
+ */
+export async function writeAtomically(
+  outDir: string,
+  files: readonly StagedFile[],
+  hooks: WriteHooks = {},
+  last: Promise<StagedFile | undefined> = Promise.resolve(undefined),
+): Promise<void> {
+  // Awaited below in every case; this only keeps an early rejection from counting as unhandled meanwhile.
+  last.catch(() => undefined)
+  if (files.length === 0) {
+    const file = await last
+    if (file === undefined) return
+    files = [file]
+    last = Promise.resolve(undefined)
+  }
   await preflight(outDir, files)
   const parent = dirname(outDir)
   let staging: string
@@ -44,6 +62,16 @@ export async function writeAtomically(outDir: string, files: readonly StagedFile
       await stageAll(staging, files, hooks)
     } catch (error) {
       throw failed(outDir, error, 'Nothing was changed.')
+    }
+    const lastFile = await last
+    if (lastFile !== undefined) {
+      await preflight(outDir, [lastFile])
+      try {
+        await stageAll(staging, [lastFile], hooks, files.length)
+      } catch (error) {
+        throw failed(outDir, error, 'Nothing was changed.')
+      }
+      files = [...files, lastFile]
     }
     const touchedDirs = new Set<string>()
     try {
@@ -75,12 +103,13 @@ const STAGE_CONCURRENCY = 32
  * write starts, so a hook that throws at file `i` leaves exactly the files before it staged. On any failure the
  * writes already running are awaited before rejecting, so the caller can remove the staging folder safely.
  */
-async function stageAll(staging: string, files: readonly StagedFile[], hooks: WriteHooks): Promise<void> {
+async function stageAll(staging: string, files: readonly StagedFile[], hooks: WriteHooks, firstIndex = 0): Promise<void> {
   const running = new Set<Promise<void>>()
   let failure: { error: unknown } | undefined
   try {
-    for (const [index, file] of files.entries()) {
+    for (const [offset, file] of files.entries()) {
       if (failure) break
+      const index = firstIndex + offset
       await hooks.beforeStage?.(file.path, index)
       const write: Promise<void> = writeDurably(join(staging, String(index)), file.contents, file.mode)
         .catch((error: unknown) => void (failure ??= { error }))
@@ -106,17 +135,17 @@ async function preflight(outDir: string, files: readonly StagedFile[]): Promise<
     const parts = file.path.split('/')
     for (let i = 1; i < parts.length; i++) dirs.push(join(outDir, ...parts.slice(0, i)))
   }
-  for (const dir of dirs) {
-    if (checkedDirs.has(dir)) continue
-    checkedDirs.add(dir)
+  for (const dir of dirs) checkedDirs.add(dir)
+  // Looked at concurrently (2,000 files one after another took ~0.5 s here); the first problem in order is reported.
+  await mapConcurrently([...checkedDirs], STAT_CONCURRENCY, async (dir) => {
     const found = await statOrUndefined(dir, stat)
     if (found && !found.isDirectory()) {
       throw new SparkbaasError('write_failed', `Cannot write into ${dir}: it is a file, not a folder. Nothing was changed.`, {
         hint: 'Move or delete it, then run `sparkbaas generate` again.',
       })
     }
-  }
-  for (const file of files) {
+  })
+  await mapConcurrently(files, STAT_CONCURRENCY, async (file) => {
     const target = join(outDir, file.path)
     const found = await statOrUndefined(target, lstat)
     if (found?.isDirectory()) {
@@ -124,8 +153,10 @@ async function preflight(outDir: string, files: readonly StagedFile[]): Promise<
         hint: 'Move or delete the folder, then run `sparkbaas generate` again.',
       })
     }
-  }
+  })
 }
+
+const STAT_CONCURRENCY = 32
 
 async function statOrUndefined(path: string, fn: typeof stat) {
   try {

@@ -108,7 +108,8 @@ export async function writeOutput(rendered: readonly RenderedFile[], options: Wr
   let envAdded: string[] = []
   let envUnused: string[] = []
   let envModeFixed = false
-  if (mode !== 'check') {
+  // .env may wait for RSA keys still being made (`rsaKeys`); the committed files are staged meanwhile.
+  const envFile = async (): Promise<StagedFile | undefined> => {
     const envPath = join(outDir, ENV_FILE)
     const existing = await readBytes(envPath)
     const existingText = existing?.toString('utf8')
@@ -119,15 +120,18 @@ export async function writeOutput(rendered: readonly RenderedFile[], options: Wr
       warn(`${ENV_FILE}: ${key} does not match the signing key it is derived from; delete its line to have it derived again.`)
     }
     if (existing !== undefined) envModeFixed = ((await stat(envPath)).mode & 0o777) !== ENV_MODE
-    if (env.text !== existingText) toWrite.push({ path: ENV_FILE, contents: env.text, mode: ENV_MODE })
-    else unchanged.push(ENV_FILE)
+    if (env.text !== existingText) return { path: ENV_FILE, contents: env.text, mode: ENV_MODE }
+    unchanged.push(ENV_FILE)
+    return undefined
   }
+  const env = mode === 'check' ? Promise.resolve(undefined) : envFile()
 
-  const written = toWrite.map((f) => f.path)
+  if (mode === 'write') await writeAtomically(outDir, toWrite, options.hooks, env)
+  const envWritten = await env
+  const written = [...toWrite, ...(envWritten ? [envWritten] : [])].map((f) => f.path)
   if (mode === 'write') {
-    await writeAtomically(outDir, toWrite, options.hooks)
     // A rewritten .env was staged with 0600; an unchanged one is fixed in place.
-    if (envModeFixed && !written.includes(ENV_FILE)) await chmod(join(outDir, ENV_FILE), ENV_MODE)
+    if (envModeFixed && envWritten === undefined) await chmod(join(outDir, ENV_FILE), ENV_MODE)
     await removeLeftovers(outDir, removed)
   }
 

@@ -6,7 +6,9 @@
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPair, generateKeyPairSync, randomBytes as cryptoRandomBytes } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
+import { availableParallelism } from 'node:os'
 import { promisify } from 'node:util'
+import { mapConcurrently } from '../concurrent.js'
 import { SparkbaasError } from '../errors.js'
 import type { EnvVar } from '../model/types.js'
 import { DotenvSyntaxError, dotenvValues, formatEnvEntry, parseDotenv, type DotenvEntry } from './dotenv.js'
@@ -112,6 +114,10 @@ export function ensureEnv(vars: readonly EnvVar[], existing: string | undefined,
  * Starts making, in parallel on libuv's thread pool, the RSA keys {@link ensureEnv} will need for `existing`:
  * one 2048-bit key is 100–300 ms of CPU, so a fresh project with 20 realms spent ~5 s making them one after
  * another. Never rejects: an unreadable file gets no keys here, and ensureEnv reports it.
+ *
+ * At most {@link RSA_CONCURRENCY} at once: the pool also does every file read and write, first come first served,
+ * and 20 keys queued at once held up every read and write of `generate` until the last key had started (the
+ * first `generate` of 2,000 functions and 20 realms waited ~2 s on it).
  */
 export function startRsaKeys(vars: readonly EnvVar[], existing: string | undefined): Promise<KeyObject[]> {
   let present: ReadonlySet<string>
@@ -121,8 +127,10 @@ export function startRsaKeys(vars: readonly EnvVar[], existing: string | undefin
     return Promise.resolve([])
   }
   const needed = vars.filter((v) => v.generate.kind === 'rsa-private-key' && !present.has(v.key)).length
-  const keys = Array.from({ length: needed }, () => generateKeyPairAsync('rsa', { modulusLength: RSA_BITS }).then((pair) => pair.privateKey))
-  return Promise.all(keys).catch(() => [])
+  const slots = Array.from({ length: needed })
+  return mapConcurrently(slots, RSA_CONCURRENCY, async () => (await generateKeyPairAsync('rsa', { modulusLength: RSA_BITS })).privateKey).catch(
+    () => [],
+  )
 }
 
 /** {@link ensureEnv} taking its RSA keys from `keys` (by default, started now); any shortfall is made on the spot. */
@@ -136,6 +144,8 @@ export async function ensureEnvWithKeys(
 }
 
 const RSA_BITS = 2048
+/** As many keys as there are cores, leaving two of the pool's threads (4 unless UV_THREADPOOL_SIZE says) free. */
+const RSA_CONCURRENCY = Math.max(1, Math.min(availableParallelism(), (Number(process.env.UV_THREADPOOL_SIZE) || 4) - 2))
 const generateKeyPairAsync = promisify(generateKeyPair)
 const newRsaKey = (): KeyObject => generateKeyPairSync('rsa', { modulusLength: RSA_BITS }).privateKey
 

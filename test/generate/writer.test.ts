@@ -190,6 +190,21 @@ describe('all or nothing', () => {
     expect(stagingLeft(dir)).toEqual([])
   })
 
+  test('a .env that cannot be read fails after the other files were staged: nothing moves, its own error', async () => {
+    const dir = makeProject()
+    await generate({ cwd: dir })
+    // The committed files are staged while .env waits for its keys; .env's error comes after that.
+    writeFileSync(join(out(dir), '.env'), `${readFileSync(join(out(dir), '.env'), 'utf8')}BROKEN="no closing quote\n`)
+    writeConfig(dir, { ...BASE_CONFIG, realms: [...BASE_CONFIG.realms, { name: 'third' }] })
+    const before = contentsOf(readTree(out(dir)))
+    const staged: string[] = []
+    const failing = generate({ cwd: dir, hooks: { beforeStage: (path) => void staged.push(path) } })
+    await expect(failing).rejects.toThrow(/^\.env line \d+: unterminated double-quoted value$/)
+    expect(staged).toContain('keycloak/third-realm.json')
+    expect(contentsOf(readTree(out(dir)))).toEqual(before)
+    expect(stagingLeft(dir)).toEqual([])
+  })
+
   test('a folder where a new file must go fails before anything moves', async () => {
     const dir = makeProject()
     await generate({ cwd: dir })
