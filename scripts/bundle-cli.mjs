@@ -6,28 +6,34 @@
 //
 // Kept as they are, outside the bundle (`KEEP_OUTSIDE`, matched exactly: `handlebars/runtime.js` is bundled while
 // `handlebars` is not): esbuild (its platform binary is found relative to its own files), jiti (loads its own
-// files), handlebars' compiler and yaml (loaded with require only when needed: a changed blueprint, a YAML config;
-// see src/render/blueprints.ts and src/config/load-yaml.ts), typescript (cosmiconfig's own .ts loader, never used).
+// files), handlebars' compiler, yaml and js-yaml (loaded with require only when needed: a changed blueprint, a YAML
+// config, YAML to parse back; see src/render/blueprints.ts, src/config/load-yaml.ts and src/render/yaml.ts),
+// typescript (cosmiconfig's own .ts loader, never used).
 // Chunks lie flat in dist/bin/, two levels below the package root like every tsc module, so the paths the code
 // builds from import.meta.url (package.json, blueprints/, dist/index.js) still hold.
 //
-// Two modules are replaced by smaller ones (scripts/bundle-shims/), each for what the CLI never uses:
+// Three modules are replaced by smaller ones (scripts/bundle-shims/), each for what the CLI never uses:
 // - zod's namespace re-exports all 64 of its message locales, about 400 KB that every command loading a config
 //   parsed. The CLI speaks English, zod's default, which zod's schemas import from en.js themselves.
 // - parse-json, which cosmiconfig uses to read package.json for its own settings, loads Babel's code-frame
 //   highlighter (~11 ms of every command that loads a config in a folder with a package.json).
+// - cosmiconfig's own copy of js-yaml 4 (100 KB in the config-loading chunk), which it needs only for a
+//   package.yaml or .config/config.yaml holding its settings: read by yaml instead, as sparkbaas reads YAML configs.
 import { rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 
-const KEEP_OUTSIDE = new Set(['esbuild', 'jiti', 'handlebars', 'typescript', 'yaml'])
+const KEEP_OUTSIDE = new Set(['esbuild', 'jiti', 'handlebars', 'typescript', 'yaml', 'js-yaml'])
 const shim = (name) => fileURLToPath(new URL(`bundle-shims/${name}`, import.meta.url))
 
 const dependencies = {
   name: 'sparkbaas-dependencies',
   setup(build) {
-    build.onResolve({ filter: /^[^./]/ }, (args) => (KEEP_OUTSIDE.has(args.path) ? { path: args.path, external: true } : undefined))
     build.onResolve({ filter: /^parse-json$/ }, () => ({ path: shim('parse-json.cjs') }))
+    build.onResolve({ filter: /^js-yaml$/ }, (args) =>
+      /[\\/]node_modules[\\/]cosmiconfig[\\/]/.test(args.importer) ? { path: shim('cosmiconfig-yaml.cjs') } : undefined,
+    )
+    build.onResolve({ filter: /^[^./]/ }, (args) => (KEEP_OUTSIDE.has(args.path) ? { path: args.path, external: true } : undefined))
     build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
       /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer) ? { path: shim('zod-locales.mjs') } : undefined,
     )

@@ -19,16 +19,19 @@
  * test/render/yaml.test.ts checks that the result is yaml's for every generated file and for random documents.
  */
 import { createRequire } from 'node:module'
-import { load } from 'js-yaml'
 import type { DocumentOptions, ParseOptions, SchemaOptions, ToJSOptions } from 'yaml'
 
 type Options = ParseOptions & DocumentOptions & SchemaOptions & ToJSOptions
 type Yaml = typeof import('yaml')
+type JsYaml = typeof import('js-yaml')
 
-// yaml is loaded only for a document the fast path leaves to it: loading it is a tenth of a `generate --check`.
+// Both loaded on first use: `generate` on an unchanged project parses no YAML at all (RenderContext.verified), and
+// yaml only for a document the fast path leaves to it. Loading yaml was a tenth of a `generate --check`.
 const require = createRequire(import.meta.url)
 let yaml: Yaml | undefined
+let jsYaml: JsYaml | undefined
 const loadYamlPackage = (): Yaml => (yaml ??= require('yaml') as Yaml)
+const load = (text: string): unknown => (jsYaml ??= require('js-yaml') as JsYaml).load(text)
 
 /** Text where the two parsers were seen to disagree (see above); generated files have none of it. */
 const LEFT_TO_YAML = /[\t\r\ufeff!]|[|>][+-]?[1-9]|(?:^|[\s,[\]{}])[&*][^\s,[\]{}]*[,[\]{}]|\d[eE][+-]?\d{3}|^ *(?:---|\.\.\.)/m
