@@ -6,7 +6,8 @@
  * `generate --check` and an unchanged re-run write nothing.
  *
  * 1. The example project (the repo's sparkbaas.config.ts): validate, generate --check, generate into a temp folder,
- *    each as a median of repeated runs, against `node -e 0` measured in the same interleaved loop: the ratios are
+ *    each as a median of repeated runs, against `node -e 0` measured in the same interleaved loop (the ratio is the
+ *    median of each round's own ratio, so a drift of the machine's speed between rounds cancels out): the ratios are
  *    what to compare across machines, the milliseconds are this machine's.
  * 2. Synthetic JSON configs in temp folders (one real function folder each, a tiny index.mjs): functions and
  *    routes, realms with clients and users, at growing sizes. Wall time (median), peak RSS, what was written.
@@ -32,7 +33,7 @@ const RSS_HOOK = fileURLToPath(new URL('rss-hook.mjs', import.meta.url))
 
 const quick = argv.includes('--quick')
 const runsArg = option('--runs') === undefined ? undefined : Number(option('--runs'))
-const EXAMPLE_RUNS = runsArg ?? (quick ? 3 : 7)
+const EXAMPLE_RUNS = runsArg ?? (quick ? 5 : 11)
 /** Synthetic runs stop early once this much time went into one measurement (big sizes get fewer runs). */
 const BUDGET_MS = quick ? 4_000 : 12_000
 const MAX_RUNS = runsArg ?? (quick ? 3 : 5)
@@ -177,12 +178,13 @@ async function example() {
       if (round > 0) times[i].push(t)
     }
   }
-  const base = median(times[0])
+  // The ratio is the median of each round's own ratio: on a shared machine whose speed drifts between rounds, a
+  // command is compared with the `node -e 0` run right before it.
   const rows = commands.map((command, i) => {
-    const m = median(times[i])
-    return [command.name, ms(m), ms(Math.min(...times[i])), ms(Math.max(...times[i])), `${(m / base).toFixed(2)}×`]
+    const ratios = times[i].map((t, round) => t / times[0][round])
+    return [command.name, ms(median(times[i])), ms(Math.min(...times[i])), ms(Math.max(...times[i])), `${median(ratios).toFixed(2)}×`]
   })
-  return table(['example project', 'median', 'min', 'max', '× node -e 0'], rows)
+  return table(['example project', 'median', 'min', 'max', '× node -e 0 (median of rounds)'], rows)
 }
 
 /** Repeats `once` until MAX_RUNS runs or BUDGET_MS spent (at least one run); returns the timings. */

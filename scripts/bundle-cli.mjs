@@ -12,9 +12,11 @@
 // Chunks lie flat in dist/bin/, two levels below the package root like every tsc module, so the paths the code
 // builds from import.meta.url (package.json, blueprints/, dist/index.js) still hold.
 //
-// Three modules are replaced by smaller ones (scripts/bundle-shims/), each for what the CLI never uses:
+// Some modules are replaced by smaller ones (scripts/bundle-shims/), each for what the CLI never uses:
 // - zod's namespace re-exports all 64 of its message locales, about 400 KB that every command loading a config
 //   parsed. The CLI speaks English, zod's default, which zod's schemas import from en.js themselves.
+// - zod's z.compile (its opt-in ahead-of-time parser) and fromJSONSchema: 85 KB more of that chunk. Their
+//   stand-ins keep the names and throw if called; the tests run every command through this bundle.
 // - parse-json, which cosmiconfig uses to read package.json for its own settings, loads Babel's code-frame
 //   highlighter (~11 ms of every command that loads a config in a folder with a package.json).
 // - cosmiconfig's own copy of js-yaml 4 (100 KB in the config-loading chunk), which it needs only for a
@@ -34,8 +36,11 @@ const dependencies = {
       /[\\/]node_modules[\\/]cosmiconfig[\\/]/.test(args.importer) ? { path: shim('cosmiconfig-yaml.cjs') } : undefined,
     )
     build.onResolve({ filter: /^[^./]/ }, (args) => (KEEP_OUTSIDE.has(args.path) ? { path: args.path, external: true } : undefined))
-    build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
-      /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer) ? { path: shim('zod-locales.mjs') } : undefined,
+    const inZod = (args) => /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer)
+    build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => (inZod(args) ? { path: shim('zod-locales.mjs') } : undefined))
+    build.onResolve({ filter: /^\.\/compile\.js$/ }, (args) => (inZod(args) ? { path: shim('zod-compile.mjs') } : undefined))
+    build.onResolve({ filter: /^\.\/from-json-schema\.js$/ }, (args) =>
+      inZod(args) ? { path: shim('zod-from-json-schema.mjs') } : undefined,
     )
   },
 }
