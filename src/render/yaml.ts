@@ -4,19 +4,20 @@
  * Fast path: js-yaml reads the document, with the YAML 1.2 core schema that yaml uses too, and refuses a repeated
  * key itself, in linear time. On the 900 kB dynamic.yml of 2,000 routes that is ~50 ms where yaml took 400–900 ms
  * (and yaml's own repeated-key check is quadratic). yaml parses what js-yaml refuses, so every error is yaml's own,
- * and also text of a kind where the two were seen, in random documents, to read the same text differently:
- * - a tab anywhere (js-yaml lets a tab indent a plain scalar, yaml refuses it, as Go's YAML does), and a carriage
- *   return or byte order mark anywhere (a lone \r ends a line for js-yaml, not for yaml; a BOM is skipped where
- *   each of them allows one);
+ * and also every document of a kind where the two were seen, in random documents, to read the same text
+ * differently. Seen in the text:
+ * - a tab, a carriage return or a byte order mark anywhere (js-yaml lets a tab indent a plain scalar, which yaml
+ *   and Go's YAML refuse; a lone \r ends a line for js-yaml, not for yaml; a BOM is skipped in different places);
  * - a block scalar with an indentation indicator (`|2`, `>1`: js-yaml accepts text less indented than it says);
- * - a tag (`!!int 0b1`: js-yaml casts, yaml keeps the string), and an anchor or alias glued to a flow bracket or
- *   comma (`&a[x]`: yaml wants white space between them);
  * - a number with a three-digit exponent (`1e312`: yaml makes it Infinity, js-yaml keeps the text);
- * - a document marker (`---`, `...`) at the start of a line, indented or not (where a document ends and what
- *   may follow it);
- * - a key that came out as "null" (an empty, `~` or `null` key: yaml makes it "", js-yaml "null").
- * All but the last are looked for in the raw text, so a quoted string holding them only costs the fast path.
- * test/render/yaml.test.ts checks that the result is yaml's for every generated file and for random documents.
+ * - a line that starts with a document marker, indented or not (`...` before any document has no event).
+ * Seen in js-yaml's parse events, so a quoted string that merely looks like one does not count (Traefik's `&&`):
+ * - an anchor, an alias or a tag (js-yaml accepts `&a[x]` and `a: &x b: c`, which yaml refuses; `!!int 0b1`);
+ * - text glued to a closing quote (js-yaml accepts `- "a"b: c`, which yaml refuses);
+ * - a document marker or directive (`---`, `...`, `%YAML`), or more than one document.
+ * And in the value: a key that came out as "null" (an empty, `~` or `null` key: yaml makes it "", js-yaml "null").
+ * Generated files have none of these; test/render/yaml.test.ts checks the result is yaml's for each of them, for
+ * random documents, and for every golden file, which must take the fast path.
  */
 import { createRequire } from 'node:module'
 import type { DocumentOptions, ParseOptions, SchemaOptions, ToJSOptions } from 'yaml'
@@ -31,25 +32,50 @@ const require = createRequire(import.meta.url)
 let yaml: Yaml | undefined
 let jsYaml: JsYaml | undefined
 const loadYamlPackage = (): Yaml => (yaml ??= require('yaml') as Yaml)
-const load = (text: string): unknown => (jsYaml ??= require('js-yaml') as JsYaml).load(text)
 
-/** Text where the two parsers were seen to disagree (see above); generated files have none of it. */
-const LEFT_TO_YAML = /[\t\r\ufeff!]|[|>][+-]?[1-9]|(?:^|[\s,[\]{}])[&*][^\s,[\]{}]*[,[\]{}]|\d[eE][+-]?\d{3}|^ *(?:---|\.\.\.)/m
+const LEFT_TO_YAML = /[\t\r\ufeff]|[|>][+-]?[1-9]|\d[eE][+-]?\d{3}|^ *(?:---|\.\.\.)/m
 
-/** Whether js-yaml may read `text` (it still goes to yaml when js-yaml refuses it, or for a "null" key). */
+/** Whether the text may take the fast path; js-yaml's parse may still send it to yaml (see above). */
 export const mayReadFast = (text: string): boolean => !LEFT_TO_YAML.test(text)
 
 export function parseYaml(text: string, options: Options = {}): unknown {
-  if (mayReadFast(text)) {
-    let value: unknown
-    try {
-      value = load(text)
-    } catch {
-      value = undefined
+  const fast = mayReadFast(text) ? readFast(text) : undefined
+  return fast === undefined ? loadYamlPackage().parse(text, { ...options, uniqueKeys: true }) : fast.value
+}
+
+/** js-yaml's value of a plain one-document text, or undefined to leave the text to yaml. */
+function readFast(text: string): { value: unknown } | undefined {
+  const js = (jsYaml ??= require('js-yaml') as JsYaml)
+  try {
+    const events = js.parseEvents(text, {})
+    for (const event of events) {
+      if (event.type === js.EVENT_ID.ALIAS) return undefined
+      if (event.type === js.EVENT_ID.DOCUMENT) {
+        if (event.explicitStart || event.explicitEnd || event.directives.length > 0) return undefined
+      } else if (event.type !== js.EVENT_ID.POP && (event.anchorStart !== -1 || event.tagStart !== -1)) {
+        return undefined
+      } else if (event.type === js.EVENT_ID.SCALAR && event.style !== js.SCALAR_STYLE.PLAIN && !endsCleanly(text, event)) {
+        return undefined
+      }
     }
-    if (value !== undefined && !hasNullKey(value)) return value
+    const documents = js.constructFromEvents(events, { source: text })
+    if (documents.length !== 1 || hasNullKey(documents[0])) return undefined
+    return { value: documents[0] }
+  } catch {
+    return undefined
   }
-  return loadYamlPackage().parse(text, { ...options, uniqueKeys: true })
+}
+
+/**
+ * A quoted scalar followed by white space, a flow indicator, a colon or the end: js-yaml also reads `- "a"b: c`
+ * (text glued to the closing quote), which yaml refuses. Block scalars end at a line break anyway.
+ */
+function endsCleanly(text: string, event: { style: number; valueEnd: number }): boolean {
+  if (event.style !== 2 && event.style !== 3) return true
+  const quote = event.style === 2 ? "'" : '"'
+  if (text[event.valueEnd] !== quote) return false
+  const next = text[event.valueEnd + 1]
+  return next === undefined || ' \n,]}:'.includes(next)
 }
 
 function hasNullKey(value: unknown): boolean {

@@ -46,6 +46,8 @@ describe('parseYaml', () => {
     ['a block scalar with an indentation indicator', 'a: >1\nb\n'],
     ['a tag', 'a: !!int 0b1\n'],
     ['an anchor glued to a flow bracket', '&a[x]\n'],
+    ['an anchor before a nested mapping on the same line', 'a: &x b: c\n'],
+    ['text glued to a closing quote', 'a:\n- "x"y: 1\n'],
     ['a three-digit exponent', 'a: 1e312\n'],
     ['an indented document marker', '  ---\n'],
     ['an empty key', ': 1\n'],
@@ -54,11 +56,14 @@ describe('parseYaml', () => {
     expect(oursSays(text)).toEqual(yamlSays(text))
   })
 
-  test('a "&" inside a word (a query string) is not an anchor: the fast path still applies', () => {
+  test('a "&" inside a word (a query string) or a Traefik "&&" is not an anchor: the fast path still applies', () => {
     expect(mayReadFast('address: "http://verifier:8080/verify?realm=staff&roles=admin,analyst"\n')).toBe(true)
+    expect(mayReadFast('rule: "Host(`api.localhost`) && PathPrefix(`/rest`)"\n')).toBe(true)
   })
 })
 
+// Fixed seeds, so a run in CI says the same as the last run here; with random seeds, 1.5 million documents of the
+// first kind found no difference once src/render/yaml.ts left each kind it names to yaml.
 describe('random documents: what yaml says, value or error', () => {
   // Pieces of YAML syntax and awkward characters, strung together at random.
   const piece = fc.constantFrom(
@@ -72,7 +77,7 @@ describe('random documents: what yaml says, value or error', () => {
       fc.property(fc.string({ unit: piece, maxLength: 50 }), (text) => {
         expect(oursSays(text)).toEqual(yamlSays(text))
       }),
-      { numRuns: 20_000 },
+      { numRuns: 20_000, seed: 6 },
     )
   })
 
@@ -90,7 +95,7 @@ describe('random documents: what yaml says, value or error', () => {
         const text = writers[writer]!(value)
         expect(oursSays(text)).toEqual(yamlSays(text))
       }),
-      { numRuns: 3_000 },
+      { numRuns: 3_000, seed: 6 },
     )
   })
 })
