@@ -19,6 +19,7 @@
  * change: `git worktree add /tmp/before HEAD~1 && (cd /tmp/before && npm ci && npm run build)`.
  */
 import { spawn } from 'node:child_process'
+import { generateKeyPairSync } from 'node:crypto'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -151,6 +152,19 @@ function scan(dir) {
   return { files, bytes: total, fingerprint: prints.sort().join('\n') }
 }
 
+/**
+ * What one 2048-bit RSA key costs on this machine right now (median of 5, one after another): a first `generate`
+ * makes one per realm, so its time follows this figure, which on a shared machine varies from minute to minute.
+ */
+function rsaNow() {
+  const times = Array.from({ length: 5 }, () => {
+    const started = performance.now()
+    generateKeyPairSync('rsa', { modulusLength: 2048 })
+    return performance.now() - started
+  })
+  return `one 2048-bit RSA key (a first \`generate\` makes one per realm): ${ms(median(times))} here at the end of this run (median of 5)`
+}
+
 function machine() {
   const cpus = os.cpus()
   return [
@@ -266,4 +280,6 @@ console.log()
 console.log(await example())
 console.log()
 console.log(await synthetic())
+console.log()
+console.log(rsaNow())
 console.log(`\nbench took ${Math.round((performance.now() - started) / 1000)} s`)
