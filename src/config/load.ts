@@ -128,7 +128,7 @@ async function cosmiconfigSettingsError(error: unknown): Promise<SparkbaasError>
   }
   const text = message.split('\n').find((line) => line.trim() !== '') ?? message
   return new SparkbaasError('config_load_failed', `Could not read cosmiconfig's own settings in ${process.cwd()}: ${text}`, {
-    hint: 'They are a "cosmiconfig" key in package.json or a .config/config.* file in this folder; fix or remove them.',
+    hint: 'cosmiconfig, which finds the sparkbaas config, reads them from a "cosmiconfig" key in package.json or from .config/config.* in this folder: fix or remove them.',
   })
 }
 

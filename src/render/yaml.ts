@@ -54,8 +54,9 @@ function readFast(text: string): { value: unknown } | undefined {
         if (event.explicitStart || event.explicitEnd || event.directives.length > 0) return undefined
       } else if (event.type !== js.EVENT_ID.POP && (event.anchorStart !== -1 || event.tagStart !== -1)) {
         return undefined
-      } else if (event.type === js.EVENT_ID.SCALAR && event.style !== js.SCALAR_STYLE.PLAIN && !endsCleanly(text, event)) {
-        return undefined
+      } else if (event.type === js.EVENT_ID.SCALAR) {
+        const quote = event.style === js.SCALAR_STYLE.DOUBLE_QUOTED ? '"' : event.style === js.SCALAR_STYLE.SINGLE_QUOTED ? "'" : undefined
+        if (quote !== undefined && !closesCleanly(text, event.valueEnd, quote)) return undefined
       }
     }
     const documents = js.constructFromEvents(events, { source: text })
@@ -67,14 +68,12 @@ function readFast(text: string): { value: unknown } | undefined {
 }
 
 /**
- * A quoted scalar followed by white space, a flow indicator, a colon or the end: js-yaml also reads `- "a"b: c`
- * (text glued to the closing quote), which yaml refuses. Block scalars end at a line break anyway.
+ * Whether a quoted scalar, whose closing quote js-yaml puts at `end`, is followed by white space, a flow indicator,
+ * a colon or the end: js-yaml also reads `- "a"b: c` (text glued to the closing quote), which yaml refuses.
  */
-function endsCleanly(text: string, event: { style: number; valueEnd: number }): boolean {
-  if (event.style !== 2 && event.style !== 3) return true
-  const quote = event.style === 2 ? "'" : '"'
-  if (text[event.valueEnd] !== quote) return false
-  const next = text[event.valueEnd + 1]
+function closesCleanly(text: string, end: number, quote: string): boolean {
+  if (text[end] !== quote) return false
+  const next = text[end + 1]
   return next === undefined || ' \n,]}:'.includes(next)
 }
 

@@ -54,6 +54,7 @@ describe("a user's mistake: exit 1, a clean message, no stack", () => {
   // cosmiconfig first reads its own settings from the folder sparkbaas runs in (package.json, .config/config.*).
   let brokenPackageJson: string
   let brokenMetaYaml: string
+  let refusedMeta: string
   beforeAll(async () => {
     empty = await tempDir()
     brokenPackageJson = await tempDir()
@@ -63,9 +64,13 @@ describe("a user's mistake: exit 1, a clean message, no stack", () => {
     await mkdir(path.join(brokenMetaYaml, '.config'))
     await writeFile(path.join(brokenMetaYaml, '.config/config.yaml'), 'cosmiconfig: [\n')
     await writeFile(path.join(brokenMetaYaml, 'sparkbaas.config.json'), '{ "project": "x" }\n')
+    refusedMeta = await tempDir()
+    await mkdir(path.join(refusedMeta, '.config'))
+    await writeFile(path.join(refusedMeta, '.config/config.json'), '{ "cosmiconfig": { "loaders": 1 } }\n')
+    await writeFile(path.join(refusedMeta, 'sparkbaas.config.json'), '{ "project": "x" }\n')
   })
   afterAll(async () => {
-    for (const dir of [empty, brokenPackageJson, brokenMetaYaml]) await rm(dir, { recursive: true, force: true })
+    for (const dir of [empty, brokenPackageJson, brokenMetaYaml, refusedMeta]) await rm(dir, { recursive: true, force: true })
   })
 
   const cases: [string, () => { cwd: string; args?: string[]; tmp?: string }, string][] = [
@@ -87,6 +92,12 @@ describe("a user's mistake: exit 1, a clean message, no stack", () => {
       () => ({ cwd: brokenMetaYaml, tmp: brokenMetaYaml }),
       '✖ Could not load <tmp>/.config/config.yaml:2:1: SyntaxError: Flow sequence in block collection must be sufficiently indented and end with a ]\n' +
         'hint: Fix this file: cosmiconfig, which finds the sparkbaas config, reads it first for its own settings.\n',
+    ],
+    [
+      "cosmiconfig's own settings that cosmiconfig refuses",
+      () => ({ cwd: refusedMeta, tmp: refusedMeta }),
+      "✖ Could not read cosmiconfig's own settings in <tmp>: Can not specify loaders in meta config file\n" +
+        'hint: cosmiconfig, which finds the sparkbaas config, reads them from a "cosmiconfig" key in package.json or from .config/config.* in this folder: fix or remove them.\n',
     ],
     [
       '--config names a missing file',
