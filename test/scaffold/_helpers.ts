@@ -1,8 +1,9 @@
-/** Temp folders (removed after each test) and a snapshot of a folder's files, for the scaffold tests. */
+/** Temp folders (removed after each test), a snapshot of a folder's files and the error a call rejects with, for the scaffold tests. */
 import { mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach } from 'vitest'
+import { isSparkbaasError, type SparkbaasError } from '../../src/errors.js'
 
 const made: string[] = []
 afterEach(() => {
@@ -28,4 +29,16 @@ export function readTree(dir: string): Record<string, string> {
   }
   walk('')
   return out
+}
+
+/** The SparkbaasError `promise` rejects with; anything else (a resolve, another error) fails the test. */
+export async function rejection(promise: Promise<unknown>): Promise<SparkbaasError> {
+  const error = await promise.then(
+    () => {
+      throw new Error('expected a rejection')
+    },
+    (e: unknown) => e,
+  )
+  if (!isSparkbaasError(error)) throw error
+  return error
 }

@@ -7,24 +7,12 @@ import path from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { loadAndCheck } from '../../src/config/load-and-check.js'
 import { NAMES } from '../../src/config/names.js'
-import { isSparkbaasError, type SparkbaasError } from '../../src/errors.js'
 import { resolveModel } from '../../src/model/resolve.js'
 import { summarize } from '../../src/model/summary.js'
 import { initProject, nextSteps } from '../../src/scaffold/init.js'
-import { readTree, tempDir } from './_helpers.js'
+import { readTree, rejection, tempDir } from './_helpers.js'
 
 const HEADER = '# sparkbaas: secrets generated for this machine, installed packages, database backups'
-
-async function rejection(promise: Promise<unknown>): Promise<SparkbaasError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a rejection')
-    },
-    (e: unknown) => e,
-  )
-  if (!isSparkbaasError(error)) throw error
-  return error
-}
 
 describe('a fresh folder', () => {
   test('writes the config, the hello function and .gitignore; the golden files are the starter', async () => {

@@ -10,18 +10,7 @@ import { loadAndCheck } from '../../src/config/load-and-check.js'
 import { isSparkbaasError, type SparkbaasError } from '../../src/errors.js'
 import { initProject } from '../../src/scaffold/init.js'
 import { checkFunctionName, formatValue, functionEntry, functionRoute, newFunction, syntaxOf } from '../../src/scaffold/new-function.js'
-import { readTree, tempDir } from './_helpers.js'
-
-async function rejection(promise: Promise<unknown>): Promise<SparkbaasError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a rejection')
-    },
-    (e: unknown) => e,
-  )
-  if (!isSparkbaasError(error)) throw error
-  return error
-}
+import { readTree, rejection, tempDir } from './_helpers.js'
 
 function thrown(fn: () => void): SparkbaasError {
   try {
