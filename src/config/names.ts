@@ -47,8 +47,10 @@ export type NameKind = keyof typeof NAMES
 /** Compose reserves nothing, but these names are taken by the services SparkBaaS itself adds. */
 export const RESERVED_SERVICE_NAMES = [
   'postgres',
+  'postgres-init',
   'postgrest',
   'keycloak',
+  'keycloak-sync',
   'traefik',
   'functions',
   'spark-master',

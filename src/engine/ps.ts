@@ -63,9 +63,14 @@ function toStatus(row: Record<string, unknown>): ContainerStatus {
   }
 }
 
-/** A container that keeps the stack from being up: stopped, restarting, or not (yet) healthy. */
-export const isFailing = (c: ContainerStatus): boolean =>
-  c.state === 'exited' || c.state === 'dead' || c.state === 'restarting' || c.health === 'unhealthy' || c.health === 'starting'
+/**
+ * A container that keeps the stack from being up: stopped, restarting, or not (yet) healthy. A one-shot job
+ * (postgres-init, keycloak-sync) is done when it exited with code 0.
+ */
+export const isFailing = (c: ContainerStatus, oneShot = false): boolean =>
+  oneShot && c.state === 'exited' && c.exitCode === 0
+    ? false
+    : c.state === 'exited' || c.state === 'dead' || c.state === 'restarting' || c.health === 'unhealthy' || c.health === 'starting'
 
 /** `127.0.0.1:5432->5432/tcp`; the wildcard addresses are left out as `docker ps` does. */
 export const formatPort = (p: PublishedPort): string =>

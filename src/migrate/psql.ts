@@ -7,6 +7,7 @@ import { runCompose } from '../engine/compose.js'
 import type { Engine } from '../engine/detect.js'
 import { lastLines, type ProcessResult } from '../engine/process.js'
 import { SparkbaasError } from '../errors.js'
+import { POSTGRES_INIT } from '../model/services.js'
 import type { Stack } from '../stack/context.js'
 import type { AppliedRecord } from './plan.js'
 import { POSTGRES_SERVICE, TRACKING_SCHEMA, TRACKING_TABLE } from './target.js'
@@ -49,8 +50,8 @@ function databaseError(target: PsqlTarget, what: string, result: ProcessResult):
   const missing = lines.some((l) => l.includes(`database "${target.database}" does not exist`))
   return new SparkbaasError('database_error', [`Could not ${what} in database "${target.database}" (psql in the ${POSTGRES_SERVICE} container exited with ${result.exitCode}):`, ...lines.map((l) => `  ${l}`)].join('\n'), {
     hint: missing
-      ? 'The init SQL runs only on an empty data volume, so a database added to the config later is not created. Its init files are safe to run again: ' +
-        `\`sparkbaas exec postgres -- psql -U postgres -v ON_ERROR_STOP=1 -f /docker-entrypoint-initdb.d/10-databases.sql -f /docker-entrypoint-initdb.d/20-db-${target.database}.sql\`.`
+      ? `The database is made by the init SQL, which \`sparkbaas up\` applies on every start (its ${POSTGRES_INIT} job), ` +
+        'so a database added to the config is created by the next `sparkbaas up`.'
       : '`sparkbaas status` shows whether postgres is healthy; `sparkbaas logs postgres` shows its log.',
     cause: result.cause,
   })

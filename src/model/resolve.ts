@@ -12,10 +12,13 @@ import {
   ACME_VOLUME,
   BACKEND,
   EDGE,
+  KEYCLOAK_SYNC,
   PGDATA_VOLUME,
   extraServices,
   functionsService,
   keycloakService,
+  keycloakSyncService,
+  postgresInitService,
   postgresService,
   postgrestService,
   sparkServices,
@@ -81,8 +84,10 @@ export function resolveModel(config: ParsedConfig, ctx: ResolveContext): StackMo
   const hasAuth = config.routes.some((r) => r.auth !== undefined)
 
   const services: ServiceModel[] = [
-    postgresService(config, images, postgres.loginRoles.map((r) => r.passwordVar)),
-    ...(needsKeycloak ? [keycloakService(config, images, keycloakBase, realms)] : []),
+    postgresService(config, images),
+    postgresInitService(images, postgres.loginRoles.map((r) => r.passwordVar)),
+    ...(needsKeycloak ? [keycloakService(images, keycloakBase)] : []),
+    ...(realms.length > 0 ? [keycloakSyncService(images, realms)] : []),
     ...(config.api ? [postgrestService(config, images, apiRoute?.url)] : []),
     ...(functions.length > 0 ? [functionsService(images)] : []),
     ...(hasAuth ? [verifierService(images, realms)] : []),
@@ -91,6 +96,8 @@ export function resolveModel(config: ParsedConfig, ctx: ResolveContext): StackMo
   ]
   const routedNames = new Set(routing.services.map((s) => s.target.service))
   if (hasAuth) routedNames.add('verifier')
+  // The realms must exist before Traefik lets a request through to anything that checks their tokens.
+  if (realms.length > 0) routedNames.add(KEYCLOAK_SYNC)
   services.push(traefikService(config, images, services.filter((s) => routedNames.has(s.name))))
 
   return {

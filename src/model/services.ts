@@ -14,6 +14,8 @@ export const EDGE = 'edge'
 export const BACKEND = 'backend'
 export const PGDATA_VOLUME = 'pgdata'
 export const ACME_VOLUME = 'traefik-acme'
+export const POSTGRES_INIT = 'postgres-init'
+export const KEYCLOAK_SYNC = 'keycloak-sync'
 
 const text = (value: string): ValuePart[] => [{ text: value }]
 const ref = (key: string): ValuePart => ({ ref: key })
@@ -55,7 +57,7 @@ const base = {
   noNewPrivileges: true,
 } as const
 
-export function postgresService(config: ParsedConfig, images: Images, initEnv: readonly string[]): ServiceModel {
+export function postgresService(config: ParsedConfig, images: Images): ServiceModel {
   const exposed = config.postgres.exposePort !== false
   return {
     ...base,
@@ -65,9 +67,9 @@ export function postgresService(config: ParsedConfig, images: Images, initEnv: r
       POSTGRES_USER: text('postgres'),
       POSTGRES_DB: text('postgres'),
       POSTGRES_PASSWORD: [ref(ENV.postgresPassword)],
-      // The init SQL reads these with \getenv, so passwords are never written into SQL files.
-      ...Object.fromEntries(initEnv.map((key) => [key, [ref(key)]])),
     }),
+    // No /docker-entrypoint-initdb.d: the image runs it only on an empty volume, so a database or role added to
+    // the config later would never be made. postgres-init applies the same files on every `up` instead.
     volumes: [
       {
         source: PGDATA_VOLUME,
@@ -75,7 +77,6 @@ export function postgresService(config: ParsedConfig, images: Images, initEnv: r
         target: config.postgres.version >= 18 ? '/var/lib/postgresql' : '/var/lib/postgresql/data',
         readOnly: false,
       },
-      { source: './postgres/init', target: '/docker-entrypoint-initdb.d', readOnly: true },
     ],
     ports: exposed ? [{ hostVar: ENV.postgresHostPort, container: 5432, bind: '127.0.0.1' }] : [],
     listens: [5432],
@@ -85,17 +86,59 @@ export function postgresService(config: ParsedConfig, images: Images, initEnv: r
   }
 }
 
-export function keycloakService(config: ParsedConfig, images: Images, hostname: string, realms: readonly RealmModel[]): ServiceModel {
-  const realmVars = realms.flatMap((realm) => [
-    realm.signingKeyVar,
-    ...realm.clients.flatMap((c) => (c.secretVar ? [c.secretVar] : [])),
-    ...realm.users.map((u) => u.passwordVar),
-  ])
+/** Where postgres-init finds the init SQL. */
+export const INIT_SQL_MOUNT = '/sparkbaas/init'
+
+/**
+ * Every init file in name order, as the postgres image's entrypoint runs them (`psql -v ON_ERROR_STOP=1
+ * --no-psqlrc`), but over TCP against the running server, so it works on a volume that already holds data. The
+ * files are idempotent (test/render/postgres.live.test.ts runs them twice), so this runs on every `up`.
+ */
+export const APPLY_INIT_SQL = [
+  'set -eu',
+  `for f in ${INIT_SQL_MOUNT}/*.sql; do`,
+  '  echo "postgres-init: applying $(basename "$f")"',
+  '  psql -v ON_ERROR_STOP=1 --no-psqlrc -q -f "$f"',
+  'done',
+  'echo "postgres-init: done"',
+].join('\n')
+
+/**
+ * The one-shot job that makes the database match the config on every `up`: roles, databases, schemas,
+ * extensions and grants from `postgres/init/*.sql`. Passwords reach psql through its environment (`\getenv`).
+ */
+export function postgresInitService(images: Images, initEnv: readonly string[]): ServiceModel {
+  return {
+    ...base,
+    name: POSTGRES_INIT,
+    image: images.postgres,
+    command: ['sh', '-c', APPLY_INIT_SQL],
+    environment: env({
+      PGHOST: text('postgres'),
+      PGPORT: text('5432'),
+      PGUSER: text('postgres'),
+      PGDATABASE: text('postgres'),
+      PGPASSWORD: [ref(ENV.postgresPassword)],
+      PGCONNECT_TIMEOUT: text('10'),
+      ...Object.fromEntries(initEnv.map((key) => [key, [ref(key)]])),
+    }),
+    volumes: [{ source: './postgres/init', target: INIT_SQL_MOUNT, readOnly: true }],
+    listens: [],
+    networks: [BACKEND],
+    dependsOn: [{ service: 'postgres', condition: 'service_healthy' }],
+    user: 'postgres',
+    oneShot: true,
+  }
+}
+
+export function keycloakService(images: Images, hostname: string): ServiceModel {
   return {
     ...base,
     name: 'keycloak',
     image: images.keycloak,
-    command: ['start', '--import-realm'],
+    // No --import-realm: Keycloak imports a realm only when it does not exist yet ("Realm … already exists. Import
+    // skipped"), so later changes would be ignored. keycloak-sync creates and converges the realms instead.
+    command: ['start'],
     environment: env({
       KC_DB: text('postgres'),
       KC_DB_URL: text('jdbc:postgresql://postgres:5432/keycloak'),
@@ -107,14 +150,46 @@ export function keycloakService(config: ParsedConfig, images: Images, hostname: 
       KC_HTTP_ENABLED: text('true'),
       KC_PROXY_HEADERS: text('xforwarded'),
       KC_HEALTH_ENABLED: text('true'),
-      // The realm import substitutes ${VAR} placeholders from the container's environment.
-      ...Object.fromEntries(realmVars.map((key) => [key, [ref(key)]])),
     }),
-    volumes: [{ source: './keycloak', target: '/opt/keycloak/data/import', readOnly: true }],
     listens: [8080, 9000],
     networks: [BACKEND, EDGE],
-    dependsOn: [{ service: 'postgres', condition: 'service_healthy' }],
+    dependsOn: [{ service: POSTGRES_INIT, condition: 'service_completed_successfully' }],
     healthcheck: health(httpProbe(9000, '/health/ready', '"UP"'), '90s'),
+  }
+}
+
+/** Where keycloak-sync finds the realm files and its script. */
+export const KEYCLOAK_SYNC_MOUNT = '/sparkbaas/keycloak'
+
+/**
+ * The one-shot job that makes Keycloak's realms match the realm files on every `up`, through the admin REST API
+ * (keycloak/sync.mjs): it creates a missing realm whole and adds what the config added to an existing one,
+ * leaving what users did at run time alone. The `${VAR}` placeholders of the realm files are filled from its
+ * environment, JSON-escaped.
+ */
+export function keycloakSyncService(images: Images, realms: readonly RealmModel[]): ServiceModel {
+  const realmVars = realms.flatMap((realm) => [
+    realm.signingKeyVar,
+    ...realm.clients.flatMap((c) => (c.secretVar ? [c.secretVar] : [])),
+    ...realm.users.map((u) => u.passwordVar),
+  ])
+  return {
+    ...base,
+    name: KEYCLOAK_SYNC,
+    image: images.node,
+    command: ['node', `${KEYCLOAK_SYNC_MOUNT}/sync.mjs`],
+    environment: env({
+      KEYCLOAK_URL: text('http://keycloak:8080'),
+      KEYCLOAK_ADMIN_USERNAME: [ref(ENV.keycloakAdminUser)],
+      KEYCLOAK_ADMIN_PASSWORD: [ref(ENV.keycloakAdminPassword)],
+      ...Object.fromEntries(realmVars.map((key) => [key, [ref(key)]])),
+    }),
+    volumes: [{ source: './keycloak', target: KEYCLOAK_SYNC_MOUNT, readOnly: true }],
+    listens: [],
+    networks: [BACKEND],
+    dependsOn: [{ service: 'keycloak', condition: 'service_healthy' }],
+    user: 'node',
+    oneShot: true,
   }
 }
 
@@ -137,7 +212,7 @@ export function postgrestService(config: ParsedConfig, images: Images, apiUrl: s
     environment: env(entries),
     listens: [3000, 3001],
     networks: [BACKEND, EDGE],
-    dependsOn: [{ service: 'postgres', condition: 'service_healthy' }],
+    dependsOn: [{ service: POSTGRES_INIT, condition: 'service_completed_successfully' }],
     // The image has no shell; `postgrest --ready` asks its own admin server.
     healthcheck: health(['CMD', 'postgrest', '--ready']),
   }
@@ -239,6 +314,10 @@ export function extraServices(config: ParsedConfig): ServiceModel[] {
     })
 }
 
+/**
+ * Traefik starts when what it routes to is up: healthy where there is a healthcheck, and each one-shot job
+ * finished (so `up --wait` also fails when a job fails: compose waits for a one-shot only as a dependency).
+ */
 export function traefikService(config: ParsedConfig, images: Images, routed: readonly ServiceModel[]): ServiceModel {
   const tls = config.tls !== 'off'
   return {
@@ -259,7 +338,11 @@ export function traefikService(config: ParsedConfig, images: Images, routed: rea
     networks: [EDGE],
     dependsOn: routed.map((s) => ({
       service: s.name,
-      condition: s.healthcheck ? ('service_healthy' as const) : ('service_started' as const),
+      condition: s.oneShot
+        ? ('service_completed_successfully' as const)
+        : s.healthcheck
+          ? ('service_healthy' as const)
+          : ('service_started' as const),
     })),
     healthcheck: health(['CMD', 'traefik', 'healthcheck', '--configFile=/etc/traefik/traefik.yml']),
   }

@@ -50,12 +50,20 @@ export interface ServiceModel {
   /** Ports the service listens on inside the network (what Traefik may target). */
   readonly listens: readonly number[]
   readonly networks: readonly string[]
-  readonly dependsOn: readonly { readonly service: string; readonly condition: 'service_healthy' | 'service_started' }[]
+  readonly dependsOn: readonly {
+    readonly service: string
+    readonly condition: 'service_healthy' | 'service_started' | 'service_completed_successfully'
+  }[]
   readonly healthcheck?: HealthcheckModel
   readonly replicas?: number
   readonly user?: string
   /** Adds `no-new-privileges`; off for user images that may rely on setuid helpers. */
   readonly noNewPrivileges: boolean
+  /**
+   * A job that runs to completion on every `up` (`restart: "no"`), which the services needing it wait for with
+   * `service_completed_successfully`. Exited with code 0 is its healthy end state.
+   */
+  readonly oneShot?: boolean
 }
 
 export interface RealmModel {

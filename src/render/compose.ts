@@ -49,6 +49,8 @@ interface ServiceView {
   readonly hasCommandShell: boolean
   readonly commandShell: string
   readonly user: string | null
+  /** `"no"` for a one-shot job (compose would restart even a clean exit under `unless-stopped`). */
+  readonly restart: 'no' | 'unless-stopped'
   readonly noNewPrivileges: boolean
   readonly environment: readonly { readonly key: string; readonly value: string }[]
   readonly volumes: readonly string[]
@@ -84,6 +86,7 @@ function serviceView(service: ServiceModel, named: ReadonlySet<string>): Service
     hasCommandShell: typeof command === 'string',
     commandShell: typeof command === 'string' ? command : '',
     user: service.user ?? null,
+    restart: service.oneShot ? 'no' : 'unless-stopped',
     noNewPrivileges: service.noNewPrivileges,
     environment: service.environment.map(({ key, value }) => ({ key, value: composeValue(value) })),
     volumes: service.volumes.map((v) => volumeEntry(service.name, v, named)),
@@ -126,6 +129,7 @@ function checkParsed(doc: unknown, model: StackModel, views: readonly ServiceVie
     if (!isMap(svc)) fail(`service ${view.name} is missing`)
     const expected: Doc = {
       image: composeLiteral(view.image),
+      restart: view.restart,
       environment: view.environment.length > 0 ? Object.fromEntries(view.environment.map((e) => [e.key, e.value])) : undefined,
       ports: view.ports.length > 0 ? view.ports : undefined,
       networks: view.networks,

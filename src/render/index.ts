@@ -7,6 +7,7 @@ import { renderCompose } from './compose.js'
 import { renderEnvExample } from './env.js'
 import { renderFunctions } from './functions.js'
 import { renderKeycloak } from './keycloak.js'
+import { renderKeycloakSync } from './keycloak-sync.js'
 import { renderPostgres } from './postgres.js'
 import { renderTraefik } from './traefik.js'
 import type { RenderedFile } from './types.js'
@@ -31,6 +32,7 @@ export const RENDERERS: readonly Renderer[] = [
   renderEnvExample,
   renderTraefik,
   renderKeycloak,
+  renderKeycloakSync,
   renderPostgres,
   renderFunctions,
 ]

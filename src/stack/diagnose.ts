@@ -31,8 +31,10 @@ export async function diagnoseUp(stack: Stack, engine: Engine, result: ProcessRe
   const ps = await runCompose(engine, stack, PS_ARGS, 'capture')
   if (ps.exitCode !== 0) return undefined
   const failing = new Map<string, ContainerStatus>()
+  const oneShot = new Set(stack.model.services.filter((s) => s.oneShot).map((s) => s.name))
   for (const container of parsePs(ps.stdout)) {
-    if (context.services.has(container.service) && isFailing(container) && !failing.has(container.service)) failing.set(container.service, container)
+    const failed = isFailing(container, oneShot.has(container.service))
+    if (context.services.has(container.service) && failed && !failing.has(container.service)) failing.set(container.service, container)
   }
   if (failing.size === 0) return undefined
 

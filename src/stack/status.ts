@@ -31,11 +31,19 @@ export async function status(stack: Stack, options: { engine?: Engine } = {}): P
   const engine = options.engine ?? (await detectEngine())
   const ps = await runCompose(engine, stack, PS_ARGS, 'capture')
   if (ps.exitCode !== 0) throw commandFailed(ps)
-  return { project: stack.project, engine: engine.name, services: byService(stack.model.services.map((s) => s.name), parsePs(ps.stdout)), routes: stackUrls(stack.model, env).routes }
+  const oneShot = new Set(stack.model.services.filter((s) => s.oneShot).map((s) => s.name))
+  const services = byService(stack.model.services.map((s) => s.name), parsePs(ps.stdout), oneShot)
+  return { project: stack.project, engine: engine.name, services, routes: stackUrls(stack.model, env).routes }
 }
 
-/** One entry per service, in the model's order; containers of services the model no longer has come last. */
-export function byService(names: readonly string[], containers: readonly ContainerStatus[]): ServiceStatus[] {
+/** The state of a one-shot job (postgres-init, keycloak-sync) that ran to a clean end on the last `up`. */
+export const COMPLETED = 'completed'
+
+/**
+ * One entry per service, in the model's order; containers of services the model no longer has come last. A
+ * one-shot job that exited with code 0 is `completed`.
+ */
+export function byService(names: readonly string[], containers: readonly ContainerStatus[], oneShot: ReadonlySet<string> = new Set()): ServiceStatus[] {
   const orphans = [...new Set(containers.map((c) => c.service))].filter((s) => !names.includes(s)).sort(byCodePoint)
   return [...names, ...orphans].map((name) => {
     const mine = containers.filter((c) => c.service === name)
@@ -46,6 +54,7 @@ export function byService(names: readonly string[], containers: readonly Contain
     for (const p of mine.flatMap((c) => c.ports)) {
       if (!ports.some((q) => q.host === p.host && q.published === p.published && q.protocol === p.protocol)) ports.push(p)
     }
-    return { name, state: distinct(mine.map((c) => c.state)).join(', '), health: health.length === 0 ? null : health.join(', '), ports }
+    const state = (c: ContainerStatus) => (oneShot.has(name) && c.state === 'exited' && c.exitCode === 0 ? COMPLETED : c.state)
+    return { name, state: distinct(mine.map(state)).join(', '), health: health.length === 0 ? null : health.join(', '), ports }
   })
 }

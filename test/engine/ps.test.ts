@@ -58,3 +58,16 @@ test('status per service: model order, "not created", replicas merged, orphans l
     { name: 'old', state: 'running', health: 'healthy', ports: [] },
   ])
 })
+
+test('a one-shot job (postgres-init, keycloak-sync) is done when it exited with code 0, failing with any other code', () => {
+  const job = { ...expected, name: 'acme-postgres-init-1', service: 'postgres-init', state: 'exited', health: null, ports: [] }
+  expect(isFailing(job, true)).toBe(false)
+  expect(isFailing({ ...job, exitCode: 3 }, true)).toBe(true)
+  expect(isFailing({ ...job, state: 'running' }, true)).toBe(false)
+  // The same exit from a long-running service is a failure.
+  expect(isFailing(job)).toBe(true)
+  expect(byService(['postgres-init', 'keycloak-sync'], [job, { ...job, name: 'acme-keycloak-sync-1', service: 'keycloak-sync', exitCode: 1 }], new Set(['postgres-init', 'keycloak-sync']))).toEqual([
+    { name: 'postgres-init', state: 'completed', health: null, ports: [] },
+    { name: 'keycloak-sync', state: 'exited', health: null, ports: [] },
+  ])
+})

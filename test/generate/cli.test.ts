@@ -18,8 +18,8 @@ describe('sparkbaas generate', () => {
     expect(first.stderr).toBe('')
     expect(normalize(first.stdout, dir)).toBe(
       [
-        '✔ Generated <project>/generated/: 16 written, 0 unchanged',
-        '  5 services, 2 routes',
+        '✔ Generated <project>/generated/: 17 written, 0 unchanged',
+        '  7 services, 2 routes',
         '    http://api.localhost/fn/hello',
         '    http://auth.localhost/',
         '  .env: added HTTP_PORT, POSTGRES_PASSWORD, KEYCLOAK_DB_PASSWORD, KC_BOOTSTRAP_ADMIN_USERNAME, KC_BOOTSTRAP_ADMIN_PASSWORD, REALM_MAIN_SIGNING_KEY, REALM_MAIN_JWKS, REALM_MAIN_USER_DEV_PASSWORD, REALM_EXTRA_SIGNING_KEY, REALM_EXTRA_JWKS (values only in <project>/generated/.env)',
@@ -32,7 +32,7 @@ describe('sparkbaas generate', () => {
 
     const second = await runCli(['generate', '--config', config])
     expect(normalize(second.stdout, dir)).toBe(
-      ['✔ Generated <project>/generated/: 0 written, 16 unchanged', '  5 services, 2 routes', '    http://api.localhost/fn/hello', '    http://auth.localhost/', ''].join('\n'),
+      ['✔ Generated <project>/generated/: 0 written, 17 unchanged', '  7 services, 2 routes', '    http://api.localhost/fn/hello', '    http://auth.localhost/', ''].join('\n'),
     )
   })
 
@@ -41,7 +41,7 @@ describe('sparkbaas generate', () => {
     const run = await runCli(['generate', '--config', join(dir, 'sparkbaas.config.json'), '--json'])
     expect(run.code).toBe(0)
     const json = JSON.parse(run.stdout) as Record<string, unknown>
-    expect(json).toMatchObject({ ok: true, mode: 'write', outDir: join(dir, 'generated'), services: 5, removed: [], kept: [] })
+    expect(json).toMatchObject({ ok: true, mode: 'write', outDir: join(dir, 'generated'), services: 7, removed: [], kept: [] })
     expect(json.routes).toEqual([{ url: 'http://api.localhost/fn/hello' }, { url: 'http://auth.localhost/' }])
     expect(json.written).toContain('docker-compose.yml')
     expect(json.envAdded).toContain('POSTGRES_PASSWORD')
@@ -52,8 +52,8 @@ describe('sparkbaas generate', () => {
     const dry = await runCli(['generate', '--config', join(dir, 'sparkbaas.config.json'), '--out', join(dir, 'stack'), '--dry-run'])
     expect(dry.code).toBe(0)
     expect(normalize(dry.stdout, dir).split('\n').slice(0, 2)).toEqual([
-      '✔ Dry run, nothing written: 16 to write, 0 unchanged, 0 to remove in <project>/stack/',
-      '  would write: .env, .env.example, .gitignore, .sparkbaas-manifest.json, docker-compose.yml, functions/hello.mjs, functions/manifest.json, functions/server.mjs, keycloak/extra-realm.json, keycloak/main-realm.json, postgres/init/00-roles.sql, postgres/init/10-databases.sql, postgres/init/20-db-app.sql, traefik/dynamic.yml, traefik/traefik.yml, verifier/verifier.mjs',
+      '✔ Dry run, nothing written: 17 to write, 0 unchanged, 0 to remove in <project>/stack/',
+      '  would write: .env, .env.example, .gitignore, .sparkbaas-manifest.json, docker-compose.yml, functions/hello.mjs, functions/manifest.json, functions/server.mjs, keycloak/extra-realm.json, keycloak/main-realm.json, keycloak/sync.mjs, postgres/init/00-roles.sql, postgres/init/10-databases.sql, postgres/init/20-db-app.sql, traefik/dynamic.yml, traefik/traefik.yml, verifier/verifier.mjs',
     ])
     expect(existsSync(join(dir, 'stack'))).toBe(false)
     const real = await runCli(['generate', '--config', join(dir, 'sparkbaas.config.json'), '--out', join(dir, 'stack')])
@@ -70,7 +70,7 @@ describe('sparkbaas generate', () => {
 
     const ok = await runCli(['generate', '--config', config, '--check'])
     expect(ok.code).toBe(0)
-    expect(normalize(ok.stdout, dir)).toBe('✔ <project>/generated/ is up to date with sparkbaas.config.json (15 files)\n')
+    expect(normalize(ok.stdout, dir)).toBe('✔ <project>/generated/ is up to date with sparkbaas.config.json (16 files)\n')
     const after = readTree(join(dir, 'generated'))
     expect([...after.keys()]).toEqual([...before.keys()])
     for (const [path, entry] of after) expect(entry.mtimeMs, path).toBe(before.get(path)!.mtimeMs)

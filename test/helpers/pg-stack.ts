@@ -31,12 +31,16 @@ afterEach(async () => {
   for (const stop of stops.splice(0)) await stop()
 })
 
-/** The postgres service's environment as compose would hand it to the container (`${VAR:?…}` read from `.env`). */
+/**
+ * The postgres-init service's environment as compose would hand it to the container (`${VAR:?…}` read from
+ * `.env`), without libpq's connection settings (`PGHOST=postgres`…): the caller points psql at its own cluster.
+ */
 export function postgresContainerEnv(out: string): Record<string, string> {
   const compose = parse(readFileSync(join(out, 'docker-compose.yml'), 'utf8')) as { services: Record<string, { environment?: Record<string, string> }> }
   const values = dotenvValues(parseDotenv(readFileSync(join(out, '.env'), 'utf8')))
   const env: Record<string, string> = {}
-  for (const [key, raw] of Object.entries(compose.services.postgres?.environment ?? {})) {
+  for (const [key, raw] of Object.entries(compose.services['postgres-init']?.environment ?? {})) {
+    if (/^PG(HOST|PORT|USER|DATABASE|PASSWORD|CONNECT_TIMEOUT)$/.test(key)) continue
     env[key] = String(raw)
       .replace(/\$\{([A-Z0-9_]+)(?::\?[^}]*)?\}/g, (_, name: string) => {
         const value = values.get(name)

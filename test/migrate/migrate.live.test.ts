@@ -373,11 +373,12 @@ describe.skipIf(!found.found)('migrate on a real PostgreSQL', () => {
       expect(lines[0]).toBe('✖ Could not read sparkbaas.sparkbaas_migrations in database "app" (psql in the postgres container exited with 2):')
       expect(lines[1]).toMatch(/^ {2}psql: error: connection to server on socket ".+" failed: FATAL: {2}database "app" does not exist$/)
       expect(lines.slice(2)).toEqual([
-        'hint: The init SQL runs only on an empty data volume, so a database added to the config later is not created. Its init files are safe to run again: ' +
-          '`sparkbaas exec postgres -- psql -U postgres -v ON_ERROR_STOP=1 -f /docker-entrypoint-initdb.d/10-databases.sql -f /docker-entrypoint-initdb.d/20-db-app.sql`.',
+        'hint: The database is made by the init SQL, which `sparkbaas up` applies on every start (its postgres-init job), ' +
+          'so a database added to the config is created by the next `sparkbaas up`.',
         '',
       ])
-      // The hint works: the same files, as the container would run them, bring the database back.
+      // The hint works: the init files, as postgres-init runs them (test/integration/postgres-init.test.ts runs its
+      // very command), bring the database back.
       const env = postgresContainerEnv(s.out)
       const init = (f: string) => join(s.out, 'postgres/init', f)
       const rerun = await s.pg.psql(['-U', 'postgres', '-d', 'postgres', '-X', '-v', 'ON_ERROR_STOP=1', '-f', init('10-databases.sql'), '-f', init('20-db-app.sql')], { env })

@@ -114,7 +114,8 @@ describe.each(Object.keys(FIXTURE_CONFIGS))('renderCompose(%s)', (name) => {
     expect(Object.keys(doc.volumes)).toEqual([...model.volumes])
     for (const service of model.services) {
       const svc = doc.services[service.name]!
-      expect(svc.restart).toBe('unless-stopped')
+      // A one-shot job must not be restarted after its clean exit (unless-stopped would).
+      expect(svc.restart).toBe(service.oneShot ? 'no' : 'unless-stopped')
       expect(svc.networks).toEqual(service.networks)
       expect(svc.security_opt).toEqual(service.noNewPrivileges ? ['no-new-privileges:true'] : undefined)
       expect(svc.user).toBe(service.user)
@@ -162,7 +163,8 @@ describe.each(Object.keys(FIXTURE_CONFIGS))('renderCompose(%s)', (name) => {
     const dependsOn = (doc.services.traefik!.depends_on ?? {}) as Record<string, { condition: string }>
     for (const [dep, { condition }] of Object.entries(dependsOn)) {
       expect(doc.services).toHaveProperty(dep)
-      expect(condition).toBe(doc.services[dep]!.healthcheck ? 'service_healthy' : 'service_started')
+      const job = doc.services[dep]!.restart === 'no'
+      expect(condition).toBe(job ? 'service_completed_successfully' : doc.services[dep]!.healthcheck ? 'service_healthy' : 'service_started')
     }
     for (const svc of Object.values(doc.services)) {
       for (const dep of Object.keys((svc.depends_on ?? {}) as object)) expect(doc.services).toHaveProperty(dep)
@@ -178,7 +180,8 @@ describe('renderCompose details', () => {
     expect(mount(16)).toContain('pgdata:/var/lib/postgresql/data')
     expect(mount(18)).toContain('pgdata:/var/lib/postgresql')
     expect(mount(18)).not.toContain('pgdata:/var/lib/postgresql/data')
-    expect(mount(18)).toContain('./postgres/init:/docker-entrypoint-initdb.d:ro')
+    // The init SQL is applied by postgres-init on every `up`, not by the image on an empty volume only.
+    expect(mount(18).join()).not.toContain('docker-entrypoint-initdb.d')
   })
 
   it('publishes Postgres on the loopback only when exposePort is set, and opens the backend network for it', () => {
@@ -295,7 +298,7 @@ describe('renderCompose refuses to return a broken file', () => {
   })
 
   it('but accepts an override that adds keys', () => {
-    const blueprintsDir = override('extra', builtIn.replace('    restart: unless-stopped\n', '    restart: unless-stopped\n    labels: { team: core }\n'))
+    const blueprintsDir = override('extra', builtIn.replace('    restart: {{compose restart}}\n', '    restart: {{compose restart}}\n    labels: { team: core }\n'))
     const doc = parseCompose(render(model, { ...ctx, blueprintsDir }))
     expect(doc.services.postgres!.labels).toEqual({ team: 'core' })
   })

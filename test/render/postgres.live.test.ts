@@ -7,6 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { POSTGRES_INIT } from '../../src/model/services.js'
 import type { StackModel } from '../../src/model/types.js'
 import { renderPostgres } from '../../src/render/postgres.js'
 import type { RenderedFile } from '../../src/render/types.js'
@@ -24,12 +25,21 @@ const models = Object.fromEntries(
   await Promise.all(FIXTURE_NAMES.map(async (n) => [n, await FIXTURES[n]()] as const)),
 ) as Record<FixtureName, StackModel>
 
-/** The environment of the postgres container: its compose `environment`, `.env` references resolved. */
+/**
+ * The environment of the postgres-init container, which applies these files on every `up`: its compose
+ * `environment`, `.env` references resolved, without the libpq connection settings (PGHOST=postgres…): here psql
+ * reaches the throwaway cluster. test/integration/postgres-init.test.ts runs the service's own command.
+ */
+/** libpq's connection settings postgres-init gets; not its passwords (PGRST_AUTHENTICATOR_PASSWORD). */
+const LIBPQ = /^PG(HOST|PORT|USER|DATABASE|PASSWORD|CONNECT_TIMEOUT)$/
+
 function containerEnv(model: StackModel, values: Readonly<Record<string, string>>): Record<string, string> {
-  const service = model.services.find((s) => s.name === 'postgres')
-  if (!service) throw new Error('no postgres service in the model')
+  const service = model.services.find((s) => s.name === POSTGRES_INIT)
+  if (!service) throw new Error('no postgres-init service in the model')
   return Object.fromEntries(
-    service.environment.map(({ key, value }) => [key, value.map((part) => ('text' in part ? part.text : values[part.ref] ?? '')).join('')]),
+    service.environment
+      .filter(({ key }) => !LIBPQ.test(key))
+      .map(({ key, value }) => [key, value.map((part) => ('text' in part ? part.text : values[part.ref] ?? '')).join('')]),
   )
 }
 

@@ -53,10 +53,10 @@ describe('renderPostgres', () => {
     }
   })
 
-  test.each(FIXTURE_NAMES)('%s: passwords come only from the environment the postgres container gets', (name) => {
+  test.each(FIXTURE_NAMES)('%s: passwords come only from the environment the postgres-init job gets', (name) => {
     const model = models[name]!
     const all = render(name).map((f) => f.contents).join('\n')
-    const containerEnv = model.services.find((s) => s.name === 'postgres')!.environment.map((e) => e.key)
+    const containerEnv = model.services.find((s) => s.name === 'postgres-init')!.environment.map((e) => e.key)
     for (const role of model.postgres.loginRoles) {
       const psqlVar = role.passwordVar.toLowerCase()
       expect(all).toContain(`\\getenv ${psqlVar} ${role.passwordVar}\n`)

@@ -4,7 +4,7 @@ import { formatPort } from '../../engine/ps.js'
 import { SparkbaasError } from '../../errors.js'
 import { connectionSettings, formatConnectionSettings } from '../../stack/connection.js'
 import { openStack, readStackEnv, requireGenerated } from '../../stack/context.js'
-import { NOT_CREATED, status, type StatusResult } from '../../stack/status.js'
+import { COMPLETED, NOT_CREATED, status, type StatusResult } from '../../stack/status.js'
 import { printJson } from '../report.js'
 import { STACK_ARGS, stackOptions } from '../stack-args.js'
 
@@ -39,7 +39,8 @@ export default defineCommand({
 })
 
 function formatStatus(result: StatusResult): string {
-  const running = result.services.filter((s) => s.state === 'running').length
+  // A one-shot job that completed is as up as it gets.
+  const running = result.services.filter((s) => s.state === 'running' || s.state === COMPLETED).length
   const rows = [
     ['SERVICE', 'STATE', 'HEALTH', 'PORTS'],
     ...result.services.map((s) => [s.name, s.state, s.health ?? (s.state === NOT_CREATED ? '' : '-'), [...new Set(s.ports.map(formatPort))].join(', ')]),
