@@ -90,6 +90,8 @@ export function checkResources(model: StackModel, totalMemory: number, cpuCount:
   let workerCores = 0
   let workers = 0
   for (const service of model.services) {
+    // A one-shot job (postgres-init, keycloak-sync) runs for seconds during `up` and holds nothing afterwards.
+    if (service.oneShot) continue
     const worker = sparkWorker(service.command)
     const replicas = service.replicas ?? 1
     if (worker) {

@@ -13,12 +13,14 @@ describe('sparkbaas status', () => {
     expect(s.fake.calls()).toEqual([VERSION_CALL, [...s.compose, ...PS]])
     expect(result.stdout).toBe(
       [
-        'demo: 0 of 4 services running',
-        '  SERVICE    STATE        HEALTH  PORTS',
-        '  postgres   not created',
-        '  keycloak   not created',
-        '  postgrest  not created',
-        '  traefik    not created',
+        'demo: 0 of 6 services running',
+        '  SERVICE        STATE        HEALTH  PORTS',
+        '  postgres       not created',
+        '  postgres-init  not created',
+        '  keycloak       not created',
+        '  keycloak-sync  not created',
+        '  postgrest      not created',
+        '  traefik        not created',
         'routes:',
         `  http://api.localhost:${s.httpPort}/rest`,
         `  http://auth.localhost:${s.httpPort}/`,
@@ -30,7 +32,10 @@ describe('sparkbaas status', () => {
   const runningPs = (s: { httpPort: number; postgresPort: number }) =>
     [
       psLine('demo', 'postgres', 'running', 'healthy', [{ url: '127.0.0.1', target: 5432, published: s.postgresPort }]),
+      // A one-shot job that ended with 0 is done; one that failed is not.
+      psLine('demo', 'postgres-init', 'exited', '', [], 0),
       psLine('demo', 'keycloak', 'running', 'starting'),
+      psLine('demo', 'keycloak-sync', 'exited', '', [], 1),
       psLine('demo', 'postgrest', 'exited', ''),
       psLine('demo', 'traefik', 'running', 'healthy', [
         { url: '0.0.0.0', target: 80, published: s.httpPort },
@@ -43,12 +48,14 @@ describe('sparkbaas status', () => {
     const lines = runningPs(s)
     await s.run(['up'], { FAKE_DOCKER_PS: lines.join('\n') })
     const expected = [
-      'demo: 3 of 4 services running',
-      '  SERVICE    STATE    HEALTH    PORTS',
-      `  postgres   running  healthy   127.0.0.1:${s.postgresPort}->5432/tcp`,
-      '  keycloak   running  starting',
-      '  postgrest  exited   -',
-      `  traefik    running  healthy   ${s.httpPort}->80/tcp`,
+      'demo: 4 of 6 services running',
+      '  SERVICE        STATE      HEALTH    PORTS',
+      `  postgres       running    healthy   127.0.0.1:${s.postgresPort}->5432/tcp`,
+      '  postgres-init  completed  -',
+      '  keycloak       running    starting',
+      '  keycloak-sync  exited     -',
+      '  postgrest      exited     -',
+      `  traefik        running    healthy   ${s.httpPort}->80/tcp`,
       'routes:',
       `  http://api.localhost:${s.httpPort}/rest`,
       `  http://auth.localhost:${s.httpPort}/`,
@@ -69,7 +76,9 @@ describe('sparkbaas status', () => {
       project: 'demo',
       services: [
         { name: 'postgres', state: 'running', health: 'healthy', ports: [{ host: '127.0.0.1', published: s.postgresPort, target: 5432, protocol: 'tcp' }] },
+        { name: 'postgres-init', state: 'completed', health: null, ports: [] },
         { name: 'keycloak', state: 'running', health: 'starting', ports: [] },
+        { name: 'keycloak-sync', state: 'exited', health: null, ports: [] },
         { name: 'postgrest', state: 'exited', health: null, ports: [] },
         {
           name: 'traefik',

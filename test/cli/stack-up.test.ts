@@ -176,6 +176,23 @@ describe('sparkbaas up', () => {
     )
   })
 
+  test('a one-shot job: done when it exited 0, reported with its log when it exited otherwise', async () => {
+    const s = await stackFixture()
+    const ps = [
+      psLine('demo', 'postgres'),
+      psLine('demo', 'postgres-init', 'exited', '', [], 0),
+      psLine('demo', 'keycloak'),
+      psLine('demo', 'keycloak-sync', 'exited', '', [], 1),
+      psLine('demo', 'traefik', 'created', ''),
+    ].join('\n')
+    const result = await s.run(['up'], { FAKE_DOCKER_SCENARIO: 'unhealthy', FAKE_DOCKER_PS: ps })
+    expect(result.code).toBe(1)
+    // postgres-init is not named: exit 0 is how a one-shot job ends. keycloak-sync failed, so its log is shown.
+    expect(s.fake.calls().at(-1)).toEqual([...s.compose, 'logs', '--no-color', '--tail', '30', 'keycloak-sync'])
+    const report = result.stderr.split('\n').filter((l) => l.startsWith('✖') || l.startsWith('  keycloak') || l.startsWith('  postgres'))
+    expect(report).toEqual(['✖ demo did not come up (1 service failed):', '  keycloak-sync: demo-keycloak-sync-1 exited with code 1. Last 30 log lines:'])
+  })
+
   test('any other failure: the command that ran, its exit code, where to look next', async () => {
     const s = await stackFixture()
     const result = await s.run(['up'], { FAKE_DOCKER_SCENARIO: 'broken' })
@@ -258,7 +275,7 @@ describe('sparkbaas up', () => {
     const s = await stackFixture()
     const unknown = await s.run(['up', 'nope'])
     expect(unknown.code).toBe(2)
-    expect(unknown.stderr).toBe('✖ Unknown service "nope": stack demo has no such service.\nhint: Its services are: postgres, keycloak, postgrest, traefik.\n')
+    expect(unknown.stderr).toBe('✖ Unknown service "nope": stack demo has no such service.\nhint: Its services are: postgres, postgres-init, keycloak, keycloak-sync, postgrest, traefik.\n')
     const timeout = await s.run(['up', '--timeout', 'soon'])
     expect(timeout.code).toBe(2)
     expect(timeout.stderr).toBe('✖ --timeout needs a whole number of at least 1, not "soon".\nhint: For example: `sparkbaas up --timeout 300`.\n')

@@ -125,7 +125,7 @@ describe('colour', () => {
 
   test('FORCE_COLOR turns it on, and NO_COLOR wins over it', async () => {
     const forced = await sparkbaas(['validate'], { env: { FORCE_COLOR: '1' } })
-    expect(forced.raw.stdout).toBe('\x1b[32m✔\x1b[39m acme: 10 services, 6 routes (sparkbaas.config.ts)\n')
+    expect(forced.raw.stdout).toBe('\x1b[32m✔\x1b[39m acme: 12 services, 6 routes (sparkbaas.config.ts)\n')
     const both = await sparkbaas(['validate', '--config', 'missing.ts'], { env: { FORCE_COLOR: '1', NO_COLOR: '1' } })
     expect(both.raw.stderr).not.toMatch(ansi)
   })

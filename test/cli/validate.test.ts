@@ -14,16 +14,16 @@ describe('a valid config', () => {
     const result = await sparkbaas(['validate'], { cwd: ROOT })
     expect(result).toMatchObject({ code: 0, stderr: '' })
     // postgres, keycloak, postgrest, functions, verifier, spark-master, spark-etl, spark-ml, mailpit, traefik.
-    expect(result.stdout).toBe('✔ acme: 10 services, 6 routes (sparkbaas.config.ts)\n')
+    expect(result.stdout).toBe('✔ acme: 12 services, 6 routes (sparkbaas.config.ts)\n')
   })
 
   test.each([
-    ['ts-config', '✔ from-ts: 3 services, 1 route (sparkbaas.config.ts)'],
-    ['mjs', '✔ from-mjs: 4 services, 1 route (sparkbaas.config.mjs)'],
-    ['json', '✔ from-json: 3 services, 1 route (sparkbaas.config.json)'],
-    ['yaml', '✔ from-yaml: 4 services, 1 route (sparkbaas.config.yaml)'],
-    ['package-json', '✔ from-package-json: 2 services, 0 routes (package.json)'],
-    ['nested/deeper', '✔ from-parent: 2 services, 0 routes (../sparkbaas.config.ts)'],
+    ['ts-config', '✔ from-ts: 5 services, 1 route (sparkbaas.config.ts)'],
+    ['mjs', '✔ from-mjs: 5 services, 1 route (sparkbaas.config.mjs)'],
+    ['json', '✔ from-json: 4 services, 1 route (sparkbaas.config.json)'],
+    ['yaml', '✔ from-yaml: 6 services, 1 route (sparkbaas.config.yaml)'],
+    ['package-json', '✔ from-package-json: 3 services, 0 routes (package.json)'],
+    ['nested/deeper', '✔ from-parent: 3 services, 0 routes (../sparkbaas.config.ts)'],
   ])('%s', async (dir, line) => {
     const result = await sparkbaas(['validate'], { cwd: fixture(dir) })
     expect(result).toMatchObject({ code: 0, stdout: `${line}\n`, stderr: '' })
@@ -31,7 +31,7 @@ describe('a valid config', () => {
 
   test('--config takes a path relative to the working directory', async () => {
     const result = await sparkbaas(['validate', '--config', 'load/yaml/sparkbaas.config.yaml'], { cwd: FIXTURES })
-    expect(result).toMatchObject({ code: 0, stdout: '✔ from-yaml: 4 services, 1 route (load/yaml/sparkbaas.config.yaml)\n' })
+    expect(result).toMatchObject({ code: 0, stdout: '✔ from-yaml: 6 services, 1 route (load/yaml/sparkbaas.config.yaml)\n' })
   })
 
   test('--json', async () => {
@@ -40,9 +40,9 @@ describe('a valid config', () => {
     expect(JSON.parse(result.raw.stdout)).toEqual({
       ok: true,
       project: 'acme',
-      services: 10,
+      services: 12,
       // spark-etl runs 2 replicas.
-      containers: 11,
+      containers: 13,
       routes: 6,
       configFile: path.join(ROOT, 'sparkbaas.config.ts'),
     })

@@ -20,7 +20,7 @@ describe('config', () => {
     expect(checkConfig({ stack: stackOf(STACK_CONFIG) })).toEqual({
       name: 'config',
       status: 'ok',
-      message: 'sparkbaas.config.json is valid: project demo, 4 services',
+      message: 'sparkbaas.config.json is valid: project demo, 6 services',
       details: [],
       fix: undefined,
     })

@@ -32,7 +32,7 @@ describe('sparkbaas doctor', () => {
     expect(result.code).toBe(0)
     const lines = result.stdout.split('\n')
     expect(lines.filter((line) => /^(ok|warn|fail) /.test(line)).map((line) => line.split(/ +/)[1])).toEqual(['config', 'engine', 'ports', 'resources', 'dns', 'env', 'output'])
-    expect(checkLines(result.stdout, 'config')).toEqual(['ok   config    sparkbaas.config.json is valid: project demo, 4 services'])
+    expect(checkLines(result.stdout, 'config')).toEqual(['ok   config    sparkbaas.config.json is valid: project demo, 6 services'])
     expect(checkLines(result.stdout, 'engine')).toEqual(['ok   engine    docker compose 2.29.1; the Docker engine answers'])
     expect(checkLines(result.stdout, 'ports')).toEqual([`ok   ports     free: ${s.postgresPort} (POSTGRES_HOST_PORT), ${s.httpPort} (HTTP_PORT)`])
     expect(checkLines(result.stdout, 'resources')[0]).toMatch(MACHINE.resources)

@@ -51,7 +51,7 @@ describe('doctor()', () => {
     const report = await doctor({}, probes({}))
     expect(report.ok).toBe(true)
     expect(report.checks.map((c) => [c.name, c.status, c.message])).toEqual([
-      ['config', 'ok', 'sparkbaas.config.json is valid: project demo, 4 services'],
+      ['config', 'ok', 'sparkbaas.config.json is valid: project demo, 6 services'],
       ['engine', 'ok', 'docker compose 2.29.1; the Docker engine answers'],
       ['ports', 'ok', 'free: 5432 (POSTGRES_HOST_PORT), 80 (HTTP_PORT) (the defaults: generated/.env does not exist yet)'],
       ['resources', 'ok', 'the stack needs about 1.4 GiB of memory and 1 core; this machine has 16.0 GiB and 8 cores'],

@@ -225,13 +225,20 @@ export function fakeDocker(names: readonly FakeName[] = ['docker']): FakeDocker 
 }
 
 /** One `compose ps --format json` line, as compose v2.21+ prints it. */
-export function psLine(project: string, service: string, state = 'running', health = 'healthy', publishers: { url: string; target: number; published: number }[] = []): string {
+export function psLine(
+  project: string,
+  service: string,
+  state = 'running',
+  health = 'healthy',
+  publishers: { url: string; target: number; published: number }[] = [],
+  exitCode = state === 'exited' ? 1 : 0,
+): string {
   return JSON.stringify({
     Name: `${project}-${service}-1`,
     Service: service,
     State: state,
     Health: health,
-    ExitCode: state === 'exited' ? 1 : 0,
+    ExitCode: exitCode,
     Publishers: publishers.map((p) => ({ URL: p.url, TargetPort: p.target, PublishedPort: p.published, Protocol: 'tcp' })),
   })
 }

@@ -1,20 +1,27 @@
 /**
  * A stand-in for Keycloak 26's admin REST API, in memory, for the endpoints keycloak/sync.mjs calls. No Keycloak
- * runs on this machine (no Docker engine, no Java 21), so each behaviour below follows Keycloak's source, cited
- * per endpoint (paths under services/src/main/java/org/keycloak/services/resources/admin/ of keycloak/keycloak):
- * - token: master realm password grant for `admin-cli` (the bootstrap admin);
- * - POST /admin/realms creates the realm whole through the importer, 409 when it exists (RealmsAdminResource
- *   importRealm → RealmManager.importRealm): roles, clients with their mappers and secret, a service-account
- *   user per client with serviceAccountsEnabled, users with credentials and realmRoles, service accounts'
- *   roles from `users[].serviceAccountClientId`, components;
- * - GET /admin/realms/{realm} 404s for a missing realm; PUT updates only the fields it is given (RealmAdminResource);
- * - roles by name 404 when missing (RoleContainerResource); clients found by exact clientId (ClientsResource);
- *   PUT client updates the fields given and never the protocol mappers (ClientResource.update), and creates the
- *   service-account user when serviceAccountsEnabled turns on; the secret is read at /client-secret;
- * - POST /users applies `credentials` but not `realmRoles` (UsersResource.createUser); role mappings are added
- *   with POST …/role-mappings/realm (RoleMapperResource);
- * - components are filtered by parent, type and name; a key provider's private key never comes back, its key
- *   id does, at /keys (ComponentResource, KeyResource).
+ * runs on this machine (no Docker engine, no Java 21), so each behaviour below follows Keycloak's source (paths
+ * under services/src/main/java/org/keycloak/services/resources/admin/ of keycloak/keycloak unless named):
+ * - token: master realm password grant for `admin-cli`, a public client with direct grants
+ *   (services/…/managers/RealmManager.setupAdminCli); tokens live 60 s, so the sync logs in per realm;
+ * - POST /admin/realms: RealmsAdminResource.importRealm → DefaultExportImportManager.importRealm →
+ *   RealmManager.importRealm, the importer the startup import uses; 409 when the realm exists. Roles, clients
+ *   with mappers and secret, a service-account user per client with serviceAccountsEnabled, users with
+ *   credentials and realmRoles, `users[].serviceAccountClientId` roles, components. (Unlike startup import it
+ *   substitutes no `${VAR}`: the sync fills them first.)
+ * - GET /admin/realms/{realm}: 404 "Realm not found." (RealmsAdminResource.getRealmAdmin); PUT sets the fields it
+ *   is given (RealmAdminResource.updateRealm → DefaultExportImportManager.updateRealm skips nulls);
+ * - roles by name: 404 "Could not find role", POST 201 / 409 (RoleContainerResource);
+ * - clients: `?clientId=` is an exact match (ClientsResource.getClients, search=false); GET returns the secret
+ *   in clear and a `realm_client` attribute; PUT updates the fields given, a `protocolMappers` list would
+ *   replace the mappers (refused here: the sync must not send one), serviceAccountsEnabled=true creates the
+ *   service-account user (ClientResource.update, ClientManager.enableServiceAccount); /client-secret gives
+ *   {type, value}; mappers: POST 201 / 409 on a duplicate name, PUT with the id (ProtocolMappersResource);
+ * - users: `?username=&exact=true` (UsersResource.getUsers); POST applies `credentials` but ignores
+ *   `realmRoles` (UsersResource.createUser); realm role mappings need each role's id and name, 204
+ *   (RoleMapperResource);
+ * - components: filtered by parent, type and name; the private key comes back masked as "**********"; its key
+ *   id does at /keys, with the component id as providerId (ComponentResource, KeyResource).
  * It refuses what Keycloak would refuse in these calls (duplicates: 409, unknown ids: 404, no token: 401), and
  * records every request so a test can tell what the sync changed.
  */
@@ -125,10 +132,10 @@ export async function startFakeKeycloak(admin: { username: string; password: str
   }
 
   const userRep = (u: FakeUser) => ({ id: u.id, username: u.username, ...u.fields })
-  const clientRep = (c: FakeRealm['clients'] extends Map<string, infer V> ? V : never) => {
-    const { secret: _secret, ...rest } = c
-    return rest
-  }
+  const clientRep = (c: FakeRealm['clients'] extends Map<string, infer V> ? V : never) => ({
+    ...c,
+    attributes: { ...(c.attributes as Record<string, string> | undefined), realm_client: 'false' },
+  })
 
   async function route(method: string, path: string, query: URLSearchParams, body: unknown): Promise<[number, unknown]> {
     const seg = path.split('/').filter(Boolean).map(decodeURIComponent)
@@ -172,7 +179,10 @@ export async function startFakeKeycloak(admin: { username: string; password: str
       if (!client) throw new HttpError(404, 'Could not find client')
       if (c === undefined && method === 'GET') return [200, clientRep(client)]
       if (c === undefined && method === 'PUT') {
-        const { protocolMappers: _ignored, id: _id, ...fields } = b
+        // A protocolMappers list on update replaces the client's mappers with exactly those (ClientResource.update →
+        // RepresentationToModel.updateClientProtocolMappers); the sync must leave it out.
+        if (b.protocolMappers !== undefined) throw new Error('fake Keycloak: PUT client with protocolMappers would delete the mappers not listed')
+        const { id: _id, ...fields } = b
         Object.assign(client, fields)
         if (client.serviceAccountsEnabled === true) addServiceAccount(realm, client.clientId)
         return [204, undefined]

@@ -35,7 +35,7 @@ describe('init, then validate and generate as written', () => {
     expect(existsSync(path.join(dir, 'package.json'))).toBe(false)
 
     const validate = await sparkbaas(['validate'], { cwd: dir })
-    expect(validate).toMatchObject({ code: 0, stdout: '✔ acme: 6 services, 3 routes (sparkbaas.config.ts)\n', stderr: '' })
+    expect(validate).toMatchObject({ code: 0, stdout: '✔ acme: 8 services, 3 routes (sparkbaas.config.ts)\n', stderr: '' })
 
     const generate = await sparkbaas(['generate'], { cwd: dir })
     expect(generate.stderr).toBe('')
@@ -138,7 +138,7 @@ describe('hostile folder names: a valid project, said so', () => {
     expect(init).toMatchObject({ code: 0, stderr: note })
     expect(init.stdout).toContain(`✔ Created project "${project}" in ${folder}\n`)
     const validate = await sparkbaas(['validate'], { cwd: path.join(root, folder) })
-    expect(validate).toMatchObject({ code: 0, stdout: `✔ ${project}: 6 services, 3 routes (sparkbaas.config.ts)\n` })
+    expect(validate).toMatchObject({ code: 0, stdout: `✔ ${project}: 8 services, 3 routes (sparkbaas.config.ts)\n` })
   })
 })
 

@@ -19,6 +19,7 @@ const REST = PINNED_IMAGES.postgrest
 const OLD_REST = 'postgrest/postgrest:v12.2'
 const PG = postgresImage(17)
 const TRAEFIK = PINNED_IMAGES.traefik
+const NODE = PINNED_IMAGES.node
 
 const STEPS_16_17 = [
   '1. sparkbaas backup   (while the stack still runs Postgres 16, before anything regenerates the output)',
@@ -36,7 +37,8 @@ function age(s: StackFixture, images: Record<string, string>): void {
   for (const [now, before] of Object.entries(images)) {
     const line = `    image: "${now}"\n`
     expect(text).toContain(line)
-    text = text.replace(line, `    image: "${before}"\n`)
+    // Every service on that image (postgres and postgres-init share one, as do the node services).
+    text = text.replaceAll(line, `    image: "${before}"\n`)
   }
   writeFileSync(file, text)
 }
@@ -66,10 +68,12 @@ describe('sparkbaas upgrade', () => {
     expect(result.stdout).toBe(
       [
         ...planLines([
-          `  keycloak   ${OLD_KC} → ${KC}`,
-          `  postgres   unchanged (${PG})`,
-          `  postgrest  ${OLD_REST} → ${REST}`,
-          `  traefik    unchanged (${TRAEFIK})`,
+          `  keycloak       ${OLD_KC} → ${KC}`,
+          `  keycloak-sync  unchanged (${NODE})`,
+          `  postgres       unchanged (${PG})`,
+          `  postgres-init  unchanged (${PG})`,
+          `  postgrest      ${OLD_REST} → ${REST}`,
+          `  traefik        unchanged (${TRAEFIK})`,
         ]),
         'Needs care:',
         `  ! Keycloak ${KC_MAJOR - 1} → ${KC_MAJOR} is a new major: on its first start it migrates its database, and there is no way back to ${KC_MAJOR - 1} except a backup. Back up first:`,
@@ -95,7 +99,9 @@ describe('sparkbaas upgrade', () => {
       upToDate: false,
       services: [
         { service: 'keycloak', status: 'unchanged', from: KC, to: KC },
+        { service: 'keycloak-sync', status: 'unchanged', from: NODE, to: NODE },
         { service: 'postgres', status: 'unchanged', from: PG, to: PG },
+        { service: 'postgres-init', status: 'unchanged', from: PG, to: PG },
         { service: 'postgrest', status: 'changed', from: OLD_REST, to: REST },
         { service: 'traefik', status: 'unchanged', from: TRAEFIK, to: TRAEFIK },
       ],
@@ -164,7 +170,14 @@ describe('sparkbaas upgrade', () => {
     expect(result.code).toBe(0)
     expect(result.stdout).toBe(
       [
-        ...planLines([`  keycloak   unchanged (${KC})`, `  postgres   unchanged (${PG})`, `  postgrest  unchanged (${REST})`, `  traefik    unchanged (${TRAEFIK})`]),
+        ...planLines([
+          `  keycloak       unchanged (${KC})`,
+          `  keycloak-sync  unchanged (${NODE})`,
+          `  postgres       unchanged (${PG})`,
+          `  postgres-init  unchanged (${PG})`,
+          `  postgrest      unchanged (${REST})`,
+          `  traefik        unchanged (${TRAEFIK})`,
+        ]),
         '✔ demo is already up to date: every service runs the image this release pins.',
         '',
       ].join('\n'),
@@ -179,7 +192,14 @@ describe('sparkbaas upgrade', () => {
     const plan = await s.run(['upgrade'])
     expect(plan.code).toBe(0)
     const planText = [
-      ...planLines([`  keycloak   unchanged (${KC})`, `  postgres   ${postgresImage(16)} → ${PG}`, `  postgrest  ${OLD_REST} → ${REST}`, `  traefik    unchanged (${TRAEFIK})`]),
+      ...planLines([
+        `  keycloak       unchanged (${KC})`,
+        `  keycloak-sync  unchanged (${NODE})`,
+        `  postgres       ${postgresImage(16)} → ${PG}`,
+        `  postgres-init  ${postgresImage(16)} → ${PG}`,
+        `  postgrest      ${OLD_REST} → ${REST}`,
+        `  traefik        unchanged (${TRAEFIK})`,
+      ]),
       'Needs care:',
       `  ! ${PG_MAJOR}`,
       ...STEPS_16_17.map((step) => `      ${step}`),
