@@ -13,6 +13,7 @@ import {
   BACKEND,
   EDGE,
   PGDATA_VOLUME,
+  SPARK,
   extraServices,
   functionsService,
   keycloakService,
@@ -109,6 +110,8 @@ export function resolveModel(config: ParsedConfig, ctx: ResolveContext): StackMo
       // Docker drops published ports on internal networks, so the backend opens up only when Postgres is exposed.
       { name: BACKEND, internal: config.postgres.exposePort === false },
       { name: EDGE, internal: false },
+      // The Spark master and workers talk only among themselves (and to Postgres, which joins them).
+      ...(config.workers.length > 0 ? [{ name: SPARK, internal: true }] : []),
     ],
     volumes: [PGDATA_VOLUME, ...(typeof config.tls === 'object' ? [ACME_VOLUME] : [])],
     postgres,
