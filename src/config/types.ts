@@ -23,7 +23,11 @@ export interface AcmeTls {
 export interface ImagesConfig {
   /** @example "postgres:17.6-bookworm" */
   postgres?: ImageRef
-  /** @example "postgrest/postgrest:v13.0.7" */
+  /**
+   * PostgREST 14 or newer: its healthcheck is `postgrest --ready` (added in v14.0). A tag naming an older major is
+   * refused; a tag without a readable version (`latest`, a digest only) is used as given.
+   * @example "postgrest/postgrest:v14.9"
+   */
   postgrest?: ImageRef
   /** @example "quay.io/keycloak/keycloak:26.4" */
   keycloak?: ImageRef

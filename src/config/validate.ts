@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs'
 import { isAbsolute, join, resolve } from 'node:path'
 import type { Problem } from '../errors.js'
 import { ENV } from '../model/env-vars.js'
+import { PINNED_IMAGES, POSTGREST_MIN_MAJOR, imageMajor } from '../model/images.js'
 import { AUTHENTICATED_ROLE, FUNCTION_ENTRY_FILES } from './defaults.js'
 import { RESERVED_FUNCTION_NAMES, RESERVED_SERVICE_NAMES, SPARKBAAS_SCHEMA } from './names.js'
 import type { ParsedConfig } from './schema.js'
@@ -274,6 +275,23 @@ export const reservedPostgresNames: Rule = (config) => [
   ),
 ]
 
+/**
+ * PostgREST's healthcheck is `postgrest --ready`, which exists from v14.0 on; the image has no shell or curl for any
+ * other check, so an older PostgREST would never turn healthy and `up --wait` would fail. A tag whose major version
+ * cannot be read (`latest`, a digest only, a custom name) is taken as it is: the user chose it knowingly.
+ */
+export const postgrestImageVersion: Rule = (config) => {
+  const image = config.images.postgrest
+  if (config.api === undefined || image === undefined) return []
+  const major = imageMajor(image)
+  if (major === undefined || major >= POSTGREST_MIN_MAJOR) return []
+  const message =
+    `${JSON.stringify(image)} is PostgREST ${major}, but the stack needs PostgREST ${POSTGREST_MIN_MAJOR} or newer: ` +
+    `its healthcheck runs \`postgrest --ready\`, which PostgREST added in v${POSTGREST_MIN_MAJOR}.0, and the image has no shell for another check — ` +
+    `use a v${POSTGREST_MIN_MAJOR} or later tag such as ${JSON.stringify(PINNED_IMAGES.postgrest)}, or remove images.postgrest to use the pinned one`
+  return [problem('images.postgrest', 'image_too_old', message)]
+}
+
 /** Every cross-field rule, in the order of the config keys they mostly look at. */
 export const RULES: readonly Rule[] = [
   duplicateNames,
@@ -290,4 +308,5 @@ export const RULES: readonly Rule[] = [
   apiRoutesNeedApi,
   duplicateRoutes,
   envKeyCollisions,
+  postgrestImageVersion,
 ]

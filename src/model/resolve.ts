@@ -14,6 +14,7 @@ import {
   EDGE,
   KEYCLOAK_SYNC,
   PGDATA_VOLUME,
+  SPARK,
   extraServices,
   functionsService,
   keycloakService,
@@ -116,6 +117,8 @@ export function resolveModel(config: ParsedConfig, ctx: ResolveContext): StackMo
       // Docker drops published ports on internal networks, so the backend opens up only when Postgres is exposed.
       { name: BACKEND, internal: config.postgres.exposePort === false },
       { name: EDGE, internal: false },
+      // The Spark master and workers talk only among themselves (and to Postgres, which joins them).
+      ...(config.workers.length > 0 ? [{ name: SPARK, internal: true }] : []),
     ],
     volumes: [PGDATA_VOLUME, ...(typeof config.tls === 'object' ? [ACME_VOLUME] : [])],
     postgres,

@@ -1,7 +1,8 @@
 /**
  * The compose services of the stack. Each builder returns plain data; the compose renderer only formats it.
  * Networks: `edge` is where Traefik reaches routed services; `backend` carries the database and is internal
- * (no route out, not reachable from Traefik) unless Postgres is published on a host port.
+ * (no route out, not reachable from Traefik) unless Postgres is published on a host port; `spark` (internal) is the
+ * one network of the Spark master and workers, which Postgres joins so jobs reach the database.
  */
 import type { ParsedConfig } from '../config/schema.js'
 import { ENV } from './env-vars.js'
@@ -12,6 +13,7 @@ export const VERIFIER_PORT = 8080
 export const FUNCTIONS_PORT = 8000
 export const EDGE = 'edge'
 export const BACKEND = 'backend'
+export const SPARK = 'spark'
 export const PGDATA_VOLUME = 'pgdata'
 export const ACME_VOLUME = 'traefik-acme'
 export const POSTGRES_INIT = 'postgres-init'
@@ -32,12 +34,15 @@ const health = (test: string[], startPeriod = '10s'): HealthcheckModel => ({
   startPeriod,
 })
 
-/** A TCP probe for images without curl or wget (Keycloak, Spark): bash's /dev/tcp. */
-const httpProbe = (port: number, path: string, expect: string) => [
+/**
+ * A TCP probe for images without curl or wget (Keycloak, Spark): bash's /dev/tcp. `expect` is a fixed string, or an
+ * extended regular expression when `regex` is set; it must hold no single quote.
+ */
+const httpProbe = (port: number, path: string, expect: string, regex = false) => [
   'CMD',
   'bash',
   '-c',
-  `exec 3<>/dev/tcp/127.0.0.1/${port} && printf 'GET ${path} HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && grep -q '${expect}' <&3`,
+  `exec 3<>/dev/tcp/127.0.0.1/${port} && printf 'GET ${path} HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && grep -${regex ? 'E' : ''}q '${expect}' <&3`,
 ]
 
 const nodeProbe = (port: number) => [
@@ -56,6 +61,10 @@ const base = {
   volumes: [],
   noNewPrivileges: true,
 } as const
+
+/** Spark jobs read the database: Postgres joins the Spark network when Spark runs. */
+const withSpark = (config: ParsedConfig, networks: readonly string[]) =>
+  config.workers.length > 0 ? [...networks, SPARK] : [...networks]
 
 export function postgresService(config: ParsedConfig, images: Images): ServiceModel {
   const exposed = config.postgres.exposePort !== false
@@ -80,7 +89,7 @@ export function postgresService(config: ParsedConfig, images: Images): ServiceMo
     ],
     ports: exposed ? [{ hostVar: ENV.postgresHostPort, container: 5432, bind: '127.0.0.1' }] : [],
     listens: [5432],
-    networks: [BACKEND],
+    networks: withSpark(config, [BACKEND]),
     // Over TCP, so the temporary socket-only server the entrypoint runs during init does not count as ready.
     healthcheck: health(['CMD', 'pg_isready', '-h', '127.0.0.1', '-U', 'postgres', '-d', 'postgres']),
   }
@@ -201,6 +210,12 @@ export function postgrestService(config: ParsedConfig, images: Images, apiUrl: s
     PGRST_DB_SCHEMAS: text(api.schemas.join(',')),
     PGRST_JWT_SECRET: [ref(ENV.realmJwks(api.realm))],
     PGRST_JWT_ROLE_CLAIM_KEY: text('.role'),
+    // `postgrest --ready` requests http://<admin-server-host>:<admin-server-port>/ready and exits 1 when that host is
+    // a special one such as the default "!4", which admin-server-host inherits from server-host (PostgREST
+    // src/PostgREST/Client.hs, Config.hs). The API listens on every IPv4 address, for Traefik over edge; the admin
+    // server only on the loopback, where --ready asks it.
+    PGRST_SERVER_HOST: text('0.0.0.0'),
+    PGRST_ADMIN_SERVER_HOST: text('127.0.0.1'),
     PGRST_ADMIN_SERVER_PORT: text('3001'),
   }
   if (api.anonRole !== false) entries.PGRST_DB_ANON_ROLE = text(api.anonRole)
@@ -210,7 +225,7 @@ export function postgrestService(config: ParsedConfig, images: Images, apiUrl: s
     name: 'postgrest',
     image: images.postgrest,
     environment: env(entries),
-    listens: [3000, 3001],
+    listens: [3000],
     networks: [BACKEND, EDGE],
     dependsOn: [{ service: POSTGRES_INIT, condition: 'service_completed_successfully' }],
     // The image has no shell; `postgrest --ready` asks its own admin server.
@@ -266,7 +281,11 @@ export function sparkServices(config: ParsedConfig, images: Images): ServiceMode
     command: [sparkClass, 'org.apache.spark.deploy.master.Master', '--host', 'spark-master', '--port', '7077', '--webui-port', '8080'],
     environment: [],
     listens: [7077, 8080],
-    networks: [BACKEND, EDGE],
+    // One network only. The master binds and advertises the one address `--host spark-master` resolves to in its own
+    // container (Master.startRpcEnvAndEndpoint → RpcEnv.create(name, host, port, …)); on several networks Docker's
+    // DNS answers with the first in its endpoint order (moby sandbox.go ResolveName, Endpoint.Less), which may be
+    // one the workers are not on. Traefik joins this network to reach the web UI, which listens on 0.0.0.0.
+    networks: [SPARK],
     healthcheck: health(httpProbe(8080, '/', 'Spark Master'), '30s'),
   }
   const workers = config.workers.map(
@@ -287,8 +306,13 @@ export function sparkServices(config: ParsedConfig, images: Images): ServiceMode
       ],
       environment: [],
       listens: [8081],
-      networks: [BACKEND],
+      // A worker advertises its own address (Utils.localHostName); on this one network the master reaches it.
+      networks: [SPARK],
       dependsOn: [{ service: 'spark-master', condition: 'service_healthy' }],
+      // Healthy once registered: the worker's /json shows "masterurl" empty until the master accepts it
+      // (WorkerPage.renderJson, JsonProtocol.writeWorkerState, Worker.changeMaster). 8081 is never published, so
+      // replicas do not clash on it.
+      healthcheck: health(httpProbe(8081, '/json/', '"masterurl" *: *"spark://', true), '30s'),
       replicas: worker.replicas,
     }),
   )
@@ -335,7 +359,9 @@ export function traefikService(config: ParsedConfig, images: Images, routed: rea
       ...(tls ? [{ hostVar: ENV.httpsPort, container: 443 }] : []),
     ],
     listens: [80, ...(tls ? [443] : []), 8082],
-    networks: [EDGE],
+    // Edge, plus the network of any routed service that is not on edge (the Spark master is only on spark).
+    // (A one-shot job Traefik waits for is not routed to: its network is not joined.)
+    networks: [EDGE, ...new Set(routed.filter((s) => !s.oneShot && !s.networks.includes(EDGE)).map((s) => s.networks[0]!))],
     dependsOn: routed.map((s) => ({
       service: s.name,
       condition: s.oneShot

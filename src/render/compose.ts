@@ -111,6 +111,24 @@ function checkRefs(model: StackModel): void {
   }
 }
 
+/**
+ * Compose refuses a service on an undeclared network, and Traefik answers 502 for a target it shares no network
+ * with (it resolves the service name through the networks it is on).
+ */
+function checkNetworks(model: StackModel): void {
+  const declared = new Set(model.networks.map((n) => n.name))
+  for (const service of model.services) {
+    const missing = service.networks.find((n) => !declared.has(n))
+    if (missing !== undefined) fail(`service ${service.name} is on network ${missing}, which is not declared`)
+  }
+  const traefik = model.services.find((s) => s.name === 'traefik')
+  if (!traefik) return
+  for (const name of new Set(model.traefikServices.map((s) => s.target.service))) {
+    const target = model.services.find((s) => s.name === name)
+    if (target && !target.networks.some((n) => traefik.networks.includes(n))) fail(`traefik routes to ${name} but shares no network with it`)
+  }
+}
+
 type Doc = Record<string, unknown>
 const isMap = (value: unknown): value is Doc => typeof value === 'object' && value !== null && !Array.isArray(value)
 
@@ -156,6 +174,7 @@ function checkParsed(doc: unknown, model: StackModel, views: readonly ServiceVie
 
 export function renderCompose(model: StackModel, ctx: RenderContext): RenderedFile[] {
   checkRefs(model)
+  checkNetworks(model)
   const named = new Set(model.volumes)
   const services = model.services.map((s) => serviceView(s, named))
   const contents = renderBlueprint(

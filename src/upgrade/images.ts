@@ -39,19 +39,8 @@ export function modelImages(model: StackModel): ServiceImages {
   return new Map(model.services.map((s) => [s.name, s.image] as const).sort(([a], [b]) => byCodePoint(a, b)))
 }
 
-/**
- * The major version an image's tag starts with: `postgres:17-bookworm` → 17, `quay.io/keycloak/keycloak:26.4` → 26,
- * `postgrest/postgrest:v14.8` → 14. Undefined when the tag does not start with a number (`latest`, a digest only).
- */
-export function imageMajor(image: string): number | undefined {
-  const withoutDigest = image.split('@')[0] ?? ''
-  // The tag follows the last `:` after the last `/` (a registry host may carry a port: `host:5000/pg:17`).
-  const lastSlash = withoutDigest.lastIndexOf('/')
-  const colon = withoutDigest.indexOf(':', lastSlash + 1)
-  if (colon === -1) return undefined
-  const match = /^v?(\d+)(?:$|[.\-_])/.exec(withoutDigest.slice(colon + 1))
-  return match ? Number(match[1]) : undefined
-}
+/** Re-exported: the config rules read image tags the same way. */
+export { imageMajor } from '../model/images.js'
 
 const isMap = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
 

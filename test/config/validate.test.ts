@@ -11,6 +11,7 @@ import {
   duplicateRoutes,
   envKeyCollisions,
   functionSources,
+  postgrestImageVersion,
   reservedFunctionNames,
   reservedPostgresNames,
   reservedRoles,
@@ -405,5 +406,44 @@ describe('reservedFunctionNames', () => {
     expect(run(reservedFunctionNames, { functions })).toEqual([
       { path: 'functions[0].name', code: 'reserved_name', message: '"server" is taken by the functions runtime (functions/server.mjs) — rename the function' },
     ])
+  })
+})
+
+describe('postgrestImageVersion', () => {
+  // The PostgREST healthcheck is `postgrest --ready` (PostgREST CHANGELOG 14.0: "Add `--ready` flag for postgrest
+  // healthcheck", #4239; src/PostgREST/CLI.hs). The image has no shell or curl, so an older PostgREST has no check
+  // that works, and `up --wait` would wait for it forever.
+  it('accepts the pinned image, v14 and later, and tags it cannot read', () => {
+    for (const postgrest of [
+      'postgrest/postgrest:v14.0',
+      'postgrest/postgrest:v14.8',
+      'postgrest/postgrest:v16.2@sha256:0123abcd',
+      'registry.local:5000/postgrest/postgrest:v15.1',
+      'postgrest/postgrest',
+      'postgrest/postgrest:latest',
+      'postgrest/postgrest@sha256:0123abcd',
+      'ghcr.io/acme/rest:stable',
+    ]) {
+      expect(run(postgrestImageVersion, { images: { postgrest } }), postgrest).toEqual([])
+    }
+    expect(run(postgrestImageVersion)).toEqual([])
+  })
+
+  it('refuses PostgREST before v14 with what was given, what is needed and what to do', () => {
+    expect(run(postgrestImageVersion, { images: { postgrest: 'postgrest/postgrest:v13.0.7' } })).toEqual([
+      {
+        path: 'images.postgrest',
+        code: 'image_too_old',
+        message:
+          '"postgrest/postgrest:v13.0.7" is PostgREST 13, but the stack needs PostgREST 14 or newer: its healthcheck runs `postgrest --ready`, which PostgREST added in v14.0, and the image has no shell for another check — use a v14 or later tag such as "postgrest/postgrest:v14.8", or remove images.postgrest to use the pinned one',
+      },
+    ])
+    expect(run(postgrestImageVersion, { images: { postgrest: 'registry.local:5000/postgrest:12.2.3' } })).toMatchObject([
+      { path: 'images.postgrest', code: 'image_too_old' },
+    ])
+  })
+
+  it('says nothing without api, where PostgREST does not run', () => {
+    expect(run(postgrestImageVersion, { api: undefined, routes: [], images: { postgrest: 'postgrest/postgrest:v12.2' } })).toEqual([])
   })
 })

@@ -200,6 +200,84 @@ describe('renderCompose details', () => {
   })
 })
 
+describe('engines as they run', () => {
+  const example = modelOf(FIXTURE_CONFIGS.example!)
+  const service = (model: StackModel, name: string) => model.services.find((s) => s.name === name)!
+  const envOf = (model: StackModel, name: string) =>
+    Object.fromEntries(service(model, name).environment.map(({ key, value }) => [key, value.map((p) => ('text' in p ? p.text : `<${p.ref}>`)).join('')]))
+
+  it('gives PostgREST explicit hosts, so `postgrest --ready` can reach its admin server', () => {
+    // PostgREST src/PostgREST/Client.hs (v14.8): `--ready` exits 1 when admin-server-host is a special host such as
+    // the default "!4", else requests http://<admin-server-host>:<admin-server-port>/ready. Config.hs: admin-server-host
+    // falls back to server-host, whose default is "!4". docs/explanations/install.rst sets PGRST_SERVER_HOST in its
+    // compose example for this reason. App.hs binds each socket to its host, so 0.0.0.0 keeps port 3000 reachable
+    // for Traefik over the edge network, and the admin server stays on the loopback where --ready asks it.
+    const env = envOf(example, 'postgrest')
+    expect(env.PGRST_SERVER_HOST).toBe('0.0.0.0')
+    expect(env.PGRST_ADMIN_SERVER_HOST).toBe('127.0.0.1')
+    expect(env.PGRST_ADMIN_SERVER_PORT).toBe('3001')
+    expect(service(example, 'postgrest').healthcheck?.test).toEqual(['CMD', 'postgrest', '--ready'])
+    // Only the API port is a target for Traefik; the admin port is not reachable from the network.
+    expect(service(example, 'postgrest').listens).toEqual([3000])
+  })
+
+  it('puts the Spark master on one network that every worker shares, so its name means one address', () => {
+    // Master.scala startRpcEnvAndEndpoint → RpcEnv.create(SYSTEM_NAME, host, port, …) binds and advertises one address:
+    // what `--host spark-master` resolves to in the master's own container. moby daemon/libnetwork/sandbox.go
+    // ResolveName walks the container's endpoints in Endpoint.Less order (non-internal networks first, then by name),
+    // so on edge + backend the master listened on its edge address, which workers on backend cannot reach. Workers
+    // advertise Utils.localHostName() (their own address, findLocalInetAddress), which the master must reach too: with
+    // one network per Spark container, both addresses are on the network they all share.
+    for (const name of Object.keys(FIXTURE_CONFIGS)) {
+      const model = modelOf(FIXTURE_CONFIGS[name]!)
+      const spark = model.services.filter((s) => s.name.startsWith('spark-'))
+      if (spark.length === 0) {
+        expect(model.networks.map((n) => n.name)).not.toContain('spark')
+        continue
+      }
+      for (const s of spark) expect(s.networks, `${name}: ${s.name}`).toEqual(['spark'])
+      expect(model.networks).toContainEqual({ name: 'spark', internal: true })
+      // The stack's jobs keep reaching the database, as when the workers sat on backend.
+      expect(service(model, 'postgres').networks).toEqual(['backend', 'spark'])
+    }
+  })
+
+  it('lets Traefik join the network of each service it routes to, and no other', () => {
+    // The example routes `spark` to the master, which is only on the spark network (WebUI.bind listens on 0.0.0.0).
+    expect(service(example, 'traefik').networks).toEqual(['edge', 'spark'])
+    const noSparkRoute = modelOf({ ...FIXTURE_CONFIGS.example!, routes: FIXTURE_CONFIGS.example!.routes!.filter((r) => r.to !== 'spark') })
+    expect(service(noSparkRoute, 'traefik').networks).toEqual(['edge'])
+  })
+
+  it('checks each worker registered with the master, through its own web UI', () => {
+    // WorkerPage.renderJson → JsonProtocol.writeWorkerState: "masterurl" is Worker.activeMasterUrl, "" until the
+    // master's RegisteredWorker reply (changeMaster sets it to the master's spark:// URL). The image has bash, no curl.
+    for (const worker of example.services.filter((s) => s.name.startsWith('spark-') && s.name !== 'spark-master')) {
+      const test = worker.healthcheck?.test ?? []
+      expect(test.slice(0, 3)).toEqual(['CMD', 'bash', '-c'])
+      expect(test[3]).toContain('/dev/tcp/127.0.0.1/8081')
+      expect(test[3]).toContain("GET /json/ HTTP/1.0")
+      expect(test[3]).toContain(`grep -Eq '"masterurl" *: *"spark://'`)
+      // Each replica is its own container: 8081 is never published, so replicas cannot clash on it.
+      expect(worker.ports).toEqual([])
+    }
+  })
+
+  it('refuses a model whose services use an undeclared network, or that Traefik cannot reach', () => {
+    const undeclared: StackModel = { ...example, networks: example.networks.filter((n) => n.name !== 'spark') }
+    expect(() => renderCompose(undeclared, ctx)).toThrow(
+      'blueprint docker-compose.yml.hbs produced invalid docker-compose.yml: service postgres is on network spark, which is not declared',
+    )
+    const cut: StackModel = {
+      ...example,
+      services: example.services.map((s) => (s.name === 'traefik' ? { ...s, networks: ['edge'] } : s)),
+    }
+    expect(() => renderCompose(cut, ctx)).toThrow(
+      'blueprint docker-compose.yml.hbs produced invalid docker-compose.yml: traefik routes to spark-master but shares no network with it',
+    )
+  })
+})
+
 describe('hostile strings', () => {
   const HOSTILE = `"' \\ \` $ $$ \${X} \${X:?m} $X $ # not a comment\nline two\r\n\ttab \u2028 \u2029 \ufeff é 🚀 — }{ :`
   const config: ConfigInput = {

@@ -130,7 +130,9 @@ async function syncRealm(admin, rep) {
   }
   const { roles, clients = [], users = [], components = {}, ...settings } = rep
   if (!covers(existing, settings)) {
-    await admin.call('PUT', r, settings)
+    // The whole representation back with the file's fields over it: on a partial body Keycloak resets settings
+    // the body leaves out (CIBA, PAR and device-flow attributes: RealmAdminResource.updateRealm).
+    await admin.call('PUT', r, { ...existing, ...settings })
     log(`realm ${name}: settings updated`)
   }
   for (const role of roles?.realm ?? []) {
@@ -163,7 +165,10 @@ async function syncClient(admin, realm, client) {
   const c = `${r}/clients/${enc(existing.id)}`
   // The secret is not compared (the API may mask it); sending it with any update keeps it equal to .env.
   if (!covers(existing, fields) || (secret !== undefined && !(await secretMatches(admin, c, secret)))) {
-    await admin.call('PUT', c, { ...fields, ...(secret === undefined ? {} : { secret }), id: existing.id })
+    // Over what Keycloak has, so what the file does not mention (authorization services, say) stays as it is;
+    // without protocolMappers, which an update would otherwise make exactly the listed ones (ClientResource.update).
+    const { protocolMappers: _current, ...current } = existing
+    await admin.call('PUT', c, { ...current, ...fields, ...(secret === undefined ? {} : { secret }), id: existing.id })
     log(`realm ${realm}: client ${client.clientId} updated`)
   }
   const mappers = (await admin.call('GET', `${c}/protocol-mappers/models`)) ?? []
