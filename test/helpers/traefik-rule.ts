@@ -6,9 +6,11 @@
  * Semantics, from traefik/traefik `pkg/muxer/http/matcher.go`: `Path` compares the routing path for equality,
  * `PathPrefix` is a plain `strings.HasPrefix` (not segment-aware), `Host` compares the lowercased request host.
  * The routing path (`pkg/muxer/http/mux.go`, `withRoutingPath`) is the escaped path with non-reserved escapes
- * decoded; callers here pass paths without `%`, where it is the path itself. `&&` binds tighter than `||`
- * (vulcand/predicate, which `pkg/rules/parser.go` uses, parses rules as Go expressions). Among matching routers
- * the longest rule wins (`GetRulePriority` in `pkg/muxer/http/mux.go`: priority = len(rule)).
+ * decoded; callers here pass paths without `%`, where it is the path itself. `&&` binds tighter than `||` and
+ * parentheses group (docs/content/reference/routing-configuration/http/routing/rules-and-priority.md: "the usual
+ * AND (&&) and OR (||) logical operators … with the expected precedence rules, as well as parentheses"; parsed by
+ * vulcand/predicate in `pkg/rules/parser.go`). Among matching routers the longest rule wins (same page, and
+ * `GetRulePriority` in `pkg/muxer/http/mux.go`: priority = len(rule)).
  */
 
 export interface RuleRequest {
