@@ -212,7 +212,9 @@ export interface RouteConfig {
   /** The subdomain: `"api"` is served at `api.<domain>`. */
   host: string
   /**
-   * Path prefix this route matches.
+   * The path this route serves: the path itself and every path below it, whole segments only — `"/rest"`
+   * matches `/rest`, `/rest/` and `/rest/todos`, never `/restore`. A path ending in `/` (`"/rest/"`) matches
+   * itself and below, not `/rest`. Where two routes of a host both match, the deeper path wins.
    * @default "/"
    */
   path?: string

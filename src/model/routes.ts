@@ -1,13 +1,17 @@
 /**
- * Routes → Traefik routers, services and middlewares. Names are derived from host and path, not from list
- * positions, so inserting a route does not rename every router after it.
+ * Routes → Traefik routers, services and middlewares. Names are derived from host and path (and realm, roles,
+ * function), not from list positions, so inserting a route does not rename every router after it; where two
+ * readable names would be equal, UniqueNames numbers the later one.
  */
 import type { ParsedConfig, ParsedRoute } from '../config/schema.js'
 import { VERIFIER_PORT } from './services.js'
 import type { MiddlewareModel, RouteModel, TraefikServiceModel } from './types.js'
 import { byName } from '../order.js'
+import { UniqueNames } from './unique-names.js'
 
 const SECURITY_HEADERS = 'security-headers'
+const KEYCLOAK_HEADERS = 'keycloak-headers'
+const REMOVE_AUTH_HEADERS = 'remove-auth-headers'
 
 /** The compose service and port a route target reaches. */
 export function targetOf(to: ParsedRoute['to'], config: ParsedConfig): TraefikServiceModel {
@@ -33,69 +37,84 @@ export function ruleValue(value: string): string {
   return `\`${value}\``
 }
 
+/**
+ * The identity headers the verifier answers with and forwardAuth copies into the request. forwardAuth deletes each
+ * of them before copying (traefik/traefik pkg/middlewares/auth/forward.go), but a router without forwardAuth passes
+ * what the client sent, so every router first removes them: a headers middleware whose `customRequestHeaders`
+ * value is "" deletes that request header (pkg/middlewares/headers/header.go, modifyCustomRequestHeaders).
+ */
+export const AUTH_HEADERS = ['X-Auth-Subject', 'X-Auth-Username', 'X-Auth-Roles'] as const
+
+/**
+ * The part of a rule that matches a route's path: the path itself and the paths below it, never a longer segment.
+ * Traefik's `PathPrefix` is a plain string prefix (pkg/muxer/http/matcher.go: strings.HasPrefix), so `/rest`
+ * alone would also take `/restore`. A path given with a trailing slash (`/rest/`) matches itself and below.
+ * Both cases use the same form, which carries the path twice: a route below another then always has the longer
+ * rule, and Traefik's default priority is the rule's length (GetRulePriority in pkg/muxer/http/mux.go), so the
+ * deeper route wins where both match.
+ */
+export function pathMatcher(path: string): string | null {
+  if (path === '/') return null
+  const below = path.endsWith('/') ? path : `${path}/`
+  return `(Path(${ruleValue(path)}) || PathPrefix(${ruleValue(below)}))`
+}
+
 export interface ResolvedRoutes {
   routes: RouteModel[]
   services: TraefikServiceModel[]
   middlewares: MiddlewareModel[]
 }
 
-export function resolveRoutes(config: ParsedConfig): ResolvedRoutes {
-  const middlewares = new Map<string, MiddlewareModel>()
-  const services = new Map<string, TraefikServiceModel>()
-  const usedNames = new Set<string>()
-  const add = (m: MiddlewareModel) => middlewares.set(m.name, m)
-  add({ name: SECURITY_HEADERS, kind: 'headers' })
+type Definition<M = MiddlewareModel> = M extends MiddlewareModel ? Omit<M, 'name'> : never
 
-  const routes = config.routes.map((route): RouteModel => {
-    let name = `${route.host}-${slug(route.path)}`
-    for (let n = 2; usedNames.has(name); n++) name = `${route.host}-${slug(route.path)}-${n}`
-    usedNames.add(name)
+export function resolveRoutes(config: ParsedConfig): ResolvedRoutes {
+  // One namespace for every middleware, keyed by what it does (plus the router, for the ones a router owns).
+  const middlewares = new UniqueNames<MiddlewareModel>()
+  const add = (base: string, definition: Definition, router?: string): string =>
+    middlewares.claim(JSON.stringify({ router, ...definition }), base, (name) => ({ name, ...definition }) as MiddlewareModel)
+  const routers = new UniqueNames<string>()
+  const services = new Map<string, TraefikServiceModel>()
+  const removeAuthHeaders = add(REMOVE_AUTH_HEADERS, { kind: 'headers', removeRequestHeaders: AUTH_HEADERS, security: null })
+
+  const routes = config.routes.map((route, i): RouteModel => {
+    const name = routers.claim(String(i), `${route.host}-${slug(route.path)}`, (n) => n)
 
     const service = targetOf(route.to, config)
     services.set(service.name, service)
 
-    const chain: string[] = []
+    const chain: string[] = [removeAuthHeaders]
     if (route.rateLimit) {
       const { average, burst = average } = route.rateLimit
-      add({ name: `${name}-ratelimit`, kind: 'rateLimit', average, burst })
-      chain.push(`${name}-ratelimit`)
+      chain.push(add(`${name}-ratelimit`, { kind: 'rateLimit', average, burst }, name))
     }
     if (route.auth) {
       const roles = [...route.auth.roles].sort()
-      const authName = ['auth', route.auth.realm, ...roles].join('-')
       const query = new URLSearchParams({ realm: route.auth.realm })
       if (roles.length > 0) query.set('roles', roles.join(','))
-      add({
-        name: authName,
-        kind: 'forwardAuth',
-        address: `http://verifier:${VERIFIER_PORT}/verify?${query.toString().replaceAll('%2C', ',')}`,
-        responseHeaders: ['X-Auth-Subject', 'X-Auth-Username', 'X-Auth-Roles'],
-      })
-      chain.push(authName)
+      const address = `http://verifier:${VERIFIER_PORT}/verify?${query.toString().replaceAll('%2C', ',')}`
+      chain.push(add(['auth', route.auth.realm, ...roles].join('-'), { kind: 'forwardAuth', address, responseHeaders: AUTH_HEADERS }))
     }
     if (route.stripPrefix && route.path !== '/') {
-      add({ name: `${name}-strip`, kind: 'stripPrefix', prefix: route.path })
-      chain.push(`${name}-strip`)
+      chain.push(add(`${name}-strip`, { kind: 'stripPrefix', prefix: route.path }, name))
     }
     if (typeof route.to === 'object' && 'function' in route.to) {
       // The runtime picks the function by the first path segment.
-      const fnName = `fn-${route.to.function}`
-      add({ name: fnName, kind: 'addPrefix', prefix: `/${route.to.function}` })
-      chain.push(fnName)
+      chain.push(add(`fn-${route.to.function}`, { kind: 'addPrefix', prefix: `/${route.to.function}` }))
     }
-    chain.push(SECURITY_HEADERS)
+    // Keycloak sends its own X-Frame-Options and CSP frame-ancestors (realm browserSecurityHeaders, SAMEORIGIN /
+    // 'self'); a DENY on top would break keycloak-js init(), which loads Keycloak pages in an iframe.
+    if (route.to === 'keycloak') chain.push(add(KEYCLOAK_HEADERS, { kind: 'headers', removeRequestHeaders: [], security: { frameDeny: false } }))
+    else chain.push(add(SECURITY_HEADERS, { kind: 'headers', removeRequestHeaders: [], security: { frameDeny: true } }))
 
     const hostName = `${route.host}.${config.domain}`
-    const rule =
-      route.path === '/'
-        ? `Host(${ruleValue(hostName)})`
-        : `Host(${ruleValue(hostName)}) && PathPrefix(${ruleValue(route.path)})`
+    const paths = pathMatcher(route.path)
+    const rule = paths === null ? `Host(${ruleValue(hostName)})` : `Host(${ruleValue(hostName)}) && ${paths}`
     return { name, host: hostName, path: route.path, rule, service: service.name, middlewares: chain, url: publicUrl(config, route.host, route.path) }
   })
 
   return {
     routes,
     services: [...services.values()].sort(byName),
-    middlewares: [...middlewares.values()].sort(byName),
+    middlewares: middlewares.values().sort(byName),
   }
 }

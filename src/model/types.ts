@@ -128,10 +128,17 @@ export type MiddlewareModel =
   | { readonly name: string; readonly kind: 'addPrefix'; readonly prefix: string }
   | { readonly name: string; readonly kind: 'rateLimit'; readonly average: number; readonly burst: number }
   | { readonly name: string; readonly kind: 'forwardAuth'; readonly address: string; readonly responseHeaders: readonly string[] }
-  | { readonly name: string; readonly kind: 'headers' }
+  | {
+      readonly name: string
+      readonly kind: 'headers'
+      /** Request headers deleted before anything else sees the request (client-sent identity headers). */
+      readonly removeRequestHeaders: readonly string[]
+      /** Response security headers; `frameDeny` is off where the target sends its own frame headers (Keycloak). */
+      readonly security: { readonly frameDeny: boolean } | null
+    }
 
 export interface RouteModel {
-  /** Router name, unique: `<host>-<path slug>` (a number appended on a clash). */
+  /** Router name, unique: `<host>-<path slug>` (`-2`, `-3`, … appended on a clash). */
   readonly name: string
   readonly host: string
   readonly path: string

@@ -8,6 +8,7 @@
  */
 import { isDeepStrictEqual } from 'node:util'
 import { SparkbaasError } from '../errors.js'
+import { AUTH_HEADERS } from '../model/routes.js'
 import type { MiddlewareModel, StackModel } from '../model/types.js'
 import { renderBlueprint } from './blueprints.js'
 import { header } from './header.js'
@@ -42,7 +43,10 @@ interface MiddlewareView {
   readonly addPrefix: { readonly prefix: string } | null
   readonly rateLimit: { readonly average: number; readonly burst: number } | null
   readonly forwardAuth: { readonly address: string; readonly authResponseHeaders: readonly string[] } | null
-  readonly headers: { readonly referrerPolicy: string; readonly stsSeconds: number | null } | null
+  readonly headers: {
+    readonly removeRequestHeaders: readonly string[]
+    readonly security: { readonly frameDeny: boolean; readonly referrerPolicy: string; readonly stsSeconds: number | null } | null
+  } | null
 }
 
 type Doc = Record<string, unknown>
@@ -75,8 +79,12 @@ function middlewareView(m: MiddlewareModel, tls: boolean): MiddlewareView {
     case 'forwardAuth':
       // No trustForwardHeader: its default (false) is what we want, and Traefik 3.6 deprecated the option.
       return { ...none, name: m.name, forwardAuth: { address: m.address, authResponseHeaders: m.responseHeaders } }
-    case 'headers':
-      return { ...none, name: m.name, headers: { referrerPolicy: 'strict-origin-when-cross-origin', stsSeconds: tls ? STS_SECONDS : null } }
+    case 'headers': {
+      // No browserXssFilter: X-XSS-Protection is deprecated and ignored by current browsers (MDN browser-compat-data
+      // http/headers/X-XSS-Protection: deprecated, removed in Chrome 78 and Safari 15.4, never in Firefox).
+      const security = m.security && { frameDeny: m.security.frameDeny, referrerPolicy: 'strict-origin-when-cross-origin', stsSeconds: tls ? STS_SECONDS : null }
+      return { ...none, name: m.name, headers: { removeRequestHeaders: m.removeRequestHeaders, security } }
+    }
   }
 }
 
@@ -224,6 +232,12 @@ function checkDynamic(doc: Doc, model: StackModel, staticDoc: Doc, entryPoints: 
     const mws: unknown = r.middlewares ?? []
     if (!Array.isArray(mws)) bad(`router ${name}: middlewares is not a list`)
     for (const mw of mws) if (typeof mw !== 'string' || !(mw in middlewares)) bad(`router ${name} names middleware ${json(mw)}, which is not defined`)
+    // A router that passes client-sent identity headers lets anyone claim to be anyone to the target.
+    const first = mws.length > 0 ? middlewares[mws[0] as string] : undefined
+    const removed = isMap(first) && isMap(first.headers) && isMap(first.headers.customRequestHeaders) ? first.headers.customRequestHeaders : {}
+    if (!AUTH_HEADERS.every((header) => removed[header] === '')) {
+      bad(`router ${name} must first remove the client's ${AUTH_HEADERS.join(', ')} headers: its first middleware must be headers.customRequestHeaders setting each to ""`)
+    }
     const eps: unknown = r.entryPoints
     if (!Array.isArray(eps) || eps.length === 0) bad(`router ${name} has no entryPoints`)
     for (const ep of eps) if (typeof ep !== 'string' || !(ep in entryPoints)) bad(`router ${name} uses entry point ${json(ep)}, which traefik.yml does not define`)

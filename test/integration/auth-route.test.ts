@@ -15,30 +15,50 @@ import { generate } from '../../src/generate.js'
 import { dotenvValues, parseDotenv } from '../../src/write/dotenv.js'
 import { HELLO_FUNCTION } from '../generate/helpers.js'
 import { scanInterpolation } from '../render/compose-interpolation.js'
+import { pickRouter } from '../helpers/traefik-rule.js'
 import { startServer, type RunningServer } from '../runtime/spawn-server.js'
+
+/** Echoes the identity headers the function received, so a test can see what reached it. */
+const WHOAMI_FUNCTION = `export default function whoami(request: Request) {
+  const h = (name: string) => request.headers.get(name)
+  // The runtime passes the path below the function's own segment.
+  return { subject: h('x-auth-subject'), username: h('x-auth-username'), roles: h('x-auth-roles'), path: new URL(request.url).pathname }
+}
+`
 
 const CONFIG = {
   project: 'demo',
-  realms: [{ name: 'main', roles: ['admin', 'user'], clients: [{ id: 'web', type: 'public' }] }],
-  functions: [{ name: 'hello', source: './functions/hello', env: { GREETING: 'Hi' } }],
+  realms: [
+    { name: 'main', roles: ['admin', 'user'], clients: [{ id: 'web', type: 'public' }] },
+    // Realm `acme` with role `admin` and realm `acme-admin`: both once made the middleware name `auth-acme-admin`.
+    { name: 'acme', roles: ['admin', 'x-strip'] },
+    { name: 'acme-admin', roles: ['user'] },
+  ],
+  functions: [
+    { name: 'hello', source: './functions/hello', env: { GREETING: 'Hi' } },
+    { name: 'whoami', source: './functions/whoami' },
+  ],
   routes: [
     { host: 'api', path: '/fn/hello', to: { function: 'hello' }, stripPrefix: true, auth: { realm: 'main', roles: ['admin'] } },
-    { host: 'api', path: '/open', to: { function: 'hello' }, stripPrefix: true },
+    { host: 'api', path: '/open', to: { function: 'whoami' }, stripPrefix: true },
+    { host: 'api', path: '/acme', to: { function: 'whoami' }, stripPrefix: true, auth: { realm: 'acme', roles: ['admin'] } },
+    { host: 'api', path: '/acme-admin', to: { function: 'whoami' }, stripPrefix: true, auth: { realm: 'acme-admin' } },
+    // `auth-acme-x-strip` was both this route's forwardAuth and the next route's stripPrefix (router `auth-acme-x`).
+    { host: 'api', path: '/x', to: { function: 'whoami' }, auth: { realm: 'acme', roles: ['x-strip'] } },
+    { host: 'auth', path: '/acme/x', to: { function: 'whoami' }, stripPrefix: true },
     { host: 'auth', to: 'keycloak' },
   ],
 }
 
-interface Middleware {
-  forwardAuth?: { address: string }
-  stripPrefix?: { prefixes: string[] }
-  addPrefix?: { prefix: string }
-}
+const FORGED = { 'X-Auth-Subject': 'root', 'X-Auth-Username': 'admin', 'X-Auth-Roles': 'admin,superuser' }
+
+type Middleware = Record<string, Record<string, unknown>>
 
 let project: string
 let out: string
 let env: Map<string, string | undefined>
 let compose: { services: Record<string, { environment: Record<string, string> }> }
-let dynamic: { http: { routers: Record<string, { rule: string; middlewares: string[]; service: string }>; middlewares: Record<string, Middleware> } }
+let dynamic: { http: { routers: Record<string, { rule: string; middlewares?: string[]; service: string }>; middlewares: Record<string, Middleware> } }
 let verifier: RunningServer
 let functions: RunningServer
 
@@ -55,35 +75,73 @@ function base64url(value: object): string {
 }
 
 /** An access token as Keycloak would issue it, signed with the realm key from .env. */
-function token(claims: Record<string, unknown>): string {
-  const key = createPrivateKey({ key: Buffer.from(env.get('REALM_MAIN_SIGNING_KEY')!, 'base64'), format: 'der', type: 'pkcs8' })
-  const kid = (JSON.parse(env.get('REALM_MAIN_JWKS')!) as { keys: { kid: string }[] }).keys[0]!.kid
+function token(claims: Record<string, unknown>, realm = 'main'): string {
+  const upper = realm.toUpperCase().replaceAll('-', '_')
+  const key = createPrivateKey({ key: Buffer.from(env.get(`REALM_${upper}_SIGNING_KEY`)!, 'base64'), format: 'der', type: 'pkcs8' })
+  const kid = (JSON.parse(env.get(`REALM_${upper}_JWKS`)!) as { keys: { kid: string }[] }).keys[0]!.kid
   const now = Math.floor(Date.now() / 1000)
-  const body = { iss: 'http://auth.localhost/realms/main', sub: 'u1', typ: 'Bearer', iat: now, exp: now + 300, ...claims }
+  const body = { iss: `http://auth.localhost/realms/${realm}`, sub: 'u1', typ: 'Bearer', iat: now, exp: now + 300, ...claims }
   const signingInput = `${base64url({ alg: 'RS256', typ: 'JWT', kid })}.${base64url(body)}`
   return `${signingInput}.${sign('RSA-SHA256', Buffer.from(signingInput), key).toString('base64url')}`
 }
 
-/** Applies a router's middlewares in order, then forwards to the functions runtime. */
-async function walkRouter(path: string, headers: Record<string, string> = {}): Promise<Response> {
-  const [name, router] = Object.entries(dynamic.http.routers).find(([, r]) => r.rule.includes(`PathPrefix(\`${path.split('?')[0]}\`)`))!
+const bearer = (roles: string[], realm = 'main') => ({ authorization: `Bearer ${token({ realm_access: { roles }, preferred_username: 'ada' }, realm)}` })
+
+/** Traefik's stripPrefix / addPrefix helper: a non-empty path gets a leading "/", an empty one stays empty. */
+const ensureLeadingSlash = (path: string) => (path === '' || path.startsWith('/') ? path : `/${path}`)
+
+/** Response-only options of the headers middleware; they do not change the request, so the walk skips them. */
+const RESPONSE_HEADER_OPTIONS = new Set(['frameDeny', 'contentTypeNosniff', 'referrerPolicy', 'stsSeconds'])
+
+/**
+ * Picks the router Traefik would pick for the URL (the rule evaluated by test/helpers/traefik-rule.ts; no match is
+ * Traefik's 404), applies its middlewares in order as Traefik does, then forwards to the functions runtime.
+ * Each step follows traefik/traefik source: headers `customRequestHeaders` with "" deletes the request header
+ * (pkg/middlewares/headers/header.go, modifyCustomRequestHeaders); forwardAuth answers non-2xx itself, else deletes
+ * each authResponseHeaders header and copies the auth server's value back (pkg/middlewares/auth/forward.go);
+ * stripPrefix trims the prefix and adds a leading "/" only to a non-empty rest (pkg/middlewares/stripprefix);
+ * addPrefix prepends (pkg/middlewares/addprefix). An empty path goes out as "/": the proxy sends
+ * `URL.RequestURI()`, which is "/" for an empty path (Go net/url). Any other middleware kind or option throws.
+ */
+async function walkRouter(url: string, clientHeaders: Record<string, string> = {}): Promise<Response> {
+  const request = new URL(url)
+  const picked = pickRouter(dynamic.http.routers, { host: request.hostname, path: request.pathname })
+  if (!picked) return new Response('404 page not found\n', { status: 404 })
+  const [name, router] = picked
   expect(router.service, name).toBe('functions')
-  let target = path
-  for (const middlewareName of router.middlewares) {
+  const headers = new Headers(clientHeaders)
+  let path = request.pathname
+  for (const middlewareName of router.middlewares ?? []) {
     const m = dynamic.http.middlewares[middlewareName]!
-    if (m.forwardAuth) {
-      const address = new URL(m.forwardAuth.address)
+    const [kind, ...others] = Object.keys(m)
+    if (others.length > 0) throw new Error(`middleware ${middlewareName} has several kinds`)
+    const spec = m[kind!]!
+    if (kind === 'headers') {
+      for (const [option, value] of Object.entries(spec)) {
+        if (option === 'customRequestHeaders') {
+          for (const [header, v] of Object.entries(value as Record<string, string>)) v === '' ? headers.delete(header) : headers.set(header, v)
+        } else if (!RESPONSE_HEADER_OPTIONS.has(option)) throw new Error(`walkRouter: headers option ${option} is not modelled`)
+      }
+    } else if (kind === 'forwardAuth') {
+      const address = new URL(spec.address as string)
       expect(address.host).toBe('verifier:8080')
       const answer = await fetch(`${verifier.baseUrl}${address.pathname}${address.search}`, { headers })
-      if (answer.status !== 200) return answer
-    } else if (m.stripPrefix) {
-      const prefix = m.stripPrefix.prefixes.find((p) => target.startsWith(p))
-      if (prefix) target = target.slice(prefix.length) || '/'
-    } else if (m.addPrefix) {
-      target = `${m.addPrefix.prefix}${target.startsWith('/') ? target : `/${target}`}`
+      if (answer.status < 200 || answer.status > 299) return answer
+      for (const header of spec.authResponseHeaders as string[]) {
+        headers.delete(header)
+        const value = answer.headers.get(header)
+        if (value !== null) headers.set(header, value)
+      }
+    } else if (kind === 'stripPrefix') {
+      const prefix = (spec.prefixes as string[]).find((p) => path.startsWith(p))
+      if (prefix !== undefined) path = ensureLeadingSlash(path.slice(prefix.length))
+    } else if (kind === 'addPrefix') {
+      path = ensureLeadingSlash(`${spec.prefix as string}${path}`)
+    } else if (kind !== 'rateLimit') {
+      throw new Error(`walkRouter: middleware kind ${kind} is not modelled`)
     }
   }
-  return fetch(`${functions.baseUrl}${target}`, { headers })
+  return fetch(`${functions.baseUrl}${path || '/'}${request.search}`, { headers })
 }
 
 beforeAll(async () => {
@@ -91,6 +149,8 @@ beforeAll(async () => {
   project = mkdtempSync(join(tmpdir(), 'sparkbaas-int-'))
   mkdirSync(join(project, 'functions', 'hello'), { recursive: true })
   writeFileSync(join(project, 'functions', 'hello', 'index.ts'), HELLO_FUNCTION)
+  mkdirSync(join(project, 'functions', 'whoami'), { recursive: true })
+  writeFileSync(join(project, 'functions', 'whoami', 'index.ts'), WHOAMI_FUNCTION)
   writeFileSync(join(project, 'sparkbaas.config.json'), JSON.stringify(CONFIG))
   await generate({ cwd: project })
   out = join(project, 'generated')
@@ -113,26 +173,89 @@ afterAll(async () => {
 
 describe('a route with auth, through the generated Traefik chain, verifier and functions runtime', () => {
   it('refuses a request without a token', async () => {
-    const res = await walkRouter('/fn/hello?name=Ada')
+    const res = await walkRouter('http://api.localhost/fn/hello?name=Ada')
     expect(res.status).toBe(401)
     expect(await res.json()).toMatchObject({ error: 'unauthorized' })
   })
 
   it('refuses a token signed by the realm key but without the required role', async () => {
-    const res = await walkRouter('/fn/hello?name=Ada', { authorization: `Bearer ${token({ realm_access: { roles: ['user'] } })}` })
+    const res = await walkRouter('http://api.localhost/fn/hello?name=Ada', { authorization: `Bearer ${token({ realm_access: { roles: ['user'] } })}` })
     expect(res.status).toBe(403)
     expect(await res.json()).toEqual({ error: 'forbidden', message: 'missing role "admin"' })
   })
 
   it('lets a token with the role through to the function, with its env and the stripped path', async () => {
-    const res = await walkRouter('/fn/hello?name=Ada', { authorization: `Bearer ${token({ realm_access: { roles: ['admin'] } })}` })
+    const res = await walkRouter('http://api.localhost/fn/hello?name=Ada', { authorization: `Bearer ${token({ realm_access: { roles: ['admin'] } })}` })
     expect(res.status).toBe(200)
     expect(await res.json()).toEqual({ message: 'Hi, Ada!' })
   })
 
   it('serves a route without auth to anyone', async () => {
-    const res = await walkRouter('/open?name=Bo')
+    const res = await walkRouter('http://api.localhost/open')
     expect(res.status).toBe(200)
-    expect(await res.json()).toEqual({ message: 'Hi, Bo!' })
+    expect(await res.json()).toEqual({ subject: null, username: null, roles: null, path: '/' })
+  })
+})
+
+// Issue 11, item 11: a router without forwardAuth passes client headers through, so they are removed first.
+describe('identity headers a client sends', () => {
+  it('never reach a function behind a route without auth', async () => {
+    const res = await walkRouter('http://api.localhost/open/me', FORGED)
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({ subject: null, username: null, roles: null, path: '/me' })
+  })
+
+  it('are replaced by the verifier on a route with auth', async () => {
+    const res = await walkRouter('http://api.localhost/acme', { ...FORGED, ...bearer(['admin'], 'acme') })
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({ subject: 'u1', username: 'ada', roles: 'admin', path: '/' })
+  })
+})
+
+// Issue 11, item 12: a route path matches itself and the paths below it, not every path that starts with its text.
+describe('route paths are whole segments', () => {
+  it('/fn/helloworld and /openx reach no router', async () => {
+    for (const url of ['http://api.localhost/fn/helloworld', 'http://api.localhost/openx', 'http://api.localhost/acmeadmin']) {
+      expect(pickRouter(dynamic.http.routers, { host: 'api.localhost', path: new URL(url).pathname }), url).toBeUndefined()
+      expect((await walkRouter(url, bearer(['admin']))).status, url).toBe(404)
+    }
+  })
+
+  it('the path itself, with or without a trailing slash, and paths below it reach the route', async () => {
+    for (const [url, path] of [
+      ['http://api.localhost/fn/hello?name=Ada', '/hello'],
+      ['http://api.localhost/open', '/'],
+      ['http://api.localhost/open/', '/'],
+      ['http://api.localhost/open/a/b', '/a/b'],
+    ] as const) {
+      const res = await walkRouter(url, bearer(['admin']))
+      expect(res.status, url).toBe(200)
+      if (path !== '/hello') expect(((await res.json()) as { path: string }).path, url).toBe(path)
+    }
+  })
+
+  it('/acme-admin is its own route, not /acme with "-admin" left over', async () => {
+    const res = await walkRouter('http://api.localhost/acme-admin/x', bearer(['user'], 'acme-admin'))
+    expect(res.status).toBe(200)
+    expect(await res.json()).toMatchObject({ roles: 'user', path: '/x' })
+  })
+})
+
+// Issue 11, item 13: names that once collided (auth-acme-admin twice; auth-acme-x-strip as forwardAuth and as
+// stripPrefix) — each route keeps its own auth.
+describe('every route keeps its own auth when generated names would collide', () => {
+  it('realm acme with role admin, and realm acme-admin', async () => {
+    expect((await walkRouter('http://api.localhost/acme', bearer(['admin'], 'acme'))).status).toBe(200)
+    expect((await walkRouter('http://api.localhost/acme', bearer(['admin'], 'acme-admin'))).status).toBe(401)
+    expect((await walkRouter('http://api.localhost/acme-admin', bearer(['user'], 'acme-admin'))).status).toBe(200)
+    expect((await walkRouter('http://api.localhost/acme-admin', bearer(['admin'], 'acme'))).status).toBe(401)
+  })
+
+  it('a role ending in -strip, beside a router whose stripPrefix middleware had that name', async () => {
+    expect((await walkRouter('http://api.localhost/x')).status).toBe(401)
+    expect((await walkRouter('http://api.localhost/x', bearer(['admin'], 'acme'))).status).toBe(403)
+    expect(await (await walkRouter('http://api.localhost/x', bearer(['x-strip'], 'acme'))).json()).toMatchObject({ roles: 'x-strip', path: '/x' })
+    // The other router still strips its prefix.
+    expect(await (await walkRouter('http://auth.localhost/acme/x/y')).json()).toMatchObject({ roles: null, path: '/y' })
   })
 })

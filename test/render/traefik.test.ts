@@ -12,6 +12,7 @@ import type { StackModel } from '../../src/model/types.js'
 import type { RenderContext } from '../../src/render/index.js'
 import { LETS_ENCRYPT_STAGING, renderTraefik } from '../../src/render/traefik.js'
 import { FIXTURE_CONFIG_FILE, FIXTURE_CONFIGS } from '../fixtures/configs/index.js'
+import { pickRouter, ruleMatches } from '../helpers/traefik-rule.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const ctx: RenderContext = { functionBundles: new Map() }
@@ -149,16 +150,47 @@ describe.each(Object.keys(FIXTURE_CONFIGS))('fixture %s', (fixture) => {
     })
   })
 
-  it('writes rules in Traefik v3 syntax', () => {
-    for (const { rule } of Object.values(out.dynamic.http.routers)) {
-      for (const matcher of rule.split(' && ')) {
-        // One backticked value per matcher; no v2 `{name:regexp}` placeholders, no `||` lists of values.
-        const m = /^(Host|PathPrefix)\(`([^`]+)`\)$/.exec(matcher)
-        expect(m, `${rule}`).not.toBeNull()
-        expect(m![2]).not.toMatch(/[{}]/)
-        if (m![1] === 'PathPrefix') expect(m![2]).toMatch(/^\//)
-      }
+  // Issue 11, item 12: Traefik's PathPrefix is a plain string prefix (traefik/traefik pkg/muxer/http/matcher.go),
+  // so a rule must say "this path, or below it"; ruleMatches (test/helpers/traefik-rule.ts) evaluates it.
+  it('writes rules in Traefik v3 syntax that match a route path as whole segments', () => {
+    const { domain, routes } = configSchema.parse(config)
+    routes.forEach((route, i) => {
+      const { rule } = out.dynamic.http.routers[model.routes[i]!.name]!
+      expect(rule).not.toMatch(/[{}]/)
+      const host = `${route.host}.${domain}`
+      expect(ruleMatches(rule, { host, path: route.path }), rule).toBe(true)
+      expect(ruleMatches(rule, { host, path: `${route.path.replace(/\/$/, '')}/below/it` }), rule).toBe(true)
+      expect(ruleMatches(rule, { host: `elsewhere.${domain}`, path: route.path }), rule).toBe(false)
+      if (route.path !== '/' && !route.path.endsWith('/')) expect(ruleMatches(rule, { host, path: `${route.path}x` }), rule).toBe(false)
+      // The route's own path reaches its own router, whatever other routes the host has.
+      expect(pickRouter(out.dynamic.http.routers, { host, path: route.path })?.[0]).toBe(model.routes[i]!.name)
+    })
+  })
+
+  // Issue 11, item 11: routers without forwardAuth pass client headers through (forwardAuth only replaces its
+  // authResponseHeaders: pkg/middlewares/auth/forward.go); customRequestHeaders "" deletes a request header
+  // (pkg/middlewares/headers/header.go, modifyCustomRequestHeaders).
+  it('removes client-sent X-Auth-* headers first on every router', () => {
+    for (const [name, router] of Object.entries(out.dynamic.http.routers)) {
+      const first = out.dynamic.http.middlewares[router.middlewares![0]!]!
+      expect(first, name).toEqual({ headers: { customRequestHeaders: { 'X-Auth-Subject': '', 'X-Auth-Username': '', 'X-Auth-Roles': '' } } })
     }
+  })
+
+  // Issue 11, item 5: Keycloak sets X-Frame-Options SAMEORIGIN and CSP frame-ancestors 'self' itself (realm
+  // browserSecurityHeaders defaults, keycloak/keycloak server-spi/.../models/BrowserSecurityHeaders.java); a DENY on
+  // top breaks keycloak-js init(), which frames Keycloak pages. X-XSS-Protection is deprecated (MDN
+  // browser-compat-data http/headers/X-XSS-Protection: deprecated, removed from Chrome 78 and Safari 15.4).
+  it('denies framing except on routers to Keycloak, and sends no X-XSS-Protection', () => {
+    const routes = configSchema.parse(config).routes
+    routes.forEach((route, i) => {
+      const router = out.dynamic.http.routers[model.routes[i]!.name]!
+      const headers = router.middlewares!.map((n) => out.dynamic.http.middlewares[n]!.headers).filter((h) => h !== undefined)
+      const framing = headers.filter((h) => 'frameDeny' in h).map((h) => h.frameDeny)
+      expect(framing).toEqual(route.to === 'keycloak' ? [] : [true])
+      for (const h of headers) expect(h).not.toHaveProperty('browserXssFilter')
+      for (const h of headers) expect(h).not.toHaveProperty('customFrameOptionsValue')
+    })
   })
 
   it('strips the route prefix before a function route adds the function name', () => {
@@ -194,7 +226,7 @@ describe.each(Object.keys(FIXTURE_CONFIGS))('fixture %s', (fixture) => {
 describe('rules', () => {
   it('keeps backticks exact through YAML', () => {
     const { dynamic } = render(modelOf(FIXTURE_CONFIGS.example!))
-    expect(dynamic.http.routers['api-rest']!.rule).toBe('Host(`api.localhost`) && PathPrefix(`/rest`)')
+    expect(dynamic.http.routers['api-rest']!.rule).toBe('Host(`api.localhost`) && (Path(`/rest`) || PathPrefix(`/rest/`))')
     expect(dynamic.http.routers['auth-root']!.rule).toBe('Host(`auth.localhost`)')
   })
 
@@ -204,9 +236,93 @@ describe('rules', () => {
       modelOf({ project: 'odd', functions: [{ name: 'f', source: './f' }], routes: [{ host: 'api', path, to: { function: 'f' }, stripPrefix: true }] }),
     )
     const [router] = Object.values(dynamic.http.routers)
-    expect(router!.rule).toBe(`Host(\`api.localhost\`) && PathPrefix(\`${path}\`)`)
+    expect(router!.rule).toBe(`Host(\`api.localhost\`) && (Path(\`${path}\`) || PathPrefix(\`${path}/\`))`)
     const strip = Object.values(dynamic.http.middlewares).find((m) => 'stripPrefix' in m)
     expect(strip!.stripPrefix).toEqual({ prefixes: [path] })
+  })
+
+  it('a path with a trailing slash matches itself and below, and strips the slash too', () => {
+    const { dynamic } = render(
+      modelOf({ project: 'odd', functions: [{ name: 'f', source: './f' }], routes: [{ host: 'api', path: '/rest/', to: { function: 'f' }, stripPrefix: true }] }),
+    )
+    const [router] = Object.values(dynamic.http.routers)
+    expect(router!.rule).toBe('Host(`api.localhost`) && (Path(`/rest/`) || PathPrefix(`/rest/`))')
+    expect(ruleMatches(router!.rule, { host: 'api.localhost', path: '/rest/' })).toBe(true)
+    expect(ruleMatches(router!.rule, { host: 'api.localhost', path: '/rest' })).toBe(false)
+    // stripPrefix `/rest/` leaves `x` of `/rest/x`, which Traefik sends as `/x` (pkg/middlewares/stripprefix, ensureLeadingSlash).
+    expect(Object.values(dynamic.http.middlewares).find((m) => 'stripPrefix' in m)!.stripPrefix).toEqual({ prefixes: ['/rest/'] })
+  })
+
+  it('a deeper route wins where both match: its rule is longer (Traefik priority = rule length, pkg/muxer/http/mux.go)', () => {
+    const { dynamic } = render(
+      modelOf({
+        project: 'nest',
+        functions: [{ name: 'f', source: './f' }],
+        routes: ['/a', '/a/', '/a/b/', '/a/bc', '/ab', '/'].map((path) => ({ host: 'api', path, to: { function: 'f' } })),
+      }),
+    )
+    const pick = (path: string) => pickRouter(dynamic.http.routers, { host: 'api.localhost', path })?.[0]
+    expect(pick('/a')).toBe('api-a')
+    expect(pick('/a/')).toBe('api-a-2')
+    expect(pick('/a/x')).toBe('api-a-2')
+    expect(pick('/a/b')).toBe('api-a-2')
+    expect(pick('/a/b/c')).toBe('api-a-b')
+    expect(pick('/a/bcd')).toBe('api-a-2')
+    expect(pick('/a/bc/d')).toBe('api-a-bc')
+    expect(pick('/abc')).toBe('api-root')
+    expect(pick('/ab/')).toBe('api-ab')
+  })
+})
+
+// Issue 11, item 13: middleware names joined user-chosen parts with "-", so different middlewares could get one
+// name and the later silently replaced the earlier in the file.
+describe('middleware names', () => {
+  const middlewaresOf = (dynamic: Dynamic, router: string) => dynamic.http.routers[router]!.middlewares!.map((n) => dynamic.http.middlewares[n]!)
+
+  it('realm acme with role admin and realm acme-admin get distinct forwardAuth middlewares', () => {
+    const model = modelOf({
+      project: 'names',
+      realms: [{ name: 'acme', roles: ['admin'] }, { name: 'acme-admin' }],
+      functions: [{ name: 'f', source: './f' }],
+      routes: [
+        { host: 'api', path: '/one', to: { function: 'f' }, auth: { realm: 'acme', roles: ['admin'] } },
+        { host: 'api', path: '/two', to: { function: 'f' }, auth: { realm: 'acme-admin' } },
+      ],
+    })
+    const { dynamic } = render(model)
+    const auths = (router: string) => middlewaresOf(dynamic, router).flatMap((m) => (m.forwardAuth ? [m.forwardAuth.address] : []))
+    expect(auths('api-one')).toEqual(['http://verifier:8080/verify?realm=acme&roles=admin'])
+    expect(auths('api-two')).toEqual(['http://verifier:8080/verify?realm=acme-admin'])
+    expect(dynamic.http.routers['api-one']!.middlewares).toContain('auth-acme-admin')
+    expect(dynamic.http.routers['api-two']!.middlewares).toContain('auth-acme-admin-2')
+  })
+
+  it('a role ending in -strip does not take the name of a stripPrefix middleware', () => {
+    const model = modelOf({
+      project: 'names',
+      realms: [{ name: 'acme', roles: ['x-strip'] }],
+      functions: [{ name: 'f', source: './f' }],
+      routes: [
+        { host: 'api', path: '/x', to: { function: 'f' }, auth: { realm: 'acme', roles: ['x-strip'] } },
+        { host: 'auth', path: '/acme/x', to: { function: 'f' }, stripPrefix: true },
+      ],
+    })
+    const { dynamic } = render(model)
+    expect(middlewaresOf(dynamic, 'api-x').map((m) => Object.keys(m)[0])).toEqual(['headers', 'forwardAuth', 'addPrefix', 'headers'])
+    expect(middlewaresOf(dynamic, 'auth-acme-x').map((m) => Object.keys(m)[0])).toEqual(['headers', 'stripPrefix', 'addPrefix', 'headers'])
+  })
+
+  it('routes sharing an auth requirement or a function share one middleware', () => {
+    const model = modelOf({
+      project: 'names',
+      realms: [{ name: 'acme', roles: ['a', 'b'] }],
+      functions: [{ name: 'f', source: './f' }],
+      routes: [
+        { host: 'api', path: '/x', to: { function: 'f' }, auth: { realm: 'acme', roles: ['b', 'a'] } },
+        { host: 'api', path: '/y', to: { function: 'f' }, auth: { realm: 'acme', roles: ['a', 'b'] } },
+      ],
+    })
+    expect(model.middlewares.map((m) => m.name)).toEqual(['auth-acme-a-b', 'fn-f', 'remove-auth-headers', 'security-headers'])
   })
 })
 
@@ -248,7 +364,6 @@ describe('TLS modes', () => {
     expect(d.http.middlewares['security-headers']!.headers).toEqual({
       frameDeny: true,
       contentTypeNosniff: true,
-      browserXssFilter: true,
       referrerPolicy: 'strict-origin-when-cross-origin',
       stsSeconds: 31536000,
     })
@@ -339,6 +454,15 @@ describe('refuses to return a broken file', () => {
   it('a router whose middlewares differ from the model', () => {
     const text = builtin('dynamic.yml.hbs').replace('      middlewares:\n{{#each middlewares}}', '      middlewares:\n        - security-headers\n{{#each middlewares}}')
     expectRenderFailed(() => renderTraefik(model, override('dynamic.yml.hbs', text)), /router api-rest: middlewares differ from the model/)
+  })
+
+  it('a router that does not remove client-sent X-Auth-* headers first', () => {
+    const text = builtin('dynamic.yml.hbs').replace('          {{yaml this}}: ""\n', '{{#if @first}}          {{yaml this}}: ""\n{{/if}}')
+    expect(text).not.toBe(builtin('dynamic.yml.hbs'))
+    expectRenderFailed(
+      () => renderTraefik(model, override('dynamic.yml.hbs', text)),
+      /^blueprint traefik\/dynamic\.yml\.hbs produced invalid traefik\/dynamic\.yml: router api-rest must first remove the client's X-Auth-Subject, X-Auth-Username, X-Auth-Roles headers: its first middleware must be headers\.customRequestHeaders setting each to ""$/,
+    )
   })
 
   it('a duplicate key', () => {
