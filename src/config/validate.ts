@@ -7,10 +7,12 @@ import { existsSync } from 'node:fs'
 import { isAbsolute, join, resolve } from 'node:path'
 import type { Problem } from '../errors.js'
 import { ENV } from '../model/env-vars.js'
-import { keycloakTakesEmail, seedUserProfile } from '../model/seed-users.js'
-import { AUTHENTICATED_ROLE, FUNCTION_ENTRY_FILES, SERVICE_ACCOUNT_USER_PREFIX } from './defaults.js'
+import { AUTHENTICATED_ROLE, FUNCTION_ENTRY_FILES } from './defaults.js'
 import { RESERVED_FUNCTION_NAMES, RESERVED_SERVICE_NAMES, SPARKBAAS_SCHEMA } from './names.js'
 import type { ParsedConfig } from './schema.js'
+import { seedUsers, serviceAccountRoles } from './validate-users.js'
+
+export { seedUsers, serviceAccountRoles }
 
 export interface RuleContext {
   /** The config file's folder: function sources are relative to it. */
@@ -134,56 +136,6 @@ export const undefinedRoles: Rule = (config) => {
     ]),
   ]
 }
-
-/** Only a confidential client with `serviceAccount: true` has a service-account user to hold roles. */
-export const serviceAccountRoles: Rule = (config) =>
-  config.realms.flatMap((realm, r) =>
-    realm.clients.flatMap((client, c) => {
-      if (client.serviceAccountRoles.length === 0 || (client.type === 'confidential' && client.serviceAccount)) return []
-      const message =
-        client.type === 'public'
-          ? `client "${client.id}" is public, and only confidential clients have a service account (client-credentials grant) — make it type: "confidential" with serviceAccount: true, or remove serviceAccountRoles`
-          : `client "${client.id}" has no service account to grant roles to — set serviceAccount: true, or remove serviceAccountRoles`
-      return [problem(`realms[${r}].clients[${c}].serviceAccountRoles`, 'no_service_account', message)]
-    }),
-  )
-
-const EMAIL_ORIGIN = { given: '', username: ' (its username)', derived: ' (derived from its username)' } as const
-
-/**
- * Seed users are imported complete for Keycloak's default user profile (src/model/seed-users.ts), so the email each
- * one gets must be an address, unique in its realm (Keycloak refuses a second user with the same email unless the
- * realm allows duplicates), and no seed user may take a name Keycloak gives to service accounts.
- */
-export const seedUsers: Rule = (config) =>
-  config.realms.flatMap((realm, r) => {
-    const emails = new Map<string, string>()
-    return realm.users.flatMap((user, u) => {
-      const path = `realms[${r}].users[${u}]`
-      if (user.username.startsWith(SERVICE_ACCOUNT_USER_PREFIX)) {
-        const message = `usernames starting with "${SERVICE_ACCOUNT_USER_PREFIX}" are the ones Keycloak gives to clients' service accounts — choose another`
-        return [problem(`${path}.username`, 'reserved_name', message)]
-      }
-      const { email, emailSource } = seedUserProfile(user, realm.name, config.domain)
-      if (emailSource !== 'given' && !keycloakTakesEmail(email)) {
-        const message =
-          emailSource === 'username'
-            ? `username "${user.username}" contains "@" but is not an email address, so it cannot double as the email Keycloak's default user profile requires — set email`
-            : `"${email}", the email derived from the username, is not one Keycloak accepts (at most 64 characters before "@", no "." at either end or twice in a row) — set email`
-        return [problem(path, 'email_required', message)]
-      }
-      // Keycloak stores emails lowercased, unique per realm unless duplicateEmailsAllowed (keycloak/keycloak
-      // model/jpa/src/main/java/org/keycloak/models/jpa/UserAdapter.java, setEmail), so the import would fail.
-      const key = email.toLowerCase()
-      const earlier = emails.get(key)
-      if (earlier === undefined) {
-        emails.set(key, `${path}${EMAIL_ORIGIN[emailSource]}`)
-        return []
-      }
-      const message = `email "${email}" is also the email of ${earlier} — Keycloak allows one user per email in a realm; give each user its own`
-      return [problem(`${path}.email`, 'duplicate_email', message)]
-    })
-  })
 
 /** Two routers with the same rule: Traefik would pick one of them arbitrarily. */
 export const duplicateRoutes: Rule = (config) => {
