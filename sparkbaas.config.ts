@@ -31,7 +31,7 @@ export default defineConfig({
       roles: ['admin', 'user'],
       clients: [
         { id: 'web', type: 'public', redirectUris: ['https://app.localhost/*'], webOrigins: ['+'] },
-        { id: 'backend', type: 'confidential', serviceAccount: true },
+        { id: 'backend', type: 'confidential', serviceAccount: true, serviceAccountRoles: ['user'] },
       ],
       users: [{ username: 'dev', email: 'dev@acme.test', firstName: 'Dev', roles: ['admin', 'user'] }],
     },

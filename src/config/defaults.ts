@@ -22,8 +22,14 @@ export const DEFAULTS = {
   },
   client: {
     redirectUris: [] as string[],
-    webOrigins: [] as string[],
+    /**
+     * By client type. `"+"` makes Keycloak answer CORS requests from the origins of the client's redirect URIs: a
+     * browser app needs that to exchange its PKCE code. A confidential client's secret never sits in a browser, so
+     * it needs no CORS (and an empty list keeps its tokens' `allowed-origins` empty).
+     */
+    webOrigins: { public: ['+'], confidential: [] as string[] },
     serviceAccount: false,
+    serviceAccountRoles: [] as string[],
   },
   function: {
     timeoutMs: 10_000,
@@ -42,3 +48,12 @@ export const FUNCTION_ENTRY_FILES = ['index.ts', 'index.mts', 'index.js', 'index
 
 /** The Postgres role every valid API token maps to; realm roles stay readable in `request.jwt.claims`. */
 export const AUTHENTICATED_ROLE = 'authenticated'
+
+/**
+ * Keycloak's default user profile (26.x) refuses usernames shorter than this, and requires email, firstName and
+ * lastName of every user: a seed user without them is sent to "update profile" on its first login.
+ */
+export const MIN_USERNAME_LENGTH = 3
+
+/** Keycloak names a client's service-account user `service-account-<clientId>` (ServiceAccountConstants). */
+export const SERVICE_ACCOUNT_USER_PREFIX = 'service-account-'

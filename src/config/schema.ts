@@ -4,7 +4,7 @@
  * and a type test keeps the two in step.
  */
 import { z } from 'zod'
-import { DEFAULTS, MIN_POSTGRES_VERSION } from './defaults.js'
+import { DEFAULTS, MIN_POSTGRES_VERSION, MIN_USERNAME_LENGTH } from './defaults.js'
 import { NAMES, type NameKind } from './names.js'
 
 // A config is parsed once per process. zod's default compiles each object schema into a function (`new Function`)
@@ -82,15 +82,29 @@ const clientSchema = z.strictObject({
   id: named('identifier'),
   type: z.enum(['public', 'confidential']),
   redirectUris: z.array(z.string().min(1)).default([...DEFAULTS.client.redirectUris]),
-  webOrigins: z.array(z.string().min(1)).default([...DEFAULTS.client.webOrigins]),
+  // Its default depends on `type` (DEFAULTS.client.webOrigins); the resolver fills it in.
+  webOrigins: z.array(z.string().min(1)).optional(),
   serviceAccount: z.boolean().default(DEFAULTS.client.serviceAccount),
+  serviceAccountRoles: z.array(named('role')).default([...DEFAULTS.client.serviceAccountRoles]),
 })
 
+// Keycloak's "person-name-prohibited-characters" validator, which its default user profile runs on firstName and
+// lastName (PersonNameProhibitedCharactersValidator.java). Its Java `\v` is any vertical whitespace (U+2028 and
+// U+2029 too) and `\p{Cntrl}` the ASCII controls; this also refuses the C1 controls, which no name needs. Written
+// without `\p{…}` so the JSON Schema's copy of the pattern means the same with or without a regexp's "u" flag.
+const PERSON_NAME = /^[^<>&"$%!#?§;*~/\\|^=[\]{}()\u0000-\u001f\u007f-\u009f\u2028\u2029]+$/
+const personNameError =
+  'expected a name without < > & " $ % ! # ? § ; * ~ / \\ | ^ = [ ] { } ( ), control characters or line breaks (Keycloak\'s default user profile refuses them)'
+const personName = z.string({ error: personNameError }).regex(PERSON_NAME, { error: personNameError })
+  .max(255, { error: 'expected at most 255 characters (Keycloak\'s default user profile refuses longer names)' })
+
 const userSchema = z.strictObject({
-  username: named('username'),
+  username: named('username').min(MIN_USERNAME_LENGTH, {
+    error: `expected at least ${MIN_USERNAME_LENGTH} characters (Keycloak's default user profile refuses shorter usernames)`,
+  }),
   email: z.email({ error: 'expected an email address' }).optional(),
-  firstName: z.string().optional(),
-  lastName: z.string().optional(),
+  firstName: personName.optional(),
+  lastName: personName.optional(),
   roles: z.array(named('role')).default([]),
 })
 

@@ -122,8 +122,11 @@ export interface ClientConfig {
    */
   redirectUris?: string[]
   /**
-   * Allowed CORS origins; `"+"` means "the origins of redirectUris".
-   * @default []
+   * Origins Keycloak answers CORS requests from (its token, userinfo and logout endpoints); `"+"` means "the origins
+   * of redirectUris". A browser app needs its own origin here to exchange its PKCE code for tokens. A confidential
+   * client's secret never sits in a browser, so it needs none.
+   * @default ["+"] for a public client, [] for a confidential one
+   * @example ["+", "https://admin.example.com"]
    */
   webOrigins?: string[]
   /**
@@ -131,15 +134,42 @@ export interface ClientConfig {
    * @default false
    */
   serviceAccount?: boolean
+  /**
+   * Realm roles of the client's service account (the Keycloak user `service-account-<id>`), carried in its tokens as
+   * `realm_access.roles`, so routes with `auth.roles` accept it. Each must be listed in the realm's `roles`; only for a
+   * confidential client with `serviceAccount: true`.
+   * @default []
+   * @example ["backend"]
+   */
+  serviceAccountRoles?: string[]
 }
 
-/** A user created when the realm is first imported. Its password is generated into `.env`. */
+/**
+ * A user created when the realm is first imported. Its password is generated into `.env`. Keycloak's default user
+ * profile requires email, first and last name: unset ones get the defaults below, so the user can sign in (and use
+ * the password grant) without an "update profile" step.
+ */
 export interface UserConfig {
-  /** Login name. */
+  /**
+   * Login name, at least 3 characters (Keycloak's default user profile refuses shorter ones). Names starting with
+   * `service-account-` are Keycloak's for service accounts.
+   */
   username: string
-  /** Marked as verified. */
+  /**
+   * Marked as verified. Unique in the realm.
+   * @default the username when it contains "@", else `<username>@<domain>`
+   */
   email?: string
+  /**
+   * None of `< > & " $ % ! # ? § ; * ~ / \ | ^ = [ ] { } ( )`, control characters or line breaks (Keycloak's
+   * person-name rule).
+   * @default the username
+   */
   firstName?: string
+  /**
+   * Same characters as `firstName`.
+   * @default the realm name
+   */
   lastName?: string
   /**
    * Realm roles granted to the user; each must be listed in the realm's `roles`.

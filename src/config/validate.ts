@@ -11,6 +11,9 @@ import { PINNED_IMAGES, POSTGREST_MIN_MAJOR, imageMajor } from '../model/images.
 import { AUTHENTICATED_ROLE, FUNCTION_ENTRY_FILES } from './defaults.js'
 import { RESERVED_FUNCTION_NAMES, RESERVED_SERVICE_NAMES, SPARKBAAS_SCHEMA } from './names.js'
 import type { ParsedConfig } from './schema.js'
+import { seedUsers, serviceAccountRoles } from './validate-users.js'
+
+export { seedUsers, serviceAccountRoles }
 
 export interface RuleContext {
   /** The config file's folder: function sources are relative to it. */
@@ -128,7 +131,10 @@ export const undefinedRoles: Rule = (config) => {
     ...config.routes.flatMap(({ auth }, i) =>
       auth === undefined ? [] : check(realmIndex.get(auth.realm) ?? -1, auth.roles, `routes[${i}].auth.roles`),
     ),
-    ...config.realms.flatMap((realm, r) => realm.users.flatMap((user, u) => check(r, user.roles, `realms[${r}].users[${u}].roles`))),
+    ...config.realms.flatMap((realm, r) => [
+      ...realm.clients.flatMap((client, c) => check(r, client.serviceAccountRoles, `realms[${r}].clients[${c}].serviceAccountRoles`)),
+      ...realm.users.flatMap((user, u) => check(r, user.roles, `realms[${r}].users[${u}].roles`)),
+    ]),
   ]
 }
 
@@ -301,6 +307,8 @@ export const RULES: readonly Rule[] = [
   reservedFunctionNames,
   unknownRealms,
   undefinedRoles,
+  serviceAccountRoles,
+  seedUsers,
   functionSources,
   unknownRouteTargets,
   unroutableServices,

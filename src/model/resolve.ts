@@ -3,11 +3,12 @@
  */
 import { existsSync } from 'node:fs'
 import { basename, join, resolve as resolvePath } from 'node:path'
-import { AUTHENTICATED_ROLE, FUNCTION_ENTRY_FILES } from '../config/defaults.js'
+import { AUTHENTICATED_ROLE, DEFAULTS, FUNCTION_ENTRY_FILES } from '../config/defaults.js'
 import type { ParsedConfig } from '../config/schema.js'
 import { ENV, resolveEnvVars } from './env-vars.js'
 import { PINNED_IMAGES, postgresImage, type ImageKey } from './images.js'
 import { publicUrl, resolveRoutes } from './routes.js'
+import { seedUserProfile } from './seed-users.js'
 import {
   ACME_VOLUME,
   BACKEND,
@@ -57,9 +58,13 @@ export function resolveModel(config: ParsedConfig, ctx: ResolveContext): StackMo
       jwksVar: ENV.realmJwks(realm.name),
       clients: realm.clients.map((c) => ({
         ...c,
+        webOrigins: c.webOrigins ?? DEFAULTS.client.webOrigins[c.type],
         ...(c.type === 'confidential' ? { secretVar: ENV.clientSecret(realm.name, c.id) } : {}),
       })),
-      users: realm.users.map((u) => ({ ...u, passwordVar: ENV.userPassword(realm.name, u.username) })),
+      users: realm.users.map((u) => {
+        const { email, firstName, lastName } = seedUserProfile(u, realm.name, config.domain)
+        return { username: u.username, email, firstName, lastName, roles: u.roles, passwordVar: ENV.userPassword(realm.name, u.username) }
+      }),
     }),
   )
 

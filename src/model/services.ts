@@ -156,6 +156,9 @@ export function keycloakService(images: Images, hostname: string): ServiceModel 
       KC_BOOTSTRAP_ADMIN_USERNAME: [ref(ENV.keycloakAdminUser)],
       KC_BOOTSTRAP_ADMIN_PASSWORD: [ref(ENV.keycloakAdminPassword)],
       KC_HOSTNAME: text(hostname),
+      // Hostname v2 advertises backchannel endpoints (token, JWKS, userinfo) at KC_HOSTNAME unless this is set; with it,
+      // a service that asks http://keycloak:8080 is told http://keycloak:8080 URLs. Needs KC_HOSTNAME as a full URL.
+      KC_HOSTNAME_BACKCHANNEL_DYNAMIC: text('true'),
       KC_HTTP_ENABLED: text('true'),
       KC_PROXY_HEADERS: text('xforwarded'),
       KC_HEALTH_ENABLED: text('true'),

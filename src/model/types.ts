@@ -80,14 +80,17 @@ export interface RealmModel {
     readonly redirectUris: readonly string[]
     readonly webOrigins: readonly string[]
     readonly serviceAccount: boolean
+    /** Realm roles of its service-account user; only for a confidential client with `serviceAccount`. */
+    readonly serviceAccountRoles: readonly string[]
     /** `.env` key of a confidential client's secret. */
     readonly secretVar?: string
   }[]
+  /** Seed users, each complete for Keycloak's default user profile (defaults filled in, see seed-users.ts). */
   readonly users: readonly {
     readonly username: string
-    readonly email?: string
-    readonly firstName?: string
-    readonly lastName?: string
+    readonly email: string
+    readonly firstName: string
+    readonly lastName: string
     readonly roles: readonly string[]
     readonly passwordVar: string
   }[]

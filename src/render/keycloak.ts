@@ -6,6 +6,7 @@
  * can never become a placeholder.
  */
 import { isDeepStrictEqual } from 'node:util'
+import { SERVICE_ACCOUNT_USER_PREFIX } from '../config/defaults.js'
 import { SparkbaasError } from '../errors.js'
 import type { RealmModel, StackModel } from '../model/types.js'
 import { renderBlueprint } from './blueprints.js'
@@ -34,12 +35,17 @@ interface ClientView {
   claimMappers: { name: string; claim: string; value: string }[]
 }
 
+/**
+ * A user of the realm file: a seed user (profile and password) or a client's service-account user (linked by
+ * `serviceAccountClientId`, no profile, no password). The nulls tell the blueprint which fields to leave out.
+ */
 interface UserView {
   username: string
   email: string | null
   firstName: string | null
   lastName: string | null
-  passwordVar: string
+  passwordVar: string | null
+  serviceAccountClientId: string | null
   realmRoles: readonly string[]
 }
 
@@ -51,8 +57,6 @@ export interface RealmView {
   users: UserView[]
   signingKeyVar: string
 }
-
-const orNull = (value: string | undefined): string | null => (value === undefined || value === '' ? null : value)
 
 /** The precomputed view of one realm: every decision is made here, the blueprint only prints. */
 export function realmView(model: StackModel, realm: RealmModel): RealmView {
@@ -73,14 +77,30 @@ export function realmView(model: StackModel, realm: RealmModel): RealmView {
       webOrigins: client.webOrigins,
       claimMappers: api ? [{ name: ROLE_MAPPER_NAME, claim: ROLE_CLAIM, value: api.authenticatedRole }] : [],
     })),
-    users: realm.users.map((user) => ({
-      username: user.username,
-      email: orNull(user.email),
-      firstName: orNull(user.firstName),
-      lastName: orNull(user.lastName),
-      passwordVar: user.passwordVar,
-      realmRoles: user.roles,
-    })),
+    users: [
+      ...realm.users.map((user) => ({
+        username: user.username,
+        email: user.email,
+        firstName: user.firstName,
+        lastName: user.lastName,
+        passwordVar: user.passwordVar,
+        serviceAccountClientId: null,
+        realmRoles: user.roles,
+      })),
+      // Keycloak gives a client's service account only the roles of a user linked to it in the import; without one it
+      // creates a user with no roles (RealmManager.setupClientServiceAccountsAndAuthorizationOnImport).
+      ...realm.clients
+        .filter((client) => client.type === 'confidential' && client.serviceAccount)
+        .map((client) => ({
+          username: `${SERVICE_ACCOUNT_USER_PREFIX}${client.id}`,
+          email: null,
+          firstName: null,
+          lastName: null,
+          passwordVar: null,
+          serviceAccountClientId: client.id,
+          realmRoles: client.serviceAccountRoles,
+        })),
+    ],
     signingKeyVar: realm.signingKeyVar,
   }
 }
@@ -171,7 +191,8 @@ const expectedUser = (u: UserView): Record<string, unknown> => ({
   ...(u.firstName !== null ? { firstName: u.firstName } : {}),
   ...(u.lastName !== null ? { lastName: u.lastName } : {}),
   enabled: true,
-  credentials: [{ type: 'password', value: placeholder(u.passwordVar), temporary: false }],
+  ...(u.serviceAccountClientId !== null ? { serviceAccountClientId: u.serviceAccountClientId } : {}),
+  ...(u.passwordVar !== null ? { credentials: [{ type: 'password', value: placeholder(u.passwordVar), temporary: false }] } : {}),
   realmRoles: u.realmRoles,
 })
 

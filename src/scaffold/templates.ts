@@ -55,11 +55,15 @@ export default defineConfig({
       name: ${p},
       roles: ['admin', 'user'],
       clients: [
-        // A browser app: sign-in with PKCE, no secret.
+        // A browser app: sign-in with PKCE, no secret. Keycloak allows CORS from the origins of its redirect URIs
+        // (webOrigins defaults to ['+'] for public clients), so the app can fetch its tokens.
         { id: 'web', type: 'public', redirectUris: ['http://app.localhost/*'] },
-        // A server-side app with its own secret:
-        // { id: 'backend', type: 'confidential', serviceAccount: true },
+        // A server-side app with its own secret; its service account signs in with the client-credentials grant
+        // and holds these realm roles:
+        // { id: 'backend', type: 'confidential', serviceAccount: true, serviceAccountRoles: ['user'] },
       ],
+      // Seed users, complete for Keycloak's default user profile: firstName defaults to the username, lastName to
+      // the realm name, email to <username>@<domain>.
       users: [{ username: 'dev', email: 'dev@example.com', roles: ['admin', 'user'] }],
     },
   ],

@@ -16,6 +16,8 @@ import {
   reservedPostgresNames,
   reservedRoles,
   reservedServiceNames,
+  seedUsers,
+  serviceAccountRoles,
   sparkRoutesNeedWorkers,
   undefinedRoles,
   unknownRealms,
@@ -159,6 +161,19 @@ describe('undefinedRoles', () => {
     const realms = [{ name: 'acme', roles: ['user'] }, { name: 'partners', users: [{ username: 'pat', roles: ['viewer'] }] }]
     expect(run(undefinedRoles, { realms, routes: [] })).toEqual([
       { path: 'realms[1].users[0].roles[0]', code: 'unknown_role', message: 'realm "partners" has no roles — add "viewer" to realms[1].roles' },
+    ])
+  })
+
+  it('reports a service account role the realm does not define', () => {
+    const realms: SparkbaasConfig['realms'] = [
+      { name: 'acme', roles: ['user'], clients: [{ id: 'jobs', type: 'confidential', serviceAccount: true, serviceAccountRoles: ['user', 'backend'] }] },
+    ]
+    expect(run(undefinedRoles, { realms, routes: [] })).toEqual([
+      {
+        path: 'realms[0].clients[0].serviceAccountRoles[1]',
+        code: 'unknown_role',
+        message: 'realm "acme" has no role "backend" — its roles are user; add "backend" to realms[0].roles or use one of those',
+      },
     ])
   })
 
@@ -361,8 +376,8 @@ describe('envKeyCollisions', () => {
       { name: 'a', clients: [{ id: 'b-c', type: 'confidential' }], users: [{ username: 'x.y' }] },
       { name: 'a-b', clients: [{ id: 'c', type: 'confidential' }] },
       { name: 'a-b-c', clients: [{ id: 'secret', type: 'public' }] },
-      { name: 'q', users: [{ username: 'user-x' }] },
-      { name: 'q-user', users: [{ username: 'x' }] },
+      { name: 'q', users: [{ username: 'user-xyz' }] },
+      { name: 'q-user', users: [{ username: 'xyz' }] },
     ]
     expect(run(envKeyCollisions, { realms, routes: [], api: undefined })).toEqual([
       {
@@ -373,7 +388,7 @@ describe('envKeyCollisions', () => {
       {
         path: 'realms[4].users[0].username',
         code: 'env_key_collision',
-        message: 'its .env key REALM_Q_USER_USER_X_PASSWORD is also the key of realms[3].users[0].username — rename one of them',
+        message: 'its .env key REALM_Q_USER_USER_XYZ_PASSWORD is also the key of realms[3].users[0].username — rename one of them',
       },
     ])
   })
@@ -445,5 +460,120 @@ describe('postgrestImageVersion', () => {
 
   it('says nothing without api, where PostgREST does not run', () => {
     expect(run(postgrestImageVersion, { api: undefined, routes: [], images: { postgrest: 'postgrest/postgrest:v12.2' } })).toEqual([])
+  })
+})
+
+describe('serviceAccountRoles', () => {
+  it('accepts roles for a confidential client with a service account, and an empty list anywhere', () => {
+    const realms: SparkbaasConfig['realms'] = [
+      {
+        name: 'acme',
+        roles: ['user'],
+        clients: [
+          { id: 'jobs', type: 'confidential', serviceAccount: true, serviceAccountRoles: ['user'] },
+          { id: 'web', type: 'public', serviceAccountRoles: [] },
+        ],
+      },
+    ]
+    expect(run(serviceAccountRoles)).toEqual([])
+    expect(run(serviceAccountRoles, { realms, routes: [] })).toEqual([])
+  })
+
+  it('refuses roles for a client without a service account, saying what to change', () => {
+    const realms: SparkbaasConfig['realms'] = [
+      {
+        name: 'acme',
+        roles: ['user'],
+        clients: [
+          { id: 'server', type: 'confidential', serviceAccountRoles: ['user'] },
+          { id: 'web', type: 'public', serviceAccount: true, serviceAccountRoles: ['user'] },
+        ],
+      },
+    ]
+    expect(run(serviceAccountRoles, { realms, routes: [] })).toEqual([
+      {
+        path: 'realms[0].clients[0].serviceAccountRoles',
+        code: 'no_service_account',
+        message: 'client "server" has no service account to grant roles to — set serviceAccount: true, or remove serviceAccountRoles',
+      },
+      {
+        path: 'realms[0].clients[1].serviceAccountRoles',
+        code: 'no_service_account',
+        message:
+          'client "web" is public, and only confidential clients have a service account (client-credentials grant) — make it type: "confidential" with serviceAccount: true, or remove serviceAccountRoles',
+      },
+    ])
+  })
+})
+
+describe('seedUsers', () => {
+  it('accepts the fixture: explicit emails and ones derived from the username and the domain', () => {
+    expect(run(seedUsers)).toEqual([])
+  })
+
+  it('refuses two users of a realm with one email, also when one is derived (Keycloak keeps emails unique per realm)', () => {
+    const realms: SparkbaasConfig['realms'] = [
+      { name: 'acme', users: [{ username: 'dev' }, { username: 'ops', email: 'Dev@acme.test' }, { username: 'ann@acme.test' }, { username: 'ann', email: 'ann@acme.test' }] },
+      { name: 'other', users: [{ username: 'dev' }] },
+    ]
+    expect(run(seedUsers, { realms, routes: [], api: undefined, domain: 'acme.test' })).toEqual([
+      {
+        path: 'realms[0].users[1].email',
+        code: 'duplicate_email',
+        message: 'email "Dev@acme.test" is also the email of realms[0].users[0] (derived from its username) — Keycloak allows one user per email in a realm; give each user its own',
+      },
+      {
+        path: 'realms[0].users[3].email',
+        code: 'duplicate_email',
+        message: 'email "ann@acme.test" is also the email of realms[0].users[2] (its username) — Keycloak allows one user per email in a realm; give each user its own',
+      },
+    ])
+  })
+
+  it('refuses a user without email whose username makes no address Keycloak takes', () => {
+    // keycloak/keycloak server-spi-private/src/main/java/org/keycloak/utils/EmailValidationUtil.java: at most 64
+    // characters before the last "@", dot-separated atoms.
+    const realms: SparkbaasConfig['realms'] = [
+      {
+        name: 'acme',
+        users: [
+          { username: 'ops@' },
+          { username: 'ops@@x.test', email: 'ops@x.test' },
+          { username: 'dev.' },
+          { username: 'a'.repeat(65) },
+          { username: 'a'.repeat(64) },
+          { username: 'ann@localhost' },
+        ],
+      },
+    ]
+    expect(run(seedUsers, { realms, routes: [], api: undefined, domain: 'localhost' })).toEqual([
+      {
+        path: 'realms[0].users[0]',
+        code: 'email_required',
+        message: 'username "ops@" contains "@" but is not an email address, so it cannot double as the email Keycloak\'s default user profile requires — set email',
+      },
+      {
+        path: 'realms[0].users[2]',
+        code: 'email_required',
+        message:
+          '"dev.@localhost", the email derived from the username, is not one Keycloak accepts (at most 64 characters before "@", no "." at either end or twice in a row) — set email',
+      },
+      {
+        path: 'realms[0].users[3]',
+        code: 'email_required',
+        message: `"${'a'.repeat(65)}@localhost", the email derived from the username, is not one Keycloak accepts (at most 64 characters before "@", no "." at either end or twice in a row) — set email`,
+      },
+    ])
+  })
+
+  it('refuses usernames Keycloak gives to service accounts', () => {
+    const realms: SparkbaasConfig['realms'] = [{ name: 'acme', users: [{ username: 'service-account-jobs', email: 'jobs@acme.test' }] }]
+    expect(run(seedUsers, { realms, routes: [], api: undefined })).toEqual([
+      {
+        path: 'realms[0].users[0].username',
+        code: 'reserved_name',
+        message: 'usernames starting with "service-account-" are the ones Keycloak gives to clients\' service accounts — choose another',
+      },
+    ])
   })
 })

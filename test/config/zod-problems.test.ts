@@ -143,6 +143,32 @@ describe('problemsFromZod: values, formats and sizes', () => {
     })
   })
 
+  it('refuses what Keycloak\'s default user profile would refuse on a seed user', () => {
+    // keycloak/keycloak services/src/main/resources/org/keycloak/userprofile/config/keycloak-default-user-profile.json:
+    // username length 3 to 255; firstName and lastName pass "person-name-prohibited-characters", whose pattern is in
+    // services/src/main/java/org/keycloak/userprofile/validator/PersonNameProhibitedCharactersValidator.java.
+    const user = (fields: Record<string, unknown>) => ({ realms: [{ name: 'acme', users: [{ username: 'dev', ...fields }] }] })
+    expect(problemOf(user({ username: 'ab' }))).toEqual({
+      path: 'realms[0].users[0].username',
+      code: 'too_small',
+      message: 'expected at least 3 characters (Keycloak\'s default user profile refuses shorter usernames), received "ab"',
+    })
+    const NAME = 'expected a name without < > & " $ % ! # ? § ; * ~ / \\ | ^ = [ ] { } ( ), control characters or line breaks (Keycloak\'s default user profile refuses them)'
+    expect(problemOf(user({ firstName: 'Ann (dev)' }))).toEqual({
+      path: 'realms[0].users[0].firstName',
+      code: 'invalid_format',
+      message: `${NAME}, received "Ann (dev)"`,
+    })
+    expect(problemOf(user({ lastName: 'Line\nbreak' })).message).toBe(`${NAME}, received "Line\\nbreak"`)
+    expect(problemOf(user({ lastName: 'a\u2028b' })).message).toBe(`${NAME}, received "a\u2028b"`)
+    expect(problemOf(user({ lastName: '' })).message).toBe(`${NAME}, received ""`)
+    expect(problemOf(user({ firstName: 'x'.repeat(256) })).message).toBe(
+      `expected at most 255 characters (Keycloak's default user profile refuses longer names), received "${'x'.repeat(47)}…"`,
+    )
+    // What the validator allows: apostrophes, hyphens, dots, accents, non-Latin scripts.
+    expect(configSchema.safeParse({ project: 'acme', ...user({ firstName: "Zoë-Ann O'Brien", lastName: 'Ōe 大江' }) }).success).toBe(true)
+  })
+
   it('reports values out of range', () => {
     expect(problemOf({ workers: [{ name: 'etl', replicas: 0 }] })).toEqual({
       path: 'workers[0].replicas',

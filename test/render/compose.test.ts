@@ -278,6 +278,19 @@ describe('engines as they run', () => {
   })
 })
 
+describe('the keycloak service', () => {
+  it('advertises backchannel endpoints at the URL a client used, so services inside the network are not sent to the public host', () => {
+    // Keycloak's hostname v2 (docs: https://www.keycloak.org/server/hostname, "Backchannel" section and the
+    // hostname-backchannel-dynamic option): false by default, so the discovery document fetched at
+    // http://keycloak:8080 names the public token/JWKS endpoints. true needs the hostname as a full URL.
+    for (const config of [example, { project: 'solo', realms: [{ name: 'acme' }] }] satisfies ConfigInput[]) {
+      const env = parseCompose(render(modelOf(config))).services.keycloak!.environment!
+      expect(env.KC_HOSTNAME_BACKCHANNEL_DYNAMIC).toBe('true')
+      expect(env.KC_HOSTNAME).toMatch(/^https?:\/\//)
+    }
+  })
+})
+
 describe('hostile strings', () => {
   const HOSTILE = `"' \\ \` $ $$ \${X} \${X:?m} $X $ # not a comment\nline two\r\n\ttab \u2028 \u2029 \ufeff é 🚀 — }{ :`
   const config: ConfigInput = {

@@ -89,10 +89,12 @@ describe('renderKeycloak', () => {
           email: 'dev@acme.test',
           emailVerified: true,
           firstName: 'Dev',
+          lastName: 'acme',
           enabled: true,
           credentials: [{ type: 'password', value: '${REALM_ACME_USER_DEV_PASSWORD}', temporary: false }],
           realmRoles: ['admin', 'user'],
         },
+        { username: 'service-account-backend', enabled: true, serviceAccountClientId: 'backend', realmRoles: ['user'] },
       ],
       components: {
         'org.keycloak.keys.KeyProvider': [
@@ -169,11 +171,15 @@ describe('renderKeycloak', () => {
     expect(staff!.users).toEqual([
       {
         username: 'bob.smith',
+        email: 'bob.smith@example.com',
+        emailVerified: true,
+        firstName: 'bob.smith',
         lastName: 'Smith',
         enabled: true,
         credentials: [{ type: 'password', value: '${REALM_STAFF_USER_BOB_SMITH_PASSWORD}', temporary: false }],
         realmRoles: ['viewer'],
       },
+      { username: 'service-account-jobs', enabled: true, serviceAccountClientId: 'jobs', realmRoles: [] },
     ])
   })
 
@@ -218,8 +224,8 @@ describe('renderKeycloak', () => {
       expect(realm.displayName).toBe(HOSTILE)
       expect(realm.clients![0]!.redirectUris).toEqual([`https://app.localhost/${HOSTILE}`, HOSTILE])
       expect(realm.clients![0]!.webOrigins).toEqual([HOSTILE])
-      expect(realm.users![0]!.firstName).toBe(HOSTILE)
-      expect(realm.users![0]!.lastName).toBe(`${HOSTILE}${HOSTILE}`)
+      expect(realm.users![0]!.firstName).toBe(HOSTILE_NAME)
+      expect(realm.users![0]!.lastName).toBe(`${HOSTILE_NAME}${HOSTILE_NAME}`)
     }
   })
 
@@ -282,6 +288,9 @@ function roleMapper() {
 /** Quotes, backslashes, a newline, `$`, a real secret's placeholder, a backtick, `#`, unicode, U+2028/U+2029. */
 const HOSTILE = '"\' \\ \n $ ${X} ${REALM_ACME_SIGNING_KEY} $${Y} \\u0024{Z} ` # é 😀 \u2028 \u2029 \t end'
 
+/** What of HOSTILE a person's name may hold (Keycloak's person-name validator refuses the rest; the schema does too). */
+const HOSTILE_NAME = "' ` @ é 😀 ’ end"
+
 function hostile(): ConfigInput {
   return {
     project: 'acme',
@@ -292,8 +301,88 @@ function hostile(): ConfigInput {
         displayName: HOSTILE,
         roles: ['user'],
         clients: [{ id: 'web', type: 'confidential', redirectUris: [`https://app.localhost/${HOSTILE}`, HOSTILE], webOrigins: [HOSTILE] }],
-        users: [{ username: 'dev', firstName: HOSTILE, lastName: `${HOSTILE}${HOSTILE}`, roles: ['user'] }],
+        users: [{ username: 'dev', firstName: HOSTILE_NAME, lastName: `${HOSTILE_NAME}${HOSTILE_NAME}`, roles: ['user'] }],
       },
     ],
   }
 }
+
+describe('what Keycloak 26 needs at run time', () => {
+  const realmOf = (config: ConfigInput, index = 0) => JSON.parse(renderKeycloak(modelOf(config), ctx)[index]!.contents) as ImportedRealm
+  const oneRealm = (realm: NonNullable<ConfigInput['realms']>[number], domain = 'localhost'): ConfigInput => ({ project: 'acme', domain, realms: [realm] })
+
+  it('public clients allow CORS from the origins of their redirect URIs ("+") unless told otherwise; confidential clients allow none', () => {
+    // Keycloak answers a browser's token request with Access-Control-Allow-Origin only for an origin in the client's
+    // web origins; "+" stands for the origins of its valid redirect URIs (keycloak/keycloak
+    // services/src/main/java/org/keycloak/protocol/oidc/utils/WebOriginsUtils.java, resolveValidWebOrigins, used by
+    // services/src/main/java/org/keycloak/services/cors/DefaultCors.java). An empty list means no CORS header at all, so
+    // a browser app could not exchange its PKCE code.
+    const realm = realmOf(
+      oneRealm({
+        name: 'acme',
+        clients: [
+          { id: 'spa', type: 'public', redirectUris: ['https://app.localhost/*'] },
+          { id: 'closed', type: 'public', redirectUris: ['https://app.localhost/*'], webOrigins: [] },
+          { id: 'listed', type: 'public', webOrigins: ['https://other.localhost'] },
+          { id: 'server', type: 'confidential', redirectUris: ['https://app.localhost/callback'] },
+        ],
+      }),
+    )
+    expect(realm.clients!.map((c) => [c.clientId, c.webOrigins])).toEqual([
+      ['spa', ['+']],
+      ['closed', []],
+      ['listed', ['https://other.localhost']],
+      ['server', []],
+    ])
+  })
+
+  it('seed users carry what the default user profile requires, so no "update profile" stands between them and a token', () => {
+    // keycloak/keycloak services/src/main/resources/org/keycloak/userprofile/config/keycloak-default-user-profile.json:
+    // email, firstName and lastName are required for the "user" role; a user missing one gets VERIFY_PROFILE on login
+    // (services/src/main/java/org/keycloak/authentication/requiredactions/VerifyUserProfile.java).
+    const realm = realmOf(
+      oneRealm(
+        {
+          name: 'shop',
+          displayName: 'The (Best) Shop',
+          users: [
+            { username: 'dev' },
+            { username: 'ann@shop.example.com', firstName: 'Ann' },
+            { username: 'bob', email: 'bob@mail.example.com', firstName: 'Bob', lastName: 'Builder' },
+          ],
+        },
+        'shop.example.com',
+      ),
+    )
+    expect(realm.users!.map(({ username, email, emailVerified, firstName, lastName }) => ({ username, email, emailVerified, firstName, lastName }))).toEqual([
+      { username: 'dev', email: 'dev@shop.example.com', emailVerified: true, firstName: 'dev', lastName: 'shop' },
+      { username: 'ann@shop.example.com', email: 'ann@shop.example.com', emailVerified: true, firstName: 'Ann', lastName: 'shop' },
+      { username: 'bob', email: 'bob@mail.example.com', emailVerified: true, firstName: 'Bob', lastName: 'Builder' },
+    ])
+  })
+
+  it('a client with a service account gets its service-account user, linked by serviceAccountClientId, with its realm roles', () => {
+    // Keycloak's import links a user to a client through serviceAccountClientId (keycloak/keycloak
+    // model/storage-private/src/main/java/org/keycloak/storage/datastore/DefaultExportImportManager.java, createUser:
+    // user.setServiceAccountClientLink) and only creates a role-less service account for a client that has none
+    // (services/src/main/java/org/keycloak/services/managers/RealmManager.java,
+    // setupClientServiceAccountsAndAuthorizationOnImport). The name is Keycloak's own: "service-account-" + clientId.
+    const realm = realmOf(
+      oneRealm({
+        name: 'acme',
+        roles: ['backend', 'user'],
+        clients: [
+          { id: 'jobs', type: 'confidential', serviceAccount: true, serviceAccountRoles: ['backend', 'user'] },
+          { id: 'cron', type: 'confidential', serviceAccount: true },
+          { id: 'web', type: 'public' },
+        ],
+        users: [{ username: 'dev', roles: ['user'] }],
+      }),
+    )
+    expect(realm.users!.slice(1)).toEqual([
+      { username: 'service-account-jobs', enabled: true, serviceAccountClientId: 'jobs', realmRoles: ['backend', 'user'] },
+      { username: 'service-account-cron', enabled: true, serviceAccountClientId: 'cron', realmRoles: [] },
+    ])
+    expect(unknownFields(realm as Record<string, unknown>)).toEqual([])
+  })
+})

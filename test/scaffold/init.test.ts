@@ -49,6 +49,9 @@ describe('a fresh folder', () => {
     ])
     expect(config.workers).toEqual([])
     expect(config.services).toEqual({})
+    // The browser client can exchange its PKCE code: Keycloak sends CORS headers for the origins of its redirect URIs.
+    const [realm] = resolveModel(config, { configFile: filepath }).realms
+    expect(realm!.clients.map((c) => [c.id, c.webOrigins])).toEqual([['web', ['+']]])
   })
 
   test('the commented-out examples are valid too once uncommented (workers, a confidential client, a service, their routes)', async () => {
@@ -66,7 +69,10 @@ describe('a fresh folder', () => {
     const summary = summarize(resolveModel(config, { configFile: file }))
     expect(summary.services).toEqual(expect.arrayContaining(['spark-master', 'spark-etl', 'mailpit']))
     expect(summary.routes).toBe(5)
-    expect(config.realms[0]!.clients.map((c) => c.id)).toEqual(['web', 'backend'])
+    expect(config.realms[0]!.clients.map((c) => [c.id, c.serviceAccountRoles])).toEqual([
+      ['web', []],
+      ['backend', ['user']],
+    ])
   })
 
   test('a missing folder is created, nested; the project is named after the last segment', async () => {
