@@ -6,6 +6,7 @@
 import type { ParsedConfig } from '../config/schema.js'
 import { ENV } from './env-vars.js'
 import type { ImageKey } from './images.js'
+import { WEB_KEYS, webPorts } from './ports.js'
 import type { HealthcheckModel, RealmModel, ServiceModel, ValuePart } from './types.js'
 
 export const VERIFIER_PORT = 8080
@@ -77,7 +78,7 @@ export function postgresService(config: ParsedConfig, images: Images, initEnv: r
       },
       { source: './postgres/init', target: '/docker-entrypoint-initdb.d', readOnly: true },
     ],
-    ports: exposed ? [{ hostVar: ENV.postgresHostPort, container: 5432, bind: '127.0.0.1' }] : [],
+    ports: exposed ? [{ host: { var: ENV.postgresHostPort }, container: 5432, bind: '127.0.0.1' }] : [],
     listens: [5432],
     networks: [BACKEND],
     // Over TCP, so the temporary socket-only server the entrypoint runs during init does not count as ready.
@@ -240,7 +241,8 @@ export function extraServices(config: ParsedConfig): ServiceModel[] {
 }
 
 export function traefikService(config: ParsedConfig, images: Images, routed: readonly ServiceModel[]): ServiceModel {
-  const tls = config.tls !== 'off'
+  // Published as <port>:<port>: the entry points listen on the host's numbers (src/model/ports.ts says why).
+  const { http, https, ping } = webPorts(config)
   return {
     ...base,
     name: 'traefik',
@@ -252,10 +254,10 @@ export function traefikService(config: ParsedConfig, images: Images, routed: rea
       ...(typeof config.tls === 'object' ? [{ source: ACME_VOLUME, target: '/acme', readOnly: false }] : []),
     ],
     ports: [
-      { hostVar: ENV.httpPort, container: 80 },
-      ...(tls ? [{ hostVar: ENV.httpsPort, container: 443 }] : []),
+      { host: { port: http, key: WEB_KEYS.http }, container: http },
+      ...(https !== undefined ? [{ host: { port: https, key: WEB_KEYS.https }, container: https }] : []),
     ],
-    listens: [80, ...(tls ? [443] : []), 8082],
+    listens: [http, ...(https !== undefined ? [https] : []), ping],
     networks: [EDGE],
     dependsOn: routed.map((s) => ({
       service: s.name,

@@ -24,9 +24,7 @@ const list = defineCommand({
   args: { ...STACK_ARGS },
   async run({ args }) {
     const stack = await openStack(stackOptions(args))
-    // With a generated .env, URLs carry the host ports it publishes; a fresh checkout lists the standard ones.
-    const env = existsSync(join(stack.outDir, ENV_FILE)) ? await readStackEnv(stack) : undefined
-    const functions = listFunctions(stack.model, env)
+    const functions = listFunctions(stack.model)
     if (args.json === true) printJson({ ok: true, project: stack.project, functions })
     else process.stdout.write(formatFunctionList(stack.project, functions))
   },
