@@ -2,18 +2,15 @@
  * `sparkbaas function new|list|logs|invoke|serve`: the project's functions. Each subcommand parses its options,
  * calls src/functions/ and reports; `new` lives in its own module (function-new.ts), loaded when it runs.
  */
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
 import { styleText } from 'node:util'
 import { defineCommand } from 'citty'
-import { ENV_FILE } from '../../engine/compose.js'
 import { SparkbaasError } from '../../errors.js'
 import { checkData, checkMethod, checkPath, optionValues, parseHeader } from '../../functions/invoke-args.js'
 import { invokeFailure, invokeFunction, succeeded } from '../../functions/invoke.js'
 import { formatFunctionList, listFunctions } from '../../functions/list.js'
 import { functionLogs } from '../../functions/logs.js'
 import { serveFunctions, type ServeEvent } from '../../functions/serve.js'
-import { openStack, readStackEnv } from '../../stack/context.js'
+import { openStack } from '../../stack/context.js'
 import { printJson, printSuccess, useColor } from '../report.js'
 import { STACK_ARGS, stackOptions, where, wholeNumber } from '../stack-args.js'
 
