@@ -5,6 +5,8 @@ export default defineConfig({
   project: 'acme',
   domain: 'localhost',
   tls: 'self-signed',
+  // Host ports of HTTP and HTTPS; every public URL carries them unless they are the standard 80/443.
+  ports: { http: 80, https: 443 },
 
   postgres: {
     version: 17,

@@ -10,6 +10,7 @@ export type {
   ClientConfig,
   FunctionConfig,
   ImagesConfig,
+  PortsConfig,
   PostgresConfig,
   RealmConfig,
   RouteConfig,

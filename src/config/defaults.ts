@@ -5,6 +5,10 @@
 export const DEFAULTS = {
   domain: 'localhost',
   tls: 'off',
+  ports: {
+    http: 80,
+    https: 443,
+  },
   postgres: {
     version: 17,
     databases: ['app'],

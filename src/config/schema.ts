@@ -42,6 +42,12 @@ const tlsSchema = z.union([
   }),
 ])
 
+/** `ports`: the host ports Traefik publishes; every public URL is built from them (src/model/routes.ts publicUrl). */
+const portsSchema = z.strictObject({
+  http: port.default(DEFAULTS.ports.http),
+  https: port.default(DEFAULTS.ports.https),
+})
+
 const imagesSchema = z.strictObject({
   postgres: z.string().min(1).optional(),
   postgrest: z.string().min(1).optional(),
@@ -159,6 +165,7 @@ export const configSchema = z.strictObject({
   project: named('project'),
   domain: named('domain').default(DEFAULTS.domain),
   tls: tlsSchema.default(DEFAULTS.tls),
+  ports: portsSchema.default(() => portsSchema.parse({})),
   images: imagesSchema.default({}),
   postgres: postgresSchema.default(() => postgresSchema.parse({})),
   api: apiSchema.optional(),

@@ -19,6 +19,27 @@ export interface AcmeTls {
   }
 }
 
+/**
+ * The host ports Traefik serves the stack on. Every public URL (the routes, Keycloak's hostname and so its token
+ * issuer, the verifier's expected issuer, PostgREST's OpenAPI server) is built from them: a scheme's standard port
+ * (80 for http, 443 for https) is left out of the URLs, any other appears in all of them.
+ */
+export interface PortsConfig {
+  /**
+   * Host port of plain HTTP (with TLS on, it only redirects to HTTPS). Let's Encrypt's HTTP challenge always
+   * comes to port 80, so `tls: { acme }` needs 80. Below 1024, rootless Podman or Docker need
+   * `sysctl net.ipv4.ip_unprivileged_port_start` lowered (`sparkbaas doctor` says so).
+   * @default 80
+   */
+  http?: number
+  /**
+   * Host port of HTTPS; used when `tls` is not `"off"`.
+   * @default 443
+   * @example 8443
+   */
+  https?: number
+}
+
 /** Image tags that replace the built-in pins. Each key is optional; unset keys keep the pinned tag. */
 export interface ImagesConfig {
   /** @example "postgres:17.6-bookworm" */
@@ -280,11 +301,13 @@ export interface SparkbaasConfig {
    */
   domain?: string
   /**
-   * `"off"`: plain HTTP on port 80. `"self-signed"`: HTTPS on 443 with Traefik's default certificate.
+   * `"off"`: plain HTTP on `ports.http`. `"self-signed"`: HTTPS on `ports.https` with Traefik's default certificate.
    * `{ acme }`: Let's Encrypt.
    * @default "off"
    */
   tls?: 'off' | 'self-signed' | AcmeTls
+  /** Host ports of HTTP and HTTPS. @default { http: 80, https: 443 } */
+  ports?: PortsConfig
   /** Image pins that replace the built-in ones. @default {} */
   images?: ImagesConfig
   /** @default { version: 17, databases: ["app"], extensions: [], exposePort: false } */

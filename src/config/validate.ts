@@ -298,6 +298,30 @@ export const postgrestImageVersion: Rule = (config) => {
   return [problem('images.postgrest', 'image_too_old', message)]
 }
 
+/**
+ * Host ports: Traefik's HTTP and HTTPS (`ports`) and Postgres's (`postgres.exposePort`) must differ, and Let's
+ * Encrypt's HTTP challenge reaches only port 80 (RFC 8555 §8.3: the request "MUST be sent to TCP port 80").
+ */
+export const portClashes: Rule = (config) => {
+  const problems: Problem[] = []
+  const tls = config.tls !== 'off'
+  const { http, https } = config.ports
+  if (tls && https === http) {
+    problems.push(problem('ports.https', 'port_clash', `port ${https} is also ports.http; HTTP and HTTPS each need their own port — choose another, e.g. ${http === 443 ? 8443 : 443}`))
+  }
+  const pg = config.postgres.exposePort
+  const web = pg === http ? 'ports.http' : tls && pg === https ? 'ports.https' : undefined
+  if (web !== undefined) {
+    problems.push(problem('postgres.exposePort', 'port_clash', `port ${pg} is also ${web}; Postgres needs a host port of its own — choose another, e.g. ${pg === 5432 ? 15432 : 5432}`))
+  }
+  if (typeof config.tls === 'object' && http !== 80) {
+    problems.push(
+      problem('ports.http', 'acme_needs_port_80', `Let's Encrypt's HTTP challenge (tls: { acme }) always connects to port 80, not ${http} — set ports.http to 80 (ports.https may differ), or use tls: "self-signed"`),
+    )
+  }
+  return problems
+}
+
 /** Every cross-field rule, in the order of the config keys they mostly look at. */
 export const RULES: readonly Rule[] = [
   duplicateNames,
@@ -317,4 +341,5 @@ export const RULES: readonly Rule[] = [
   duplicateRoutes,
   envKeyCollisions,
   postgrestImageVersion,
+  portClashes,
 ]

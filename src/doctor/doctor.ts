@@ -5,11 +5,11 @@
  */
 import { lookup as dnsLookup } from 'node:dns/promises'
 import { existsSync } from 'node:fs'
-import { stat } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { composeArgv } from '../engine/compose.js'
-import { detectEngine } from '../engine/detect.js'
+import { detectEngine, type Engine } from '../engine/detect.js'
 import { runProcess, type ProcessResult } from '../engine/process.js'
 import { parsePs, PS_ARGS } from '../engine/ps.js'
 import { isSparkbaasError } from '../errors.js'
@@ -17,8 +17,8 @@ import { COMPOSE_FILE, ENV_FILE } from '../layout.js'
 import { openStack, readStackEnv, type EnvLookup, type Stack, type StackOptions } from '../stack/context.js'
 import { planGenerate } from '../stack/freshness.js'
 import { checkHostPorts } from '../stack/ports.js'
-import { checkEngine, checkResources } from './machine.js'
-import { checkConfig, checkDns, checkEnvFile, checkOutput, checkPorts } from './stack-checks.js'
+import { checkEngine, checkResources, isRootless, rootlessArgv } from './machine.js'
+import { checkConfig, checkDns, checkEnvFile, checkOutput, checkPorts, UNPRIVILEGED_PORT_DEFAULT, type RootlessEngine } from './stack-checks.js'
 import { CHECK_NAMES, fail, warn, type CheckName, type CheckResult, type DoctorProbes, type DoctorReport } from './types.js'
 
 const PROBE_TIMEOUT_MS = 20_000
@@ -29,6 +29,15 @@ export const defaultProbes: DoctorProbes = {
   composePs: (engine, project) => runProcess(composeArgv(engine, project, PS_ARGS), { output: 'capture', timeoutMs: PROBE_TIMEOUT_MS }),
   engineInfo: (engine) => runProcess([engine.runtime, 'info'], { output: 'capture', timeoutMs: PROBE_TIMEOUT_MS }),
   checkPorts: checkHostPorts,
+  engineRootless: async (engine) => isRootless(engine, await runProcess(rootlessArgv(engine), { output: 'capture', timeoutMs: PROBE_TIMEOUT_MS })),
+  unprivilegedPortStart: async () => {
+    try {
+      const value = Number((await readFile('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8')).trim())
+      return Number.isInteger(value) ? value : undefined
+    } catch {
+      return undefined
+    }
+  },
   totalMemory: totalmem,
   cpuCount: () => cpus().length,
   lookup: async (host) => (await dnsLookup(host, { all: true })).map((a) => a.address),
@@ -65,15 +74,15 @@ export async function doctor(options: StackOptions = {}, probes: Partial<DoctorP
   if (stack === undefined) {
     for (const name of CHECK_NAMES.slice(2)) checks.push(notChecked(name))
   } else {
-    checks.push(...(await stackChecks(stack, p, ownPorts(ps))))
+    checks.push(...(await stackChecks(stack, p, ownPorts(ps), engine)))
   }
   return { checks, ok: checks.every((c) => c.status !== 'fail') }
 }
 
-async function stackChecks(stack: Stack, p: DoctorProbes, ours: ReadonlySet<number>): Promise<CheckResult[]> {
+async function stackChecks(stack: Stack, p: DoctorProbes, ours: ReadonlySet<number>, engine: Engine | undefined): Promise<CheckResult[]> {
   const envPath = join(stack.outDir, ENV_FILE)
   const [ports, dns, mode, plan] = await Promise.all([
-    portsCheck(stack, p, ours),
+    portsCheck(stack, p, ours, engine),
     checkDns(stack, p.lookup, p.platform),
     p.fileMode(envPath),
     settle(p.planGenerate(stack)),
@@ -87,7 +96,7 @@ async function stackChecks(stack: Stack, p: DoctorProbes, ours: ReadonlySet<numb
   ]
 }
 
-async function portsCheck(stack: Stack, p: DoctorProbes, ours: ReadonlySet<number>): Promise<CheckResult> {
+async function portsCheck(stack: Stack, p: DoctorProbes, ours: ReadonlySet<number>, engine: Engine | undefined): Promise<CheckResult> {
   let env: EnvLookup | undefined
   if (existsSync(join(stack.outDir, ENV_FILE))) {
     const read = await settle(readStackEnv(stack))
@@ -98,7 +107,16 @@ async function portsCheck(stack: Stack, p: DoctorProbes, ours: ReadonlySet<numbe
     }
     env = read.value
   }
-  return checkPorts(stack, env, ours, p.checkPorts)
+  return checkPorts(stack, env, ours, p.checkPorts, engine === undefined ? undefined : () => rootlessEngine(engine, p))
+}
+
+/**
+ * A rootless engine on Linux and the lowest port it may publish; undefined for a rootful one or where ports are
+ * forwarded from a VM (Docker Desktop, podman machine on macOS and Windows), whose privileges are not the user's.
+ */
+async function rootlessEngine(engine: Engine, p: DoctorProbes): Promise<RootlessEngine | undefined> {
+  if (p.platform !== 'linux' || (await p.engineRootless(engine)) !== true) return undefined
+  return { runtime: engine.runtime, lowestPort: (await p.unprivilegedPortStart()) ?? UNPRIVILEGED_PORT_DEFAULT }
 }
 
 /** Host ports the stack's own running containers publish, from a successful `compose ps`. */

@@ -129,3 +129,26 @@ function sparkWorker(command: readonly string[] | string | undefined): { cores: 
   if (!(cores >= 1) || memory === undefined) return undefined
   return { cores, memory: memoryBytes(memory) }
 }
+
+/**
+ * How to ask the engine whether it runs rootless. Podman reports `host.security.rootless` (libpod/define/info.go,
+ * SecurityInfo.Rootless); Docker lists `name=rootless` among its security options when the daemon runs in
+ * RootlessKit (moby daemon/info.go, fillSecurityOptions).
+ */
+export function rootlessArgv(engine: Engine): string[] {
+  return engine.runtime === 'podman' ? ['podman', 'info', '--format', '{{.Host.Security.Rootless}}'] : ['docker', 'info', '--format', '{{json .SecurityOptions}}']
+}
+
+/** The answer to {@link rootlessArgv}; undefined when the engine did not answer or said something else. */
+export function isRootless(engine: Engine, result: ProcessResult): boolean | undefined {
+  if (result.exitCode !== 0) return undefined
+  const out = result.stdout.trim()
+  if (engine.runtime === 'podman') return out === 'true' ? true : out === 'false' ? false : undefined
+  try {
+    const options: unknown = JSON.parse(out)
+    if (!Array.isArray(options)) return undefined
+    return options.some((o) => typeof o === 'string' && o.split(',').includes('name=rootless'))
+  } catch {
+    return undefined
+  }
+}

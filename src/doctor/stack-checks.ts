@@ -6,7 +6,8 @@ import { COMPOSE_FILE, ENV_FILE } from '../layout.js'
 import { byCodePoint } from '../order.js'
 import type { GenerateResult } from '../generate.js'
 import { displayPath, type EnvLookup, type Stack } from '../stack/context.js'
-import { hostPorts, withDependencies } from '../stack/ports.js'
+import { WEB_KEYS } from '../model/ports.js'
+import { hostPorts, retiredPortKeys, withDependencies, type HostPort } from '../stack/ports.js'
 import { MANIFEST_FILE } from '../write/manifest.js'
 import { fail, ok, warn, type CheckResult, type DoctorProbes } from './types.js'
 
@@ -27,30 +28,76 @@ export function checkConfig(stack: { stack: Stack } | { error: unknown }): Check
 /**
  * The host ports the whole stack publishes, as `up` would check them. `ours` are ports this project's running
  * containers publish (from `compose ps`): busy, but by the stack itself. `env` is undefined before the first
- * `generate`: the defaults the model gives are checked then.
+ * `generate`: the defaults the model gives are checked then. `lowestPort` asks, for ports below 1024, whether the
+ * engine runs rootless and from which port it may publish (see {@link privilegedPorts}).
  */
-export async function checkPorts(stack: Stack, env: EnvLookup | undefined, ours: ReadonlySet<number>, probe: DoctorProbes['checkPorts']): Promise<CheckResult> {
-  const envFile = displayPath(stack, join(stack.outDir, ENV_FILE))
+export async function checkPorts(
+  stack: Stack,
+  env: EnvLookup | undefined,
+  ours: ReadonlySet<number>,
+  probe: DoctorProbes['checkPorts'],
+  lowestPort?: () => Promise<RootlessEngine | undefined>,
+): Promise<CheckResult> {
+  const files = { env: displayPath(stack, join(stack.outDir, ENV_FILE)), config: displayPath(stack, stack.configFile) }
   const lookup = env ?? defaultsLookup(stack)
   let ports
   try {
-    ports = hostPorts(stack.model, withDependencies(stack.model, []), lookup, envFile)
-    await probe(ports, ours, envFile)
+    ports = hostPorts(stack.model, withDependencies(stack.model, []), lookup, files)
+    await probe(ports, ours)
   } catch (error) {
     if (!isSparkbaasError(error)) throw error
     const details = error.problems.map((p) => `${p.path}: ${p.message}`)
-    return fail('ports', error.message, error.hint ?? `Fix the port in ${envFile}.`, details)
+    return fail('ports', error.message, error.hint ?? `Fix the port in ${files.env}.`, details)
+  }
+  const low = ports.filter((p) => p.port < UNPRIVILEGED_PORT_DEFAULT)
+  const rootless = low.length > 0 && lowestPort !== undefined ? await lowestPort() : undefined
+  if (rootless !== undefined) {
+    const refused = low.filter((p) => p.port < rootless.lowestPort)
+    if (refused.length > 0) return privilegedPorts(rootless, refused, files.config)
   }
   const list = (filter: (port: number) => boolean) =>
     ports
       .filter((p) => filter(p.port))
-      .map((p) => `${p.port} (${p.envKey})`)
+      .map((p) => `${p.port} (${p.key})`)
       .join(', ')
   const free = list((port) => !ours.has(port))
   const held = list((port) => ours.has(port))
   const parts = [free === '' ? '' : `free: ${free}`, held === '' ? '' : `in use by ${stack.project} itself: ${held}`].filter(Boolean)
-  const defaults = env === undefined ? ` (the defaults: ${envFile} does not exist yet)` : ''
-  return ok('ports', `${parts.length === 0 ? 'the stack publishes no host ports' : parts.join('; ')}${defaults}`)
+  const defaults = env === undefined ? ` (the defaults: ${files.env} does not exist yet)` : ''
+  const message = `${parts.length === 0 ? 'the stack publishes no host ports' : parts.join('; ')}${defaults}`
+  const retired = retiredPortKeys(stack.model, lookup, files)
+  if (retired.length > 0) {
+    return warn('ports', `${message}; ${retired.length === 1 ? 'a setting' : 'settings'} that no longer move${retired.length === 1 ? 's' : ''} the stack:`, `Delete ${retired.length === 1 ? 'it' : 'them'} from ${files.env} (or your shell), or move the port in ${files.config} as said.`, retired)
+  }
+  return ok('ports', message)
+}
+
+/** Linux's default `net.ipv4.ip_unprivileged_port_start`: below it, only privileged processes may bind. */
+export const UNPRIVILEGED_PORT_DEFAULT = 1024
+
+/** A container engine running without root, and the lowest port it may publish. */
+export interface RootlessEngine {
+  readonly runtime: 'docker' | 'podman'
+  /** `net.ipv4.ip_unprivileged_port_start` of this machine. */
+  readonly lowestPort: number
+}
+
+/**
+ * Rootless Podman and rootless Docker publish ports as the user, so the kernel refuses ports below
+ * `net.ipv4.ip_unprivileged_port_start` (containers/podman rootless.md, "Podman can not create containers that bind
+ * to ports < 1024"; Docker's rootless mode docs, "Exposing privileged ports"). `up` would fail half-way.
+ */
+export function privilegedPorts(engine: RootlessEngine, refused: readonly HostPort[], configFile: string): CheckResult {
+  const name = engine.runtime === 'podman' ? 'Podman' : 'Docker'
+  const lowest = Math.min(...refused.map((p) => p.port))
+  const web = refused.some((p) => p.key === WEB_KEYS.http || p.key === WEB_KEYS.https)
+  return fail(
+    'ports',
+    `${name} runs rootless here: it cannot publish ports below ${engine.lowestPort} (net.ipv4.ip_unprivileged_port_start), and the stack publishes:`,
+    `Let unprivileged users bind from ${lowest} up: \`sudo sysctl net.ipv4.ip_unprivileged_port_start=${lowest}\` (a file in /etc/sysctl.d/ keeps it after a reboot), ` +
+      `or move the ports listed to ${engine.lowestPort} and up${web ? ` (e.g. ports: { http: 8080, https: 8443 } in ${configFile})` : ''}.`,
+    refused.map((p) => `${p.key}: port ${p.port} (${p.service})`),
+  )
 }
 
 /** Before `generate` there is no `.env`: the shell's environment, then the values `generate` would write. */

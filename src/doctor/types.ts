@@ -37,7 +37,11 @@ export interface DoctorProbes {
   /** `docker info` / `podman info`: does the engine answer, when there is no generated stack to ask. */
   readonly engineInfo: (engine: Engine) => Promise<ProcessResult>
   /** Throws `port_busy` listing every unusable port (stack/ports.ts checkHostPorts). */
-  readonly checkPorts: (ports: readonly HostPort[], ours: ReadonlySet<number>, envFile: string) => Promise<void>
+  readonly checkPorts: (ports: readonly HostPort[], ours: ReadonlySet<number>) => Promise<void>
+  /** Does the engine run rootless? undefined when it cannot tell (machine.ts rootlessArgv, isRootless). */
+  readonly engineRootless: (engine: Engine) => Promise<boolean | undefined>
+  /** `net.ipv4.ip_unprivileged_port_start` of this machine; undefined when it cannot be read (not Linux). */
+  readonly unprivilegedPortStart: () => Promise<number | undefined>
   /** Bytes of memory of this machine. */
   readonly totalMemory: () => number
   readonly cpuCount: () => number

@@ -5,8 +5,7 @@
  */
 import type { Engine } from '../engine/detect.js'
 import { SparkbaasError } from '../errors.js'
-import { ENV } from '../model/env-vars.js'
-import { readStackEnv, type Stack } from '../stack/context.js'
+import type { Stack } from '../stack/context.js'
 import { execCall } from './exec-call.js'
 import { httpCall, type HttpReply } from './http-call.js'
 import { findFunction, routesTo, type FunctionRoute } from './lookup.js'
@@ -26,7 +25,7 @@ export interface InvokeOptions {
 }
 
 export interface InvokeResult extends HttpReply {
-  /** The URL called (with the host ports of `.env`), or `runtime` for a call inside the functions container. */
+  /** The URL called (with the configured host port), or `runtime` for a call inside the functions container. */
   readonly via: string
   /** The route used, when there was one. */
   readonly route?: FunctionRoute
@@ -51,9 +50,9 @@ export async function invokeFunction(stack: Stack, name: string, options: Invoke
     return { ...reply, via: 'runtime' }
   }
 
-  const env = await readStackEnv(stack)
   const https = route.url.startsWith('https:')
-  const port = env(https ? ENV.httpsPort : ENV.httpPort)?.trim() || (https ? '443' : '80')
+  // The config's ports, as in every public URL; Traefik is asked on this machine whatever the route's host is.
+  const port = String((https ? stack.model.ports.https : undefined) ?? stack.model.ports.http)
   const url = new URL(`${https ? 'https' : 'http'}://127.0.0.1:${port}${joinPath(route.path, path)}`)
   const tls = stack.model.tls
   const shown = new URL(url.pathname + url.search, `${url.protocol}//${route.host}:${port}`).href

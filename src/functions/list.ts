@@ -1,8 +1,6 @@
 /** `function list`: each function with its folder, entry file, timeout and the public URLs that reach it. */
 import { basename, isAbsolute, relative } from 'node:path'
 import type { StackModel } from '../model/types.js'
-import type { EnvLookup } from '../stack/context.js'
-import { reachableUrl } from '../stack/urls.js'
 import { routesTo } from './lookup.js'
 
 export interface FunctionInfo {
@@ -18,11 +16,8 @@ export interface FunctionInfo {
   readonly routes: readonly { readonly url: string; readonly auth?: { readonly realm: string; readonly roles: readonly string[] } }[]
 }
 
-/**
- * The functions in config order. With `env` (the generated `.env`), URLs carry the host ports actually published
- * (HTTP_PORT, HTTPS_PORT); without it, the standard ones.
- */
-export function listFunctions(model: StackModel, env?: EnvLookup): FunctionInfo[] {
+/** The functions in config order; URLs carry the configured host ports (`ports`) as every public URL does. */
+export function listFunctions(model: StackModel): FunctionInfo[] {
   return model.functions.map((fn) => ({
     name: fn.name,
     source: shown(model.configDir, fn.sourceDir),
@@ -30,7 +25,7 @@ export function listFunctions(model: StackModel, env?: EnvLookup): FunctionInfo[
     timeoutMs: fn.timeoutMs,
     env: Object.keys(fn.env).sort(),
     routes: routesTo(model, fn.name).map((route) => ({
-      url: env === undefined ? route.url : reachableUrl(route.url, env),
+      url: route.url,
       ...(route.auth === undefined ? {} : { auth: route.auth }),
     })),
   }))

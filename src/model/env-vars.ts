@@ -16,8 +16,6 @@ export const envName = (...parts: readonly string[]): string =>
 export const ENV = {
   postgresPassword: 'POSTGRES_PASSWORD',
   postgresHostPort: 'POSTGRES_HOST_PORT',
-  httpPort: 'HTTP_PORT',
-  httpsPort: 'HTTPS_PORT',
   keycloakDbPassword: 'KEYCLOAK_DB_PASSWORD',
   keycloakAdminUser: 'KC_BOOTSTRAP_ADMIN_USERNAME',
   keycloakAdminPassword: 'KC_BOOTSTRAP_ADMIN_PASSWORD',
@@ -33,12 +31,8 @@ const setting = (value: string) => ({ kind: 'setting', value }) as const
 
 /** Every `.env` key the config needs, in a stable, readable order. */
 export function resolveEnvVars(config: ParsedConfig, parts: { keycloak: boolean }): EnvVar[] {
-  const vars: EnvVar[] = [
-    { key: ENV.httpPort, comment: 'Host port Traefik serves HTTP on', generate: setting('80') },
-  ]
-  if (config.tls !== 'off') {
-    vars.push({ key: ENV.httpsPort, comment: 'Host port Traefik serves HTTPS on', generate: setting('443') })
-  }
+  // Traefik's web ports are not here: they live in the config (`ports`), which every public URL is built from.
+  const vars: EnvVar[] = []
   vars.push({ key: ENV.postgresPassword, comment: 'Postgres superuser (postgres) password', generate: password })
   if (config.postgres.exposePort !== false) {
     vars.push({

@@ -7,6 +7,7 @@ import { AUTHENTICATED_ROLE, DEFAULTS, FUNCTION_ENTRY_FILES } from '../config/de
 import type { ParsedConfig } from '../config/schema.js'
 import { ENV, resolveEnvVars } from './env-vars.js'
 import { PINNED_IMAGES, postgresImage, type ImageKey } from './images.js'
+import { webPorts } from './ports.js'
 import { publicUrl, resolveRoutes } from './routes.js'
 import { seedUserProfile } from './seed-users.js'
 import {
@@ -113,6 +114,7 @@ export function resolveModel(config: ParsedConfig, ctx: ResolveContext): StackMo
       typeof config.tls === 'object'
         ? { mode: 'acme', acme: { email: config.tls.acme.email, staging: config.tls.acme.staging ?? false } }
         : { mode: config.tls },
+    ports: webPorts(config),
     images,
     configDir,
     configFile: basename(ctx.configFile),

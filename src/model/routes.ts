@@ -4,6 +4,7 @@
  * readable names would be equal, UniqueNames numbers the later one.
  */
 import type { ParsedConfig, ParsedRoute } from '../config/schema.js'
+import { portSuffix } from './ports.js'
 import { VERIFIER_PORT } from './services.js'
 import type { MiddlewareModel, RouteModel, TraefikServiceModel } from './types.js'
 import { byName } from '../order.js'
@@ -26,8 +27,9 @@ export function targetOf(to: ParsedRoute['to'], config: ParsedConfig): TraefikSe
 
 export const scheme = (config: ParsedConfig): 'http' | 'https' => (config.tls === 'off' ? 'http' : 'https')
 
+/** What a browser opens: the configured host port appears unless it is the scheme's own (src/model/ports.ts). */
 export const publicUrl = (config: ParsedConfig, host: string, path: string): string =>
-  `${scheme(config)}://${host}.${config.domain}${path}`
+  `${scheme(config)}://${host}.${config.domain}${portSuffix(config)}${path}`
 
 const slug = (path: string): string => path.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase() || 'root'
 

@@ -7,6 +7,7 @@
 import type { ParsedConfig } from '../config/schema.js'
 import { ENV } from './env-vars.js'
 import type { ImageKey } from './images.js'
+import { WEB_KEYS, webPorts } from './ports.js'
 import type { HealthcheckModel, RealmModel, ServiceModel, ValuePart } from './types.js'
 
 export const VERIFIER_PORT = 8080
@@ -87,7 +88,7 @@ export function postgresService(config: ParsedConfig, images: Images): ServiceMo
         readOnly: false,
       },
     ],
-    ports: exposed ? [{ hostVar: ENV.postgresHostPort, container: 5432, bind: '127.0.0.1' }] : [],
+    ports: exposed ? [{ host: { var: ENV.postgresHostPort }, container: 5432, bind: '127.0.0.1' }] : [],
     listens: [5432],
     networks: withSpark(config, [BACKEND]),
     // Over TCP, so the temporary socket-only server the entrypoint runs during init does not count as ready.
@@ -346,7 +347,8 @@ export function extraServices(config: ParsedConfig): ServiceModel[] {
  * finished (so `up --wait` also fails when a job fails: compose waits for a one-shot only as a dependency).
  */
 export function traefikService(config: ParsedConfig, images: Images, routed: readonly ServiceModel[]): ServiceModel {
-  const tls = config.tls !== 'off'
+  // Published as <port>:<port>: the entry points listen on the host's numbers (src/model/ports.ts says why).
+  const { http, https, ping } = webPorts(config)
   return {
     ...base,
     name: 'traefik',
@@ -358,10 +360,10 @@ export function traefikService(config: ParsedConfig, images: Images, routed: rea
       ...(typeof config.tls === 'object' ? [{ source: ACME_VOLUME, target: '/acme', readOnly: false }] : []),
     ],
     ports: [
-      { hostVar: ENV.httpPort, container: 80 },
-      ...(tls ? [{ hostVar: ENV.httpsPort, container: 443 }] : []),
+      { host: { port: http, key: WEB_KEYS.http }, container: http },
+      ...(https !== undefined ? [{ host: { port: https, key: WEB_KEYS.https }, container: https }] : []),
     ],
-    listens: [80, ...(tls ? [443] : []), 8082],
+    listens: [http, ...(https !== undefined ? [https] : []), ping],
     // Edge, plus the network of any routed service that is not on edge (the Spark master is only on spark).
     // (A one-shot job Traefik waits for is not routed to: its network is not joined.)
     networks: [EDGE, ...new Set(routed.filter((s) => !s.oneShot && !s.networks.includes(EDGE)).map((s) => s.networks[0]!))],

@@ -4,6 +4,7 @@
  * meaning, so rendering is a pure function of the model.
  */
 import type { ImageKey } from './images.js'
+import type { WebPorts } from './ports.js'
 
 /** A key of the generated `.env`. */
 export interface EnvVar {
@@ -37,6 +38,16 @@ export interface HealthcheckModel {
 export type ValuePart = { readonly text: string } | { readonly ref: string }
 
 /** One compose service. */
+/**
+ * A published port. The host side is a `.env` key (Postgres: users move it without regenerating) or a number fixed
+ * by the config (Traefik's web ports, which every public URL carries; `key` is its config path, for messages).
+ */
+export interface PublishedPort {
+  readonly host: { readonly var: string } | { readonly port: number; readonly key: string }
+  readonly container: number
+  readonly bind?: string
+}
+
 export interface ServiceModel {
   readonly name: string
   readonly image: string
@@ -45,8 +56,8 @@ export interface ServiceModel {
   readonly environment: readonly { readonly key: string; readonly value: readonly ValuePart[] }[]
   /** Bind mounts relative to the compose file, and named volumes. */
   readonly volumes: readonly { readonly source: string; readonly target: string; readonly readOnly: boolean }[]
-  /** Published ports; the host port is read from `.env` so users can move it without regenerating. */
-  readonly ports: readonly { readonly hostVar: string; readonly container: number; readonly bind?: string }[]
+  /** Published ports. */
+  readonly ports: readonly PublishedPort[]
   /** Ports the service listens on inside the network (what Traefik may target). */
   readonly listens: readonly number[]
   readonly networks: readonly string[]
@@ -170,6 +181,8 @@ export interface StackModel {
   readonly project: string
   readonly domain: string
   readonly tls: TlsModel
+  /** Traefik's host ports, which are also its entry points' container ports (src/model/ports.ts). */
+  readonly ports: WebPorts
   readonly images: Readonly<Record<ImageKey, string>>
   /** Absolute directory of the config file; `source` paths resolve against it. */
   readonly configDir: string

@@ -90,7 +90,7 @@ function serviceView(service: ServiceModel, named: ReadonlySet<string>): Service
     noNewPrivileges: service.noNewPrivileges,
     environment: service.environment.map(({ key, value }) => ({ key, value: composeValue(value) })),
     volumes: service.volumes.map((v) => volumeEntry(service.name, v, named)),
-    ports: service.ports.map((p) => `${p.bind ? `${p.bind}:` : ''}${composeRef(p.hostVar)}:${p.container}`),
+    ports: service.ports.map((p) => `${p.bind ? `${p.bind}:` : ''}${'var' in p.host ? composeRef(p.host.var) : p.host.port}:${p.container}`),
     networks: service.networks,
     dependsOn: service.dependsOn,
     healthcheck: service.healthcheck ?? null,
@@ -104,7 +104,7 @@ function checkRefs(model: StackModel): void {
   for (const service of model.services) {
     const refs = [
       ...service.environment.flatMap((e) => e.value.flatMap((p) => ('ref' in p ? [p.ref] : []))),
-      ...service.ports.map((p) => p.hostVar),
+      ...service.ports.flatMap((p) => ('var' in p.host ? [p.host.var] : [])),
     ]
     const unknown = refs.filter((key) => !known.has(key))
     if (unknown.length > 0) fail(`service ${service.name} refers to ${unknown.join(', ')}, which is not a key of .env`)

@@ -26,8 +26,6 @@ const DYNAMIC_FILE = '/etc/traefik/dynamic.yml'
 const ACME_STORAGE = '/acme/acme.json'
 export const CERT_RESOLVER = 'letsencrypt'
 export const LETS_ENCRYPT_STAGING = 'https://acme-staging-v02.api.letsencrypt.org/directory'
-/** Entry point names and the container ports they listen on; the traefik service's `listens` must agree. */
-export const ENTRY_POINTS = { web: 80, websecure: 443, ping: 8082 } as const
 /** One year, the usual HSTS max-age; only sent when TLS is on (browsers ignore it over plain HTTP anyway). */
 const STS_SECONDS = 31_536_000
 
@@ -89,11 +87,13 @@ function middlewareView(m: MiddlewareModel, tls: boolean): MiddlewareView {
 }
 
 export function staticView(model: StackModel) {
-  const tls = model.tls.mode !== 'off'
+  // The entry points listen on the host ports themselves (compose publishes <port>:<port>): Traefik's redirect to
+  // websecure takes its port from websecure's address (traefik pkg/provider/traefik/internal.go getEntryPointPort).
+  const { http, https, ping } = model.ports
   const entryPoints: EntryPointView[] = [
-    { name: 'web', address: `:${ENTRY_POINTS.web}`, redirect: tls ? { to: 'websecure', scheme: 'https' } : null },
-    ...(tls ? [{ name: 'websecure', address: `:${ENTRY_POINTS.websecure}`, redirect: null }] : []),
-    { name: 'ping', address: `:${ENTRY_POINTS.ping}`, redirect: null },
+    { name: 'web', address: `:${count(http, 'ports.http')}`, redirect: https !== undefined ? { to: 'websecure', scheme: 'https' } : null },
+    ...(https !== undefined ? [{ name: 'websecure', address: `:${count(https, 'ports.https')}`, redirect: null }] : []),
+    { name: 'ping', address: `:${count(ping, 'ping port')}`, redirect: null },
   ]
   const acme = model.tls.mode === 'acme' ? model.tls.acme : undefined
   if (model.tls.mode === 'acme' && !acme) throw new Error('internal: tls mode acme without acme settings')

@@ -20,7 +20,6 @@ export interface UpContext {
   /** What was started: the services asked for and their dependencies. */
   readonly services: ReadonlySet<string>
   readonly ports: readonly HostPort[]
-  readonly envFile: string
 }
 
 /** A user-facing error for a failed `up`, or undefined when the failure is none of the known kinds. */
@@ -63,10 +62,10 @@ function describe(c: ContainerStatus): string {
 function portTaken(port: number, context: UpContext): SparkbaasError {
   const ours = context.ports.find((p) => p.port === port)
   const problem: Problem = ours
-    ? { path: ours.envKey, code: 'port_busy', message: `port ${port} (${ours.service}) is already allocated, probably by another container (\`docker ps\` shows which)` }
+    ? { path: ours.key, code: 'port_busy', message: `port ${port} (${ours.service}) is already allocated, probably by another container (\`docker ps\` shows which)` }
     : { path: '', code: 'port_busy', message: `port ${port} is already allocated` }
   return new SparkbaasError('port_busy', 'A host port the stack publishes cannot be used:', {
     problems: [problem],
-    hint: portBusyHint([problem], context.envFile),
+    hint: ours ? portBusyHint([ours]) : 'Stop what holds the port, then run `sparkbaas up` again.',
   })
 }

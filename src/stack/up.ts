@@ -11,7 +11,7 @@ import { SparkbaasError } from '../errors.js'
 import { displayPath, readStackEnv, type Stack } from './context.js'
 import { diagnoseUp, type UpContext } from './diagnose.js'
 import { ensureGenerated, type Regenerated } from './freshness.js'
-import { checkHostPorts, hostPorts, withDependencies } from './ports.js'
+import { checkHostPorts, hostPorts, retiredPortKeys, withDependencies } from './ports.js'
 import { checkServices } from './services.js'
 import { stackUrls, type StackUrls } from './urls.js'
 
@@ -24,8 +24,8 @@ export interface UpOptions {
   readonly regenerate?: boolean
   /** `stream` shows compose's progress as it comes; `capture` shows nothing (`--json`). */
   readonly output: OutputMode
-  /** Told before each long step, for progress lines. */
-  readonly onStep?: (step: { kind: 'regenerated'; report: Regenerated } | { kind: 'starting'; engine: Engine }) => void
+  /** Told before each long step, for progress lines, and of each warning as it is found. */
+  readonly onStep?: (step: { kind: 'regenerated'; report: Regenerated } | { kind: 'warning'; message: string } | { kind: 'starting'; engine: Engine }) => void
   /** @internal the engine to use instead of detecting one. */
   readonly engine?: Engine
 }
@@ -35,6 +35,8 @@ export interface UpResult extends StackUrls {
   readonly engine: string
   readonly services: readonly string[]
   readonly regenerated: Regenerated | undefined
+  /** What the user should know but did not stop the start (e.g. a retired HTTP_PORT in `.env`). */
+  readonly warnings: readonly string[]
 }
 
 export async function up(stack: Stack, options: UpOptions): Promise<UpResult> {
@@ -45,20 +47,22 @@ export async function up(stack: Stack, options: UpOptions): Promise<UpResult> {
   if (regenerated) options.onStep?.({ kind: 'regenerated', report: regenerated })
 
   const env = await readStackEnv(stack)
-  const envFile = displayPath(stack, join(stack.outDir, ENV_FILE))
+  const files = { env: displayPath(stack, join(stack.outDir, ENV_FILE)), config: displayPath(stack, stack.configFile) }
+  const warnings = retiredPortKeys(stack.model, env, files)
+  for (const message of warnings) options.onStep?.({ kind: 'warning', message })
   const started = withDependencies(stack.model, services)
-  const ports = hostPorts(stack.model, started, env, envFile)
+  const ports = hostPorts(stack.model, started, env, files)
   // Ports this project already publishes are its own (an `up` on a running stack), not a conflict. This also finds
   // an unreachable daemon before anything starts.
   const running = parsePs((await runCompose(engine, stack, PS_ARGS, 'capture')).stdout)
-  await checkHostPorts(ports, new Set(running.flatMap((c) => c.ports.map((p) => p.published))), envFile)
+  await checkHostPorts(ports, new Set(running.flatMap((c) => c.ports.map((p) => p.published))))
 
   options.onStep?.({ kind: 'starting', engine })
   const args = ['up', '-d', '--wait', '--remove-orphans']
   if (options.timeoutSeconds !== undefined) args.push('--wait-timeout', String(options.timeoutSeconds))
   const result = await runCompose(engine, stack, [...args, ...services], options.output)
-  if (result.exitCode !== 0) throw await failure(stack, engine, result, { services: started, ports, envFile })
-  return { project: stack.project, engine: engine.name, services, regenerated, ...stackUrls(stack.model, env) }
+  if (result.exitCode !== 0) throw await failure(stack, engine, result, { services: started, ports })
+  return { project: stack.project, engine: engine.name, services, regenerated, warnings, ...stackUrls(stack.model, env) }
 }
 
 async function failure(stack: Stack, engine: Engine, result: ProcessResult, context: UpContext): Promise<SparkbaasError> {

@@ -1,25 +1,10 @@
 /**
- * The URLs a user opens once the stack is up. The model's route URLs assume ports 80/443; the host ports actually
- * published come from `.env` (HTTP_PORT, HTTPS_PORT), so they are added here when they differ.
+ * The URLs a user opens once the stack is up: the model's route URLs, which carry the configured host port
+ * (`ports` in the config) already, as Keycloak's issuer does.
  */
 import { ENV } from '../model/env-vars.js'
 import type { StackModel } from '../model/types.js'
 import type { EnvLookup } from './context.js'
-
-const PORT_KEY: Readonly<Record<string, { key: string; standard: string }>> = {
-  'http:': { key: ENV.httpPort, standard: '80' },
-  'https:': { key: ENV.httpsPort, standard: '443' },
-}
-
-/** `http://api.localhost/rest` → `http://api.localhost:8080/rest` when HTTP_PORT is 8080. */
-export function reachableUrl(url: string, env: EnvLookup): string {
-  const parsed = new URL(url)
-  const port = PORT_KEY[parsed.protocol]
-  const value = port === undefined ? undefined : env(port.key)?.trim()
-  if (port === undefined || value === undefined || !/^\d+$/.test(value) || value === port.standard) return url
-  parsed.port = value
-  return parsed.href
-}
 
 export interface KeycloakLogin {
   /** The admin console: the route to Keycloak + `/admin/`. */
@@ -41,7 +26,7 @@ export interface StackUrls {
 }
 
 export function stackUrls(model: StackModel, env: EnvLookup): StackUrls {
-  const routes = model.routes.map((route) => ({ service: route.service, url: reachableUrl(route.url, env) }))
+  const routes = model.routes.map((route) => ({ service: route.service, url: route.url }))
   const api = routes.find((r) => r.service === 'postgrest')?.url
   const keycloak = routes.find((r) => r.service === 'keycloak')?.url
   return {

@@ -106,7 +106,8 @@ describe('sparkbaas status', () => {
         `DATABASE_URL=postgres://postgres:${s.envValue('POSTGRES_PASSWORD')}@127.0.0.1:${s.postgresPort}/app`,
         `API_URL=http://api.localhost:${s.httpPort}/rest`,
         `KEYCLOAK_URL=http://auth.localhost:${s.httpPort}`,
-        'REALM_MAIN_ISSUER=http://auth.localhost/realms/main',
+        // The issuer carries the port like every other URL (it did not while the port came from .env).
+        `REALM_MAIN_ISSUER=http://auth.localhost:${s.httpPort}/realms/main`,
         'REALM_MAIN_CLIENT_IDS=web,cli',
         '',
       ].join('\n'),

@@ -14,7 +14,7 @@ const PS = ['ps', '--all', '--format', 'json']
 const UP = ['up', '-d', '--wait', '--remove-orphans']
 
 describe('sparkbaas up', () => {
-  test('starts the stack with one compose call and prints the URLs (with the .env port) and the Keycloak login', async () => {
+  test('starts the stack with one compose call and prints the URLs (with the config port) and the Keycloak login', async () => {
     const s = await stackFixture()
     const result = await s.run(['up'])
     expect(result.code).toBe(0)
@@ -56,6 +56,7 @@ describe('sparkbaas up', () => {
       engine: 'docker compose',
       services: [],
       regenerated: [],
+      warnings: [],
       routes: [{ url: `http://api.localhost:${s.httpPort}/rest` }, { url: `http://auth.localhost:${s.httpPort}/` }],
       keycloak: {
         adminConsole: `http://auth.localhost:${s.httpPort}/admin/`,
@@ -95,17 +96,19 @@ describe('sparkbaas up', () => {
     expect(s.fake.calls()).toEqual([VERSION_CALL])
   })
 
-  test('a busy host port is found before compose starts anything: the port, the service, the .env key', async () => {
+  test('a busy host port is found before compose starts anything: the port, the service, the key that moves it', async () => {
     const s = await stackFixture()
     await holdPort(s.httpPort)
+    await holdPort(s.postgresPort)
     const result = await s.run(['up'])
     expect(result.code).toBe(1)
     const lines = result.stderr.split('\n')
     // `ss` names the holder (this test process) where it is available.
-    expect(lines[1]).toMatch(new RegExp(`^  HTTP_PORT: port ${s.httpPort} \\(traefik\\) is in use( by .+ \\(pid ${process.pid}\\))?$`))
-    expect([lines[0], ...lines.slice(2)]).toEqual([
-      '✖ A host port the stack publishes cannot be used:',
-      "hint: Stop what holds the port, or set the key shown to a free port in generated/.env, then run `sparkbaas up` again. On another web port the API and its tokens work, but Keycloak's login pages and admin console still link to the standard one.",
+    expect(lines[1]).toMatch(new RegExp(`^  POSTGRES_HOST_PORT: port ${s.postgresPort} \\(postgres\\) is in use( by .+ \\(pid ${process.pid}\\))?$`))
+    expect(lines[2]).toMatch(new RegExp(`^  ports\\.http: port ${s.httpPort} \\(traefik\\) is in use( by .+ \\(pid ${process.pid}\\))?$`))
+    expect([lines[0], ...lines.slice(3)]).toEqual([
+      '✖ 2 host ports the stack publishes cannot be used:',
+      "hint: Stop what holds the port, or set POSTGRES_HOST_PORT in generated/.env, or ports.http in sparkbaas.config.json to a free port, then run `sparkbaas up` again. Every public URL follows the config's ports, Keycloak's issuer included: `up` regenerates with the new one.",
       '',
     ])
     expect(s.fake.calls()).toEqual([VERSION_CALL, [...s.compose, ...PS]])
@@ -114,17 +117,36 @@ describe('sparkbaas up', () => {
   test('a host port in .env that is not a number is named, with the key to fix', async () => {
     const s = await stackFixture()
     const env = path.join(s.out, '.env')
-    writeFileSync(env, readFileSync(env, 'utf8').replace(/^HTTP_PORT=.*$/m, 'HTTP_PORT=eighty'))
+    writeFileSync(env, readFileSync(env, 'utf8').replace(/^POSTGRES_HOST_PORT=.*$/m, 'POSTGRES_HOST_PORT=fifty'))
     const result = await s.run(['up'])
     expect(result.code).toBe(1)
     expect(result.stderr).toBe(
       [
-        '✖ HTTP_PORT is "eighty": traefik needs a host port number (1–65535).',
-        "hint: Set HTTP_PORT in generated/.env (a value in your shell's environment overrides the file).",
+        '✖ POSTGRES_HOST_PORT is "fifty": postgres needs a host port number (1–65535).',
+        "hint: Set POSTGRES_HOST_PORT in generated/.env (a value in your shell's environment overrides the file).",
         '',
       ].join('\n'),
     )
     expect(s.fake.calls()).toEqual([VERSION_CALL])
+  })
+
+  test('HTTP_PORT from before `ports` (in .env or the shell) moves nothing: up says so and starts on the config\'s port', async () => {
+    const s = await stackFixture()
+    const env = path.join(s.out, '.env')
+    writeFileSync(env, `${readFileSync(env, 'utf8')}HTTP_PORT=8080\n`)
+    const warning = (value: string) =>
+      `! HTTP_PORT=${value} (in generated/.env or your shell) is no longer read: Traefik publishes port ${s.httpPort}, ports.http in sparkbaas.config.json. ` +
+      `To serve on ${value}, set ports: { http: ${value} } there (every URL follows) and delete HTTP_PORT.`
+    const fromFile = await s.run(['up'])
+    expect(fromFile.code).toBe(0)
+    expect(fromFile.stderr.split('\n')[0]).toBe(warning('8080'))
+    expect(fromFile.stdout.split('\n')[1]).toBe(`  http://api.localhost:${s.httpPort}/rest`)
+    // The compose file publishes the config's number itself: no ${HTTP_PORT} left for a shell variable to move.
+    expect(readFileSync(path.join(s.out, 'docker-compose.yml'), 'utf8')).toContain(`- "${s.httpPort}:${s.httpPort}"\n`)
+    const fromShell = await s.run(['up', '--json'], { HTTP_PORT: '9090' })
+    expect(fromShell.code).toBe(0)
+    expect(fromShell.stderr).toBe('')
+    expect((JSON.parse(fromShell.stdout) as { warnings: string[] }).warnings).toEqual([warning('9090').slice(2)])
   })
 
   test("a port docker reports as allocated is explained the same way", async () => {
@@ -133,8 +155,8 @@ describe('sparkbaas up', () => {
     expect(result.code).toBe(1)
     expect(result.stderr.split('\n').slice(-4)).toEqual([
       '✖ A host port the stack publishes cannot be used:',
-      `  HTTP_PORT: port ${s.httpPort} (traefik) is already allocated, probably by another container (\`docker ps\` shows which)`,
-      "hint: Stop what holds the port, or set the key shown to a free port in generated/.env, then run `sparkbaas up` again. On another web port the API and its tokens work, but Keycloak's login pages and admin console still link to the standard one.",
+      `  ports.http: port ${s.httpPort} (traefik) is already allocated, probably by another container (\`docker ps\` shows which)`,
+      "hint: Stop what holds the port, or set ports.http in sparkbaas.config.json to a free port, then run `sparkbaas up` again. Every public URL follows the config's ports, Keycloak's issuer included: `up` regenerates with the new one.",
       '',
     ])
   })
@@ -143,7 +165,7 @@ describe('sparkbaas up', () => {
     const s = await stackFixture()
     const ps = psLine('demo', 'traefik', 'running', 'healthy', [{ url: '0.0.0.0', target: 80, published: s.httpPort }])
     expect((await s.run(['up'], { FAKE_DOCKER_PS: `${ps}\n` })).code).toBe(0)
-    // The fake stack is up now and ps shows traefik publishing HTTP_PORT; held here as docker-proxy would hold it.
+    // The fake stack is up now and ps shows traefik publishing ports.http; held here as docker-proxy would hold it.
     await holdPort(s.httpPort)
     expect((await s.run(['up'], { FAKE_DOCKER_PS: `${ps}\n` })).code).toBe(0)
   })

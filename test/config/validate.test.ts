@@ -12,6 +12,7 @@ import {
   envKeyCollisions,
   functionSources,
   postgrestImageVersion,
+  portClashes,
   reservedFunctionNames,
   reservedPostgresNames,
   reservedRoles,
@@ -573,6 +574,44 @@ describe('seedUsers', () => {
         path: 'realms[0].users[0].username',
         code: 'reserved_name',
         message: 'usernames starting with "service-account-" are the ones Keycloak gives to clients\' service accounts — choose another',
+      },
+    ])
+  })
+})
+
+describe('portClashes', () => {
+  const selfSigned = { tls: 'self-signed' as const }
+
+  it('accepts distinct ports, and http 80 under acme', () => {
+    expect(run(portClashes)).toEqual([])
+    expect(run(portClashes, { ...selfSigned, ports: { http: 8080, https: 8443 }, postgres: { exposePort: 15432 } })).toEqual([])
+  })
+
+  it('refuses http and https on one port', () => {
+    expect(run(portClashes, { ...selfSigned, ports: { http: 8443, https: 8443 } })).toEqual([
+      { path: 'ports.https', code: 'port_clash', message: 'port 8443 is also ports.http; HTTP and HTTPS each need their own port — choose another, e.g. 443' },
+    ])
+  })
+
+  it('lets https equal http when TLS is off: it is not published then', () => {
+    expect(run(portClashes, { tls: 'off', ports: { http: 443 } })).toEqual([])
+  })
+
+  it('refuses postgres.exposePort on a web port', () => {
+    expect(run(portClashes, { ...selfSigned, ports: { http: 8080 }, postgres: { exposePort: 8080 } })).toEqual([
+      { path: 'postgres.exposePort', code: 'port_clash', message: 'port 8080 is also ports.http; Postgres needs a host port of its own — choose another, e.g. 5432' },
+    ])
+    expect(run(portClashes, { tls: 'off', postgres: { exposePort: 443 } })).toEqual([])
+  })
+
+  it('refuses ACME on an HTTP port other than 80', () => {
+    // RFC 8555 §8.3 (HTTP challenge): the CA's request "MUST be sent to TCP port 80 on the HTTP server"; Let's
+    // Encrypt follows it (letsencrypt.org/docs/challenge-types, "HTTP-01 challenge … can only be done on port 80").
+    expect(run(portClashes, { ports: { http: 8080 } })).toEqual([
+      {
+        path: 'ports.http',
+        code: 'acme_needs_port_80',
+        message: 'Let\'s Encrypt\'s HTTP challenge (tls: { acme }) always connects to port 80, not 8080 — set ports.http to 80 (ports.https may differ), or use tls: "self-signed"',
       },
     ])
   })

@@ -236,7 +236,7 @@ describe('problemsFromZod: keys', () => {
     expect(problemOf({ 'weird key': 1 })).toEqual({
       path: '["weird key"]',
       code: 'unknown_key',
-      message: 'unknown key "weird key" — allowed keys: project, domain, tls, images, postgres, api, workers, realms, functions, services, routes',
+      message: 'unknown key "weird key" — allowed keys: project, domain, tls, ports, images, postgres, api, workers, realms, functions, services, routes',
     })
   })
 
@@ -325,6 +325,16 @@ describe('problemsFromZod: other issues', () => {
     const schema = z.object({ step: z.number().multipleOf(5) })
     expect(problemsOf({ step: 7 }, schema)).toEqual([
       { path: 'step', code: 'not_multiple_of', message: 'Invalid number: must be a multiple of 5, received 7' },
+    ])
+  })
+})
+
+describe('problemsFromZod: ports', () => {
+  it('names the port that is out of range or not a number, and misspelt keys', () => {
+    expect(problemsOf({ project: 'acme', ports: { http: 0, https: '8443', htp: 1 } })).toEqual([
+      { path: 'ports.http', code: 'too_small', message: 'expected a port from 1 to 65535, received 0' },
+      { path: 'ports.https', code: 'invalid_type', message: 'expected number, received string "8443" — write 8443 without quotes' },
+      { path: 'ports.htp', code: 'unknown_key', message: 'unknown key "htp" — did you mean "http"?' },
     ])
   })
 })

@@ -7,7 +7,7 @@ import type { Engine } from '../../src/engine/detect.js'
 import { SparkbaasError } from '../../src/errors.js'
 import type { GenerateResult } from '../../src/generate.js'
 import { checkHostPorts } from '../../src/stack/ports.js'
-import { checkEngine, checkResources, memoryBytes } from '../../src/doctor/machine.js'
+import { checkEngine, checkResources, isRootless, memoryBytes, rootlessArgv } from '../../src/doctor/machine.js'
 import { checkConfig, checkDns, checkEnvFile, checkOutput, checkPorts } from '../../src/doctor/stack-checks.js'
 import { formatReport } from '../../src/doctor/format.js'
 import { freePort, holdPort, STACK_CONFIG } from '../helpers/stack.js'
@@ -111,52 +111,134 @@ describe('engine', () => {
 
 describe('ports', () => {
   const envOf = (values: Record<string, string>) => (key: string) => values[key]
+  const withHttp = (http: number, more: object = {}) => stackOf({ ...STACK_CONFIG, ports: { http }, ...more })
 
-  test('ok: each free port with its .env key; ports the stack itself holds are not a conflict', async () => {
+  test('ok: each free port with the key that moves it; ports the stack itself holds are not a conflict', async () => {
     const http = await freePort()
     const pg = await freePort()
-    const stack = stackOf(STACK_CONFIG)
-    const env = envOf({ HTTP_PORT: String(http), POSTGRES_HOST_PORT: String(pg) })
-    expect(await checkPorts(stack, env, new Set(), checkHostPorts)).toMatchObject({ status: 'ok', message: `free: ${pg} (POSTGRES_HOST_PORT), ${http} (HTTP_PORT)` })
+    const stack = withHttp(http)
+    const env = envOf({ POSTGRES_HOST_PORT: String(pg) })
+    expect(await checkPorts(stack, env, new Set(), checkHostPorts)).toMatchObject({ status: 'ok', message: `free: ${pg} (POSTGRES_HOST_PORT), ${http} (ports.http)` })
     await holdPort(http)
     expect(await checkPorts(stack, env, new Set([http]), checkHostPorts)).toMatchObject({
       status: 'ok',
-      message: `free: ${pg} (POSTGRES_HOST_PORT); in use by demo itself: ${http} (HTTP_PORT)`,
+      message: `free: ${pg} (POSTGRES_HOST_PORT); in use by demo itself: ${http} (ports.http)`,
     })
   })
 
-  test('fail: a busy port, with the key to change', async () => {
+  test('fail: a busy web port, with the config key to change', async () => {
     const http = await freePort()
     const pg = await freePort()
     await holdPort(http)
-    const result = await checkPorts(stackOf(STACK_CONFIG), envOf({ HTTP_PORT: String(http), POSTGRES_HOST_PORT: String(pg) }), new Set(), checkHostPorts)
+    const result = await checkPorts(withHttp(http), envOf({ POSTGRES_HOST_PORT: String(pg) }), new Set(), checkHostPorts)
     expect(result).toMatchObject({
       status: 'fail',
       message: 'A host port the stack publishes cannot be used:',
-      fix: "Stop what holds the port, or set the key shown to a free port in generated/.env, then run `sparkbaas up` again. On another web port the API and its tokens work, but Keycloak's login pages and admin console still link to the standard one.",
+      fix: "Stop what holds the port, or set ports.http in sparkbaas.config.json to a free port, then run `sparkbaas up` again. Every public URL follows the config's ports, Keycloak's issuer included: `up` regenerates with the new one.",
     })
     expect(result.details).toHaveLength(1)
-    expect(result.details[0]).toMatch(new RegExp(`^HTTP_PORT: port ${http} \\(traefik\\) is in use( by .+)?$`))
+    expect(result.details[0]).toMatch(new RegExp(`^ports\\.http: port ${http} \\(traefik\\) is in use( by .+)?$`))
   })
 
-  test('fail: a port that is not a number', async () => {
-    const result = await checkPorts(stackOf(STACK_CONFIG), envOf({ HTTP_PORT: 'eighty', POSTGRES_HOST_PORT: '5432' }), new Set(), checkHostPorts)
+  test('fail: a port in .env that is not a number', async () => {
+    const result = await checkPorts(stackOf(STACK_CONFIG), envOf({ POSTGRES_HOST_PORT: 'fifty' }), new Set(), checkHostPorts)
     expect(result).toEqual({
       name: 'ports',
       status: 'fail',
-      message: 'HTTP_PORT is "eighty": traefik needs a host port number (1–65535).',
+      message: 'POSTGRES_HOST_PORT is "fifty": postgres needs a host port number (1–65535).',
       details: [],
-      fix: "Set HTTP_PORT in generated/.env (a value in your shell's environment overrides the file).",
+      fix: "Set POSTGRES_HOST_PORT in generated/.env (a value in your shell's environment overrides the file).",
     })
   })
 
-  test('before the first generate: the defaults generate would write', async () => {
+  test('before the first generate: the defaults generate would write, and the config\'s web port', async () => {
     const seen: number[] = []
     const result = await checkPorts(stackOf(STACK_CONFIG), undefined, new Set(), async (ports) => {
       seen.push(...ports.map((p) => p.port))
     })
     expect(seen).toEqual([5432, 80])
-    expect(result.message).toBe('free: 5432 (POSTGRES_HOST_PORT), 80 (HTTP_PORT) (the defaults: generated/.env does not exist yet)')
+    expect(result.message).toBe('free: 5432 (POSTGRES_HOST_PORT), 80 (ports.http) (the defaults: generated/.env does not exist yet)')
+  })
+
+  test('warn: HTTP_PORT / HTTPS_PORT left in .env from before `ports` no longer move the stack', async () => {
+    const none = async () => {}
+    const stack = stackOf({ ...STACK_CONFIG, tls: 'self-signed' })
+    const result = await checkPorts(stack, envOf({ POSTGRES_HOST_PORT: '5432', HTTP_PORT: '8080', HTTPS_PORT: '8443' }), new Set(), none)
+    expect(result).toEqual({
+      name: 'ports',
+      status: 'warn',
+      message: 'free: 5432 (POSTGRES_HOST_PORT), 80 (ports.http), 443 (ports.https); settings that no longer move the stack:',
+      details: [
+        'HTTP_PORT=8080 (in generated/.env or your shell) is no longer read: Traefik publishes port 80, ports.http in sparkbaas.config.json. To serve on 8080, set ports: { http: 8080 } there (every URL follows) and delete HTTP_PORT.',
+        'HTTPS_PORT=8443 (in generated/.env or your shell) is no longer read: Traefik publishes port 443, ports.https in sparkbaas.config.json. To serve on 8443, set ports: { https: 8443 } there (every URL follows) and delete HTTPS_PORT.',
+      ],
+      fix: 'Delete them from generated/.env (or your shell), or move the port in sparkbaas.config.json as said.',
+    })
+    // The value the config publishes anyway, or HTTPS_PORT with TLS off (nothing listens for HTTPS): nothing to say.
+    expect((await checkPorts(stack, envOf({ POSTGRES_HOST_PORT: '5432', HTTP_PORT: '80', HTTPS_PORT: '443' }), new Set(), none)).status).toBe('ok')
+    expect((await checkPorts(stackOf(STACK_CONFIG), envOf({ POSTGRES_HOST_PORT: '5432', HTTPS_PORT: '8443' }), new Set(), none)).status).toBe('ok')
+  })
+
+  describe('rootless engines and ports below 1024', () => {
+    const none = async () => {}
+    const env = envOf({ POSTGRES_HOST_PORT: '5432' })
+    const tls = stackOf({ ...STACK_CONFIG, tls: 'self-signed' })
+
+    test('fail: rootless Podman cannot publish 80 and 443, with the sysctl and the config fix', async () => {
+      // containers/podman rootless.md: "Podman can not create containers that bind to ports < 1024" unless
+      // net.ipv4.ip_unprivileged_port_start is lowered.
+      const result = await checkPorts(tls, env, new Set(), none, async () => ({ runtime: 'podman', lowestPort: 1024 }))
+      expect(result).toEqual({
+        name: 'ports',
+        status: 'fail',
+        message: 'Podman runs rootless here: it cannot publish ports below 1024 (net.ipv4.ip_unprivileged_port_start), and the stack publishes:',
+        details: ['ports.http: port 80 (traefik)', 'ports.https: port 443 (traefik)'],
+        fix:
+          'Let unprivileged users bind from 80 up: `sudo sysctl net.ipv4.ip_unprivileged_port_start=80` (a file in /etc/sysctl.d/ keeps it after a reboot), ' +
+          'or move the ports listed to 1024 and up (e.g. ports: { http: 8080, https: 8443 } in sparkbaas.config.json).',
+      })
+    })
+
+    test('the machine\'s own threshold counts: 443 allowed from 443 up, 80 still refused (rootless Docker)', async () => {
+      const result = await checkPorts(tls, env, new Set(), none, async () => ({ runtime: 'docker', lowestPort: 443 }))
+      expect(result).toMatchObject({
+        status: 'fail',
+        message: 'Docker runs rootless here: it cannot publish ports below 443 (net.ipv4.ip_unprivileged_port_start), and the stack publishes:',
+        details: ['ports.http: port 80 (traefik)'],
+      })
+      expect((await checkPorts(tls, env, new Set(), none, async () => ({ runtime: 'docker', lowestPort: 80 }))).status).toBe('ok')
+    })
+
+    test('ok: a rootful engine, or ports of 1024 and up (then the engine is not even asked)', async () => {
+      expect((await checkPorts(tls, env, new Set(), none, async () => undefined)).status).toBe('ok')
+      const high = stackOf({ ...STACK_CONFIG, tls: 'self-signed', ports: { http: 8080, https: 8443 } })
+      const asked: string[] = []
+      const result = await checkPorts(high, env, new Set(), none, async () => {
+        asked.push('engine')
+        return { runtime: 'podman', lowestPort: 1024 }
+      })
+      expect(result).toMatchObject({ status: 'ok', message: 'free: 5432 (POSTGRES_HOST_PORT), 8080 (ports.http), 8443 (ports.https)' })
+      expect(asked).toEqual([])
+    })
+  })
+})
+
+describe('rootless detection', () => {
+  const PODMAN: Engine = { command: ['podman', 'compose'], name: 'podman compose', version: '5.2.0', runtime: 'podman' }
+
+  test('asks each runtime its own way', () => {
+    expect(rootlessArgv(PODMAN)).toEqual(['podman', 'info', '--format', '{{.Host.Security.Rootless}}'])
+    expect(rootlessArgv(DOCKER)).toEqual(['docker', 'info', '--format', '{{json .SecurityOptions}}'])
+  })
+
+  test('reads the answers', () => {
+    // libpod/define/info.go SecurityInfo.Rootless; moby daemon/info.go fillSecurityOptions appends "name=rootless".
+    expect(isRootless(PODMAN, processResult(0, '', [], 'true\n'))).toBe(true)
+    expect(isRootless(PODMAN, processResult(0, '', [], 'false\n'))).toBe(false)
+    expect(isRootless(DOCKER, processResult(0, '', [], '["name=seccomp,profile=builtin","name=rootless","name=cgroupns"]\n'))).toBe(true)
+    expect(isRootless(DOCKER, processResult(0, '', [], '["name=seccomp,profile=builtin","name=cgroupns"]\n'))).toBe(false)
+    expect(isRootless(DOCKER, processResult(1, 'Cannot connect to the Docker daemon', [], ''))).toBeUndefined()
+    expect(isRootless(DOCKER, processResult(0, '', [], 'not json'))).toBeUndefined()
   })
 })
 

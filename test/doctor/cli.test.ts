@@ -34,7 +34,7 @@ describe('sparkbaas doctor', () => {
     expect(lines.filter((line) => /^(ok|warn|fail) /.test(line)).map((line) => line.split(/ +/)[1])).toEqual(['config', 'engine', 'ports', 'resources', 'dns', 'env', 'output'])
     expect(checkLines(result.stdout, 'config')).toEqual(['ok   config    sparkbaas.config.json is valid: project demo, 6 services'])
     expect(checkLines(result.stdout, 'engine')).toEqual(['ok   engine    docker compose 2.29.1; the Docker engine answers'])
-    expect(checkLines(result.stdout, 'ports')).toEqual([`ok   ports     free: ${s.postgresPort} (POSTGRES_HOST_PORT), ${s.httpPort} (HTTP_PORT)`])
+    expect(checkLines(result.stdout, 'ports')).toEqual([`ok   ports     free: ${s.postgresPort} (POSTGRES_HOST_PORT), ${s.httpPort} (ports.http)`])
     expect(checkLines(result.stdout, 'resources')[0]).toMatch(MACHINE.resources)
     expect(checkLines(result.stdout, 'dns')[0]).toMatch(MACHINE.dns)
     expect(checkLines(result.stdout, 'env')).toEqual(['ok   env       generated/.env exists, mode 0600'])
@@ -66,7 +66,7 @@ describe('sparkbaas doctor', () => {
     expect((await s.run(['up'], { FAKE_DOCKER_PS: ps })).code).toBe(0)
     await holdPort(s.httpPort)
     const ours = await s.run(['doctor'], { FAKE_DOCKER_PS: ps })
-    expect(checkLines(ours.stdout, 'ports')).toEqual([`ok   ports     free: ${s.postgresPort} (POSTGRES_HOST_PORT); in use by demo itself: ${s.httpPort} (HTTP_PORT)`])
+    expect(checkLines(ours.stdout, 'ports')).toEqual([`ok   ports     free: ${s.postgresPort} (POSTGRES_HOST_PORT); in use by demo itself: ${s.httpPort} (ports.http)`])
 
     // Down again: the same port is now held by something else.
     expect((await s.run(['down'])).code).toBe(0)
@@ -74,9 +74,9 @@ describe('sparkbaas doctor', () => {
     expect(busy.code).toBe(1)
     const lines = checkLines(busy.stdout, 'ports')
     expect(lines[0]).toBe('fail ports     A host port the stack publishes cannot be used:')
-    expect(lines[1]).toMatch(new RegExp(`^                 HTTP_PORT: port ${s.httpPort} \\(traefik\\) is in use( by .+)?$`))
+    expect(lines[1]).toMatch(new RegExp(`^                 ports\\.http: port ${s.httpPort} \\(traefik\\) is in use( by .+)?$`))
     expect(lines.slice(2)).toEqual([
-      "               fix: Stop what holds the port, or set the key shown to a free port in generated/.env, then run `sparkbaas up` again. On another web port the API and its tokens work, but Keycloak's login pages and admin console still link to the standard one.",
+      "               fix: Stop what holds the port, or set ports.http in sparkbaas.config.json to a free port, then run `sparkbaas up` again. Every public URL follows the config's ports, Keycloak's issuer included: `up` regenerates with the new one.",
     ])
     expect(busy.stdout.split('\n').at(-2)).toMatch(/^\d ok, \d warnings?, 1 failed$/)
   })
@@ -108,7 +108,9 @@ describe('sparkbaas doctor', () => {
       'warn engine    docker compose 2.29.1 found, but `docker info` exited with code 125: docker: this fake only knows compose; could not tell whether the engine runs.',
       '               fix: Run `docker info`: it says whether the engine runs and why not.',
     ])
-    expect(checkLines(result.stdout, 'ports')[0]).toMatch(/^(ok   ports     free: 5432 \(POSTGRES_HOST_PORT\), 80 \(HTTP_PORT\) \(the defaults: generated\/\.env does not exist yet\)|fail ports     .*)$/)
+    expect(checkLines(result.stdout, 'ports')[0]).toMatch(
+      new RegExp(`^(ok   ports     free: 5432 \\(POSTGRES_HOST_PORT\\), ${s.httpPort} \\(ports\\.http\\) \\(the defaults: generated/\\.env does not exist yet\\)|fail ports     .*)$`),
+    )
     expect(s.fake.calls()).toEqual([VERSION_CALL, ['docker', 'info']])
   })
 

@@ -34,6 +34,8 @@ function probes(overrides: Partial<DoctorProbes>): Partial<DoctorProbes> {
     composePs: async () => processResult(0),
     engineInfo: async () => processResult(0, '', ['docker', 'info']),
     checkPorts: async () => {},
+    engineRootless: async () => false,
+    unprivilegedPortStart: async () => 1024,
     totalMemory: () => 16 * GiB,
     cpuCount: () => 8,
     lookup: async () => ['127.0.0.1'],
@@ -53,7 +55,7 @@ describe('doctor()', () => {
     expect(report.checks.map((c) => [c.name, c.status, c.message])).toEqual([
       ['config', 'ok', 'sparkbaas.config.json is valid: project demo, 6 services'],
       ['engine', 'ok', 'docker compose 2.29.1; the Docker engine answers'],
-      ['ports', 'ok', 'free: 5432 (POSTGRES_HOST_PORT), 80 (HTTP_PORT) (the defaults: generated/.env does not exist yet)'],
+      ['ports', 'ok', 'free: 5432 (POSTGRES_HOST_PORT), 80 (ports.http) (the defaults: generated/.env does not exist yet)'],
       ['resources', 'ok', 'the stack needs about 1.4 GiB of memory and 1 core; this machine has 16.0 GiB and 8 cores'],
       ['dns', 'ok', 'api.localhost, auth.localhost resolve to the loopback'],
       ['env', 'ok', 'generated/.env exists, mode 0600'],
@@ -116,8 +118,8 @@ describe('doctor()', () => {
     dirs.push(dir)
     mkdirSync(join(dir, 'generated'))
     writeFileSync(join(dir, 'generated', 'docker-compose.yml'), 'name: demo\n')
-    writeFileSync(join(dir, 'generated', '.env'), 'HTTP_PORT=8080\nPOSTGRES_HOST_PORT=15432\n', { mode: 0o600 })
-    const stack = stackOf(STACK_CONFIG, dir)
+    writeFileSync(join(dir, 'generated', '.env'), 'POSTGRES_HOST_PORT=15432\n', { mode: 0o600 })
+    const stack = stackOf({ ...STACK_CONFIG, ports: { http: 8080 } }, dir)
     const asked: { ours: number[]; ports: number[] }[] = []
     const ps = psLine('demo', 'traefik', 'running', 'healthy', [{ url: '0.0.0.0', target: 80, published: 8080 }])
     const report = await doctor(
@@ -135,7 +137,33 @@ describe('doctor()', () => {
       }),
     )
     expect(asked).toEqual([{ ours: [8080], ports: [15432, 8080] }])
-    expect(report.checks[2]).toMatchObject({ name: 'ports', status: 'ok', message: 'free: 15432 (POSTGRES_HOST_PORT); in use by demo itself: 8080 (HTTP_PORT)' })
+    expect(report.checks[2]).toMatchObject({ name: 'ports', status: 'ok', message: 'free: 15432 (POSTGRES_HOST_PORT); in use by demo itself: 8080 (ports.http)' })
+  })
+
+  test('a rootless engine on Linux is asked for its lowest port; elsewhere (a VM forwards the ports) it is not', async () => {
+    const asked: string[] = []
+    const rootless = probes({
+      detectEngine: async () => ({ command: ['podman', 'compose'], name: 'podman compose', version: '5.2.0', runtime: 'podman' }),
+      engineRootless: async (engine) => {
+        asked.push(engine.runtime)
+        return true
+      },
+      unprivilegedPortStart: async () => 1024,
+    })
+    const report = await doctor({}, rootless)
+    expect(asked).toEqual(['podman'])
+    expect(report.ok).toBe(false)
+    expect(report.checks[2]).toMatchObject({
+      name: 'ports',
+      status: 'fail',
+      message: 'Podman runs rootless here: it cannot publish ports below 1024 (net.ipv4.ip_unprivileged_port_start), and the stack publishes:',
+      details: ['ports.http: port 80 (traefik)'],
+    })
+    // An unreadable sysctl (undefined) means the kernel default, 1024.
+    expect((await doctor({}, { ...rootless, unprivilegedPortStart: async () => undefined })).checks[2]?.status).toBe('fail')
+    asked.length = 0
+    expect((await doctor({}, { ...rootless, platform: 'darwin' })).checks[2]?.status).toBe('ok')
+    expect(asked).toEqual([])
   })
 
   test('a daemon that does not answer fails the engine check; its ports are nobody\'s own', async () => {

@@ -64,8 +64,8 @@ export interface Project {
   readonly compose: string[]
   run(args: string[], env?: Record<string, string>): Promise<CliResult>
   write(path: string, contents: string): void
-  /** Sets a key of the generated .env. */
-  setEnv(key: string, value: string): void
+  /** Sets `ports` in the config, as a user moves Traefik's host ports. */
+  setPorts(ports: { http?: number; https?: number }): void
 }
 
 export async function project(options: { config?: object; generate?: boolean } = {}): Promise<Project> {
@@ -97,11 +97,10 @@ export async function project(options: { config?: object; generate?: boolean } =
       return result
     },
     write,
-    setEnv: (key, value) => {
-      const file = join(out, '.env')
-      const text = readFileSync(file, 'utf8')
-      if (!new RegExp(`^${key}=`, 'm').test(text)) throw new Error(`no ${key} in .env`)
-      writeFileSync(file, text.replace(new RegExp(`^${key}=.*$`, 'm'), `${key}=${value}`))
+    setPorts: (ports) => {
+      const file = join(dir, 'sparkbaas.config.json')
+      const config = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>
+      writeFileSync(file, `${JSON.stringify({ ...config, ports }, null, 2)}\n`)
     },
   }
 }

@@ -1,6 +1,6 @@
 /**
  * `sparkbaas function invoke <name>`: through the function's route (a local HTTP server stands in for Traefik on
- * HTTP_PORT and records what it got), or, for a function no route reaches, through `compose exec` into the
+ * the config's ports.http and records what it got), or, for a function no route reaches, through `compose exec` into the
  * functions container (the fake docker runs that `node` here, against a real runtime serving the generated
  * functions).
  */
@@ -27,7 +27,7 @@ afterEach(async () => {
   for (const close of closers.splice(0)) await close()
 })
 
-/** A stand-in for Traefik on HTTP_PORT: records each request and answers with `reply`. */
+/** A stand-in for Traefik on ports.http: records each request and answers with `reply`. */
 async function fakeTraefik(p: Project, reply: (req: Received) => { status: number; body: string; headers?: Record<string, string | string[]> }) {
   const received: Received[] = []
   const server: Server = createServer((req, res) => {
@@ -45,7 +45,7 @@ async function fakeTraefik(p: Project, reply: (req: Received) => { status: numbe
   const port = await freePort()
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
   closers.push(() => new Promise((resolve) => server.close(() => resolve())))
-  p.setEnv('HTTP_PORT', String(port))
+  p.setPorts({ http: port })
   return { port, received }
 }
 
@@ -139,7 +139,7 @@ describe('sparkbaas function invoke, through the route', () => {
   test('Traefik not listening: which address was tried and how to start the stack', async () => {
     const p = await project()
     const port = await freePort()
-    p.setEnv('HTTP_PORT', String(port))
+    p.setPorts({ http: port })
     const result = await p.run(['function', 'invoke', 'hello'])
     expect(result.code).toBe(1)
     expect(result.stdout).toBe('')
@@ -153,7 +153,7 @@ describe('sparkbaas function invoke, through the route', () => {
 /** openssl makes the self-signed certificate (Node cannot); without it the TLS case is skipped. */
 const OPENSSL = ['/usr/bin/openssl', '/bin/openssl', '/usr/local/bin/openssl'].find((file) => existsSync(file))
 
-test.skipIf(OPENSSL === undefined)('with tls on: HTTPS to HTTPS_PORT, the route’s host as SNI and Host, a self-signed certificate accepted', async () => {
+test.skipIf(OPENSSL === undefined)('with tls on: HTTPS to ports.https, the route’s host as SNI and Host, a self-signed certificate accepted', async () => {
   const p = await project({ config: { ...CONFIG, tls: 'self-signed' } })
   execFileSync(OPENSSL!, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '1', '-subj', '/CN=api.localhost'], { cwd: p.dir, stdio: 'ignore' })
   const seen: { sni?: string; host?: string; url?: string }[] = []
@@ -167,7 +167,7 @@ test.skipIf(OPENSSL === undefined)('with tls on: HTTPS to HTTPS_PORT, the route�
   const port = await freePort()
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
   closers.push(() => new Promise((resolve) => server.close(() => resolve())))
-  p.setEnv('HTTPS_PORT', String(port))
+  p.setPorts({ https: port })
   const result = await p.run(['function', 'invoke', 'hello', '--path', '/x'])
   expect(result.code).toBe(0)
   expect(result.stdout).toBe('"secure"')

@@ -3,9 +3,9 @@ import { describe, expect, test } from 'vitest'
 import { project } from './_project.js'
 
 describe('sparkbaas function list', () => {
-  test('one row per function and route, "not routed" for none, URLs with the ports of .env', async () => {
+  test('one row per function and route, "not routed" for none, URLs with the config\'s port', async () => {
     const p = await project()
-    p.setEnv('HTTP_PORT', '8080')
+    p.setPorts({ http: 8080 })
     const result = await p.run(['function', 'list'])
     expect(result.code).toBe(0)
     expect(result.stderr).toBe('')

@@ -22,7 +22,7 @@ describe('sparkbaas generate', () => {
         '  7 services, 2 routes',
         '    http://api.localhost/fn/hello',
         '    http://auth.localhost/',
-        '  .env: added HTTP_PORT, POSTGRES_PASSWORD, KEYCLOAK_DB_PASSWORD, KC_BOOTSTRAP_ADMIN_USERNAME, KC_BOOTSTRAP_ADMIN_PASSWORD, REALM_MAIN_SIGNING_KEY, REALM_MAIN_JWKS, REALM_MAIN_USER_DEV_PASSWORD, REALM_EXTRA_SIGNING_KEY, REALM_EXTRA_JWKS (values only in <project>/generated/.env)',
+        '  .env: added POSTGRES_PASSWORD, KEYCLOAK_DB_PASSWORD, KC_BOOTSTRAP_ADMIN_USERNAME, KC_BOOTSTRAP_ADMIN_PASSWORD, REALM_MAIN_SIGNING_KEY, REALM_MAIN_JWKS, REALM_MAIN_USER_DEV_PASSWORD, REALM_EXTRA_SIGNING_KEY, REALM_EXTRA_JWKS (values only in <project>/generated/.env)',
         '',
       ].join('\n'),
     )

@@ -75,16 +75,18 @@ export async function stackFixture(options: { fakes?: FakeName[]; generate?: boo
     fake.remove()
   })
   const out = join(dir, 'generated')
-  const writeConfig = (config: object) => writeFileSync(join(dir, 'sparkbaas.config.json'), `${JSON.stringify(config, null, 2)}\n`)
-  writeConfig(options.config ?? STACK_CONFIG)
   const httpPort = await freePort()
   const postgresPort = await freePort()
+  // Port 80 may be taken or privileged here: move it, as a user would, in the config (unless the test sets ports).
+  const writeConfig = (config: object) =>
+    writeFileSync(join(dir, 'sparkbaas.config.json'), `${JSON.stringify({ ports: { http: httpPort }, ...config }, null, 2)}\n`)
+  writeConfig(options.config ?? STACK_CONFIG)
   if (options.generate !== false) {
     await generate({ cwd: dir })
-    // Ports 80 and 5432 may be taken or privileged here: move them, as a user would, in .env.
+    // Likewise 5432, in .env.
     const envFile = join(out, '.env')
     const text = readFileSync(envFile, 'utf8')
-    writeFileSync(envFile, text.replace(/^HTTP_PORT=.*$/m, `HTTP_PORT=${httpPort}`).replace(/^POSTGRES_HOST_PORT=.*$/m, `POSTGRES_HOST_PORT=${postgresPort}`))
+    writeFileSync(envFile, text.replace(/^POSTGRES_HOST_PORT=.*$/m, `POSTGRES_HOST_PORT=${postgresPort}`))
   }
   return {
     dir,

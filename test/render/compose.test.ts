@@ -195,8 +195,9 @@ describe('renderCompose details', () => {
 
   it('publishes HTTPS only with TLS', () => {
     const ports = (tls: ConfigInput['tls']) => parseCompose(render(modelOf({ project: 'web', tls }))).services.traefik!.ports
-    expect(ports('off')).toEqual([`\${HTTP_PORT:?${MISSING_MESSAGE}}:80`])
-    expect(ports('self-signed')).toEqual([`\${HTTP_PORT:?${MISSING_MESSAGE}}:80`, `\${HTTPS_PORT:?${MISSING_MESSAGE}}:443`])
+    // The config's numbers themselves, not `.env` keys: every public URL is built from them (src/model/ports.ts).
+    expect(ports('off')).toEqual(['80:80'])
+    expect(ports('self-signed')).toEqual(['80:80', '443:443'])
   })
 })
 

@@ -342,7 +342,8 @@ describe('TLS modes', () => {
   it("off: only web (and ping), plain routers, no resolver, no HSTS", () => {
     const { static: s, dynamic: d } = withTls('off')
     expect(Object.keys(s.entryPoints)).toEqual(['web', 'ping'])
-    expect(s.entryPoints.web).toEqual({ address: ':80' })
+    // The fixture serves HTTP on ports.http 8080: the entry point listens on the host port itself.
+    expect(s.entryPoints.web).toEqual({ address: ':8080' })
     expect(s.certificatesResolvers).toBeUndefined()
     for (const r of Object.values(d.http.routers)) {
       expect(r.entryPoints).toEqual(['web'])

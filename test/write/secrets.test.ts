@@ -105,14 +105,14 @@ describe('ensureEnv on an existing file', () => {
   it('keeps user edits, added keys and comments byte for byte and reports unused keys without deleting them', () => {
     const edited = first.text
       .replace(/^POSTGRES_PASSWORD=.*$/m, "POSTGRES_PASSWORD='my own # pass $HOME'  # chosen by me")
-      .replace(/^HTTP_PORT=80$/m, 'export HTTP_PORT = 8080')
+      .replace(/^POSTGRES_HOST_PORT=5432$/m, 'export POSTGRES_HOST_PORT = 15432')
       .concat('\n# my own settings\nSMTP_HOST="smtp.example.com"\nLEGACY_TOKEN=abc # old\n\n')
     const next = ensureEnv(model.env, edited)
     expect(next.text).toBe(edited)
     expect(next.added).toEqual([])
     expect(next.unused).toEqual(['SMTP_HOST', 'LEGACY_TOKEN'])
     expect(next.values.POSTGRES_PASSWORD).toBe('my own # pass $HOME')
-    expect(next.values.HTTP_PORT).toBe('8080')
+    expect(next.values.POSTGRES_HOST_PORT).toBe('15432')
     expect(next.values).not.toHaveProperty('SMTP_HOST')
   })
 
@@ -139,11 +139,11 @@ describe('ensureEnv on an existing file', () => {
   })
 
   it('keeps a CRLF file CRLF', () => {
-    const crlf = first.text.replace(/\n/g, '\r\n').replace(/\r\nHTTPS_PORT=443\r\n/, '\r\n')
+    const crlf = first.text.replace(/\n/g, '\r\n').replace(/\r\nPOSTGRES_HOST_PORT=5432\r\n/, '\r\n')
     const next = ensureEnv(model.env, crlf)
-    expect(next.added).toEqual(['HTTPS_PORT'])
+    expect(next.added).toEqual(['POSTGRES_HOST_PORT'])
     expect(next.text.startsWith(crlf)).toBe(true)
-    expect(next.text.slice(crlf.length)).toBe(`\r\n${ADDED_MARKER}\r\n\r\n# Host port Traefik serves HTTPS on\r\nHTTPS_PORT=443\r\n`)
+    expect(next.text.slice(crlf.length)).toBe(`\r\n${ADDED_MARKER}\r\n\r\n# Host port Postgres is published on (127.0.0.1 only)\r\nPOSTGRES_HOST_PORT=5432\r\n`)
     expect(next.values.POSTGRES_PASSWORD).toBe(first.values.POSTGRES_PASSWORD)
   })
 

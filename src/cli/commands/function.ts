@@ -2,18 +2,15 @@
  * `sparkbaas function new|list|logs|invoke|serve`: the project's functions. Each subcommand parses its options,
  * calls src/functions/ and reports; `new` lives in its own module (function-new.ts), loaded when it runs.
  */
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
 import { styleText } from 'node:util'
 import { defineCommand } from 'citty'
-import { ENV_FILE } from '../../engine/compose.js'
 import { SparkbaasError } from '../../errors.js'
 import { checkData, checkMethod, checkPath, optionValues, parseHeader } from '../../functions/invoke-args.js'
 import { invokeFailure, invokeFunction, succeeded } from '../../functions/invoke.js'
 import { formatFunctionList, listFunctions } from '../../functions/list.js'
 import { functionLogs } from '../../functions/logs.js'
 import { serveFunctions, type ServeEvent } from '../../functions/serve.js'
-import { openStack, readStackEnv } from '../../stack/context.js'
+import { openStack } from '../../stack/context.js'
 import { printJson, printSuccess, useColor } from '../report.js'
 import { STACK_ARGS, stackOptions, where, wholeNumber } from '../stack-args.js'
 
@@ -24,9 +21,7 @@ const list = defineCommand({
   args: { ...STACK_ARGS },
   async run({ args }) {
     const stack = await openStack(stackOptions(args))
-    // With a generated .env, URLs carry the host ports it publishes; a fresh checkout lists the standard ones.
-    const env = existsSync(join(stack.outDir, ENV_FILE)) ? await readStackEnv(stack) : undefined
-    const functions = listFunctions(stack.model, env)
+    const functions = listFunctions(stack.model)
     if (args.json === true) printJson({ ok: true, project: stack.project, functions })
     else process.stdout.write(formatFunctionList(stack.project, functions))
   },

@@ -35,6 +35,8 @@ export default defineCommand({
         if (step.kind === 'regenerated') {
           printSuccess(`Regenerated ${where(stack.outDir)}/ (it was out of date with the config): ${step.report.written.length} written${step.report.removed.length > 0 ? `, ${step.report.removed.length} removed` : ''}`)
           for (const warning of step.report.warnings) process.stderr.write(`! ${warning}\n`)
+        } else if (step.kind === 'warning') {
+          process.stderr.write(`! ${step.message}\n`)
         } else {
           process.stderr.write(`Starting ${stack.project} with ${step.engine.name}, waiting until every service is healthy…\n`)
         }
@@ -47,6 +49,7 @@ export default defineCommand({
         engine: result.engine,
         services: result.services,
         regenerated: result.regenerated === undefined ? [] : result.regenerated.written,
+        warnings: result.warnings,
         routes: result.routes,
         keycloak: result.keycloakLogin === undefined ? null : { ...result.keycloakLogin, envFile: join(stack.outDir, ENV_FILE) },
       })
