@@ -5,9 +5,10 @@
 // admin REST API instead:
 // - a realm that does not exist is created whole from its file (POST /admin/realms, the same importer);
 // - in a realm that exists, it adds what is missing and updates what the file owns: the realm's display settings,
-//   roles, clients (their settings and protocol mappers), seed users (created once, then only granted roles the
-//   file gives them), service-account roles, and the signing key (replaced only when the key in .env changed);
-// - it never deletes anything and never touches a user's password, name or email once the user exists, so users,
+//   roles, clients (their settings and protocol mappers), seed users (created once; afterwards only granted the
+//   roles the file gives them and given an email or name where they have none), service-account roles, and the
+//   signing key (replaced only when the key in .env changed);
+// - it never deletes anything and never replaces a user's password, name or email once the user exists, so users,
 //   passwords and roles created at run time survive.
 //
 // `${VAR}` placeholders are filled from this process's environment with the value escaped for a JSON string, so
@@ -204,6 +205,8 @@ async function syncUser(admin, realm, user) {
       log(`realm ${realm}: user ${user.username} created`)
       found = (await admin.call('GET', lookup)).find((u) => u.username === user.username)
       if (found === undefined) throw new SyncError(`realm ${realm}: user ${user.username} was created but cannot be found`)
+    } else {
+      await completeProfile(admin, r, realm, found, fields)
     }
     id = found.id
   }
@@ -215,6 +218,22 @@ async function syncUser(admin, realm, user) {
     await admin.call('POST', `${r}/users/${enc(id)}/role-mappings/realm`, roles)
     log(`realm ${realm}: ${serviceAccountClientId === undefined ? `user ${user.username}` : `service account of ${serviceAccountClientId}`} granted ${missing.join(', ')}`)
   }
+}
+
+/**
+ * Fills the profile fields Keycloak's default user profile requires (email, first and last name) where an
+ * existing seed user has none, as one made by an older file may not: without them its login stops at "update
+ * profile" and the password grant fails. A value the user or an admin set is never replaced.
+ */
+async function completeProfile(admin, r, realm, existing, fields) {
+  const missing = {}
+  for (const key of ['email', 'firstName', 'lastName']) {
+    if (fields[key] !== undefined && (existing[key] === undefined || existing[key] === '')) missing[key] = fields[key]
+  }
+  if (missing.email !== undefined && fields.emailVerified !== undefined) missing.emailVerified = fields.emailVerified
+  if (Object.keys(missing).length === 0) return
+  await admin.call('PUT', `${r}/users/${enc(existing.id)}`, { ...existing, ...missing })
+  log(`realm ${realm}: user ${existing.username}: ${Object.keys(missing).filter((k) => k !== 'emailVerified').join(', ')} filled in`)
 }
 
 async function syncComponent(admin, realm, realmId, type, component) {

@@ -10,18 +10,14 @@ import { PINNED_IMAGES, postgresImage, type ImageKey } from './images.js'
 import { webPorts } from './ports.js'
 import { publicUrl, resolveRoutes } from './routes.js'
 import { seedUserProfile } from './seed-users.js'
+import { KEYCLOAK_SYNC, keycloakSyncService, postgresInitService } from './jobs.js'
+import { BACKEND, EDGE, SPARK } from './service-parts.js'
 import {
   ACME_VOLUME,
-  BACKEND,
-  EDGE,
-  KEYCLOAK_SYNC,
   PGDATA_VOLUME,
-  SPARK,
   extraServices,
   functionsService,
   keycloakService,
-  keycloakSyncService,
-  postgresInitService,
   postgresService,
   postgrestService,
   sparkServices,

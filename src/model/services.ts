@@ -2,66 +2,20 @@
  * The compose services of the stack. Each builder returns plain data; the compose renderer only formats it.
  * Networks: `edge` is where Traefik reaches routed services; `backend` carries the database and is internal
  * (no route out, not reachable from Traefik) unless Postgres is published on a host port; `spark` (internal) is the
- * one network of the Spark master and workers, which Postgres joins so jobs reach the database.
+ * one network of the Spark master and workers, which Postgres joins so jobs reach the database. The one-shot jobs
+ * that converge the stack on every `up` are in jobs.ts.
  */
 import type { ParsedConfig } from '../config/schema.js'
 import { ENV } from './env-vars.js'
-import type { ImageKey } from './images.js'
+import { KEYCLOAK_SYNC, POSTGRES_INIT } from './jobs.js'
 import { WEB_KEYS, webPorts } from './ports.js'
-import type { HealthcheckModel, RealmModel, ServiceModel, ValuePart } from './types.js'
+import { BACKEND, EDGE, SPARK, base, env, health, httpProbe, nodeProbe, ref, text, type Images } from './service-parts.js'
+import type { RealmModel, ServiceModel, ValuePart } from './types.js'
 
 export const VERIFIER_PORT = 8080
 export const FUNCTIONS_PORT = 8000
-export const EDGE = 'edge'
-export const BACKEND = 'backend'
-export const SPARK = 'spark'
 export const PGDATA_VOLUME = 'pgdata'
 export const ACME_VOLUME = 'traefik-acme'
-export const POSTGRES_INIT = 'postgres-init'
-export const KEYCLOAK_SYNC = 'keycloak-sync'
-
-const text = (value: string): ValuePart[] => [{ text: value }]
-const ref = (key: string): ValuePart => ({ ref: key })
-const env = (entries: Record<string, ValuePart[]>) =>
-  Object.keys(entries)
-    .sort()
-    .map((key) => ({ key, value: entries[key] ?? [] }))
-
-const health = (test: string[], startPeriod = '10s'): HealthcheckModel => ({
-  test,
-  interval: '5s',
-  timeout: '5s',
-  retries: 20,
-  startPeriod,
-})
-
-/**
- * A TCP probe for images without curl or wget (Keycloak, Spark): bash's /dev/tcp. `expect` is a fixed string, or an
- * extended regular expression when `regex` is set; it must hold no single quote.
- */
-const httpProbe = (port: number, path: string, expect: string, regex = false) => [
-  'CMD',
-  'bash',
-  '-c',
-  `exec 3<>/dev/tcp/127.0.0.1/${port} && printf 'GET ${path} HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && grep -${regex ? 'E' : ''}q '${expect}' <&3`,
-]
-
-const nodeProbe = (port: number) => [
-  'CMD',
-  'node',
-  '-e',
-  `fetch('http://127.0.0.1:${port}/_health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
-]
-
-type Images = Readonly<Record<ImageKey, string>>
-
-const base = {
-  command: undefined,
-  ports: [],
-  dependsOn: [],
-  volumes: [],
-  noNewPrivileges: true,
-} as const
 
 /** Spark jobs read the database: Postgres joins the Spark network when Spark runs. */
 const withSpark = (config: ParsedConfig, networks: readonly string[]) =>
@@ -96,51 +50,6 @@ export function postgresService(config: ParsedConfig, images: Images): ServiceMo
   }
 }
 
-/** Where postgres-init finds the init SQL. */
-export const INIT_SQL_MOUNT = '/sparkbaas/init'
-
-/**
- * Every init file in name order, as the postgres image's entrypoint runs them (`psql -v ON_ERROR_STOP=1
- * --no-psqlrc`), but over TCP against the running server, so it works on a volume that already holds data. The
- * files are idempotent (test/render/postgres.live.test.ts runs them twice), so this runs on every `up`.
- */
-export const APPLY_INIT_SQL = [
-  'set -eu',
-  `for f in ${INIT_SQL_MOUNT}/*.sql; do`,
-  '  echo "postgres-init: applying $(basename "$f")"',
-  '  psql -v ON_ERROR_STOP=1 --no-psqlrc -q -f "$f"',
-  'done',
-  'echo "postgres-init: done"',
-].join('\n')
-
-/**
- * The one-shot job that makes the database match the config on every `up`: roles, databases, schemas,
- * extensions and grants from `postgres/init/*.sql`. Passwords reach psql through its environment (`\getenv`).
- */
-export function postgresInitService(images: Images, initEnv: readonly string[]): ServiceModel {
-  return {
-    ...base,
-    name: POSTGRES_INIT,
-    image: images.postgres,
-    command: ['sh', '-c', APPLY_INIT_SQL],
-    environment: env({
-      PGHOST: text('postgres'),
-      PGPORT: text('5432'),
-      PGUSER: text('postgres'),
-      PGDATABASE: text('postgres'),
-      PGPASSWORD: [ref(ENV.postgresPassword)],
-      PGCONNECT_TIMEOUT: text('10'),
-      ...Object.fromEntries(initEnv.map((key) => [key, [ref(key)]])),
-    }),
-    volumes: [{ source: './postgres/init', target: INIT_SQL_MOUNT, readOnly: true }],
-    listens: [],
-    networks: [BACKEND],
-    dependsOn: [{ service: 'postgres', condition: 'service_healthy' }],
-    user: 'postgres',
-    oneShot: true,
-  }
-}
-
 export function keycloakService(images: Images, hostname: string): ServiceModel {
   return {
     ...base,
@@ -168,41 +77,6 @@ export function keycloakService(images: Images, hostname: string): ServiceModel 
     networks: [BACKEND, EDGE],
     dependsOn: [{ service: POSTGRES_INIT, condition: 'service_completed_successfully' }],
     healthcheck: health(httpProbe(9000, '/health/ready', '"UP"'), '90s'),
-  }
-}
-
-/** Where keycloak-sync finds the realm files and its script. */
-export const KEYCLOAK_SYNC_MOUNT = '/sparkbaas/keycloak'
-
-/**
- * The one-shot job that makes Keycloak's realms match the realm files on every `up`, through the admin REST API
- * (keycloak/sync.mjs): it creates a missing realm whole and adds what the config added to an existing one,
- * leaving what users did at run time alone. The `${VAR}` placeholders of the realm files are filled from its
- * environment, JSON-escaped.
- */
-export function keycloakSyncService(images: Images, realms: readonly RealmModel[]): ServiceModel {
-  const realmVars = realms.flatMap((realm) => [
-    realm.signingKeyVar,
-    ...realm.clients.flatMap((c) => (c.secretVar ? [c.secretVar] : [])),
-    ...realm.users.map((u) => u.passwordVar),
-  ])
-  return {
-    ...base,
-    name: KEYCLOAK_SYNC,
-    image: images.node,
-    command: ['node', `${KEYCLOAK_SYNC_MOUNT}/sync.mjs`],
-    environment: env({
-      KEYCLOAK_URL: text('http://keycloak:8080'),
-      KEYCLOAK_ADMIN_USERNAME: [ref(ENV.keycloakAdminUser)],
-      KEYCLOAK_ADMIN_PASSWORD: [ref(ENV.keycloakAdminPassword)],
-      ...Object.fromEntries(realmVars.map((key) => [key, [ref(key)]])),
-    }),
-    volumes: [{ source: './keycloak', target: KEYCLOAK_SYNC_MOUNT, readOnly: true }],
-    listens: [],
-    networks: [BACKEND],
-    dependsOn: [{ service: 'keycloak', condition: 'service_healthy' }],
-    user: 'node',
-    oneShot: true,
   }
 }
 

@@ -3,7 +3,7 @@
  * keycloak-sync service runs it with node, from the folder that holds the realm files). A static blueprint the
  * user may override in `blueprints/`, like the functions runtime.
  */
-import { KEYCLOAK_SYNC } from '../model/services.js'
+import { KEYCLOAK_SYNC } from '../model/jobs.js'
 import type { StackModel } from '../model/types.js'
 import { readBlueprint } from './blueprints.js'
 import { header } from './header.js'

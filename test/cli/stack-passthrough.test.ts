@@ -27,7 +27,7 @@ describe('sparkbaas logs', () => {
     expect(tail.stderr).toBe('✖ Option --tail needs a value: --tail LINES.\nhint: Run `sparkbaas logs --help` to see its usage.\n')
     const unknown = await s.run(['logs', 'redis'])
     expect(unknown.code).toBe(2)
-    expect(unknown.stderr).toBe('✖ Unknown service "redis": stack demo has no such service.\nhint: Its services are: postgres, keycloak, postgrest, traefik.\n')
+    expect(unknown.stderr).toBe('✖ Unknown service "redis": stack demo has no such service.\nhint: Its services are: postgres, postgres-init, keycloak, keycloak-sync, postgrest, traefik.\n')
   })
 })
 

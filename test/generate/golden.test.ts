@@ -2,7 +2,7 @@
  * The whole output tree of each fixture config, kept as readable golden files under
  * test/golden/generate/<fixture>/ (the same paths as in generated/). `.env` is per-machine random: only its keys
  * are kept, in <fixture>.env-keys.txt. <fixture>.files.txt lists the tree, so an added or lost file shows up too.
- * The runtime and verifier are shipped verbatim from blueprints/ under a header, so instead of a golden copy per
+ * The runtime, verifier and keycloak-sync are shipped verbatim from blueprints/ under a header, so instead of a golden copy per
  * fixture they are compared with the blueprint itself.
  * Update with `npx vitest run test/generate -u` and read the diff.
  */
@@ -19,6 +19,7 @@ const GOLDEN = join(ROOT, 'test/golden/generate')
 /** Output path → the blueprint it is a verbatim copy of. */
 const VERBATIM: Readonly<Record<string, string>> = {
   'functions/server.mjs': 'blueprints/functions/server.mjs',
+  'keycloak/sync.mjs': 'blueprints/keycloak/sync.mjs',
   'verifier/verifier.mjs': 'blueprints/verifier/verifier.mjs',
 }
 

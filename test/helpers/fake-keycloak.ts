@@ -214,6 +214,12 @@ export async function startFakeKeycloak(admin: { username: string; password: str
       if (id === undefined && method === 'POST') return (addUser(realm, b, false), [201, undefined])
       const user = realm.users.get(id!)
       if (!user) throw new HttpError(404, 'User not found')
+      if (c === undefined && method === 'PUT') {
+        // UserResource.updateUser: the representation's profile fields; credentials and roles have their own calls.
+        const { id: _id, username: _u, credentials: _c, realmRoles: _r, ...fields } = b
+        Object.assign(user.fields, fields)
+        return [204, undefined]
+      }
       if (c === 'role-mappings' && d === 'realm') {
         if (method === 'GET') return [200, [...user.roles].map((r) => realm.roles.get(r)).filter(Boolean)]
         if (method === 'POST') {

@@ -14,11 +14,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { execa } from 'execa'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { parse } from 'yaml'
 import { generate } from '../../src/generate.js'
-import { KEYCLOAK_SYNC, KEYCLOAK_SYNC_MOUNT } from '../../src/model/services.js'
+import { KEYCLOAK_SYNC, KEYCLOAK_SYNC_MOUNT } from '../../src/model/jobs.js'
 import { dotenvValues, parseDotenv } from '../../src/write/dotenv.js'
-import { scanInterpolation } from '../render/compose-interpolation.js'
+import { composeDoc, resolvedService } from '../helpers/compose-service.js'
 import { startFakeKeycloak, type FakeKeycloak } from '../helpers/fake-keycloak.js'
 
 const realm = (extra: { roles?: string[]; clients?: object[]; users?: object[] } = {}) => ({
@@ -30,20 +29,11 @@ const realm = (extra: { roles?: string[]; clients?: object[]; users?: object[] }
 })
 const config = (r: object) => ({ project: 'kcs', api: { realm: 'main' }, realms: [r] })
 
-interface ComposeService {
-  command: string[]
-  environment: Record<string, string>
-  depends_on?: Record<string, { condition: string }>
-  restart: string
-}
-
 let project: string
 let out: string
 let kc: FakeKeycloak
 
-function composeFile() {
-  return parse(readFileSync(join(out, 'docker-compose.yml'), 'utf8')) as { services: Record<string, ComposeService> }
-}
+const composeFile = () => composeDoc(out)
 const envValues = () => dotenvValues(parseDotenv(readFileSync(join(out, '.env'), 'utf8')))
 
 async function writeConfig(c: object) {
@@ -53,18 +43,11 @@ async function writeConfig(c: object) {
 
 /** Runs the job as compose would, from what the last generate wrote. */
 async function runSync(overrides: Record<string, string> = {}) {
-  const service = composeFile().services[KEYCLOAK_SYNC]!
-  const values = envValues()
-  const resolve = (raw: string) =>
-    scanInterpolation(raw)
-      .map((part) => ('text' in part ? part.text : values.get(part.ref.name) ?? ''))
-      .join('')
-  const env: Record<string, string> = {}
-  for (const [key, raw] of Object.entries(service.environment)) env[key] = resolve(String(raw))
-  const [program, script] = service.command
+  const { command, environment } = resolvedService(out, KEYCLOAK_SYNC)
+  const [program, script] = command
   expect(program).toBe('node')
   return execa(process.execPath, [script!.replace(KEYCLOAK_SYNC_MOUNT, join(out, 'keycloak'))], {
-    env: { ...env, KEYCLOAK_URL: kc.url, KEYCLOAK_SYNC_ATTEMPTS: '2', KEYCLOAK_SYNC_RETRY_MS: '10', ...overrides },
+    env: { ...environment, KEYCLOAK_URL: kc.url, KEYCLOAK_SYNC_ATTEMPTS: '2', KEYCLOAK_SYNC_RETRY_MS: '10', ...overrides },
     extendEnv: false,
     reject: false,
   })
@@ -173,6 +156,21 @@ describe('keycloak-sync converges the realms on every up', () => {
     expect(kc.user('main', 'dev')).toMatchObject({ password: 'changed-by-dev', roles: new Set(['user', 'admin']) })
     expect(kc.user('main', 'eve')).toMatchObject({ password: 'eve-pw', roles: new Set(['support']) })
     expect(main.roles.has('support')).toBe(true)
+  })
+
+  it('gives an existing seed user the email and names it lacks, and never replaces ones it has', async () => {
+    // A user made by an older file without names (Keycloak's default user profile then blocks its login), and one
+    // whose names were changed at run time.
+    const main = kc.realms.get('main')!
+    const dev = kc.user('main', 'dev')!
+    dev.fields = { enabled: true, email: 'dev@example.test', emailVerified: true }
+    kc.user('main', 'ops')!.fields.firstName = 'Olga'
+    const result = await runSync()
+    expect(result.exitCode, result.stderr).toBe(0)
+    expect(result.stdout.split('\n')).toEqual(['keycloak-sync: realm main: user dev: firstName, lastName filled in', 'keycloak-sync: 1 realm in sync'])
+    expect(dev.fields).toMatchObject({ email: 'dev@example.test', firstName: 'dev', lastName: 'main' })
+    expect(kc.user('main', 'ops')!.fields.firstName).toBe('Olga')
+    expect(main.users.size).toBeGreaterThan(2)
   })
 
   it('removes nothing: a role, client or user dropped from the config stays in Keycloak', async () => {

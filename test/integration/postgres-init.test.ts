@@ -14,11 +14,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { execa } from 'execa'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { parse } from 'yaml'
 import { generate } from '../../src/generate.js'
-import { INIT_SQL_MOUNT, POSTGRES_INIT } from '../../src/model/services.js'
+import { INIT_SQL_MOUNT, POSTGRES_INIT } from '../../src/model/jobs.js'
 import { dotenvValues, parseDotenv } from '../../src/write/dotenv.js'
-import { scanInterpolation } from '../render/compose-interpolation.js'
+import { composeDoc, resolvedService } from '../helpers/compose-service.js'
 import { findPostgres, startPostgres, type PostgresServer } from '../helpers/postgres.js'
 
 const pgFound = findPostgres()
@@ -32,34 +31,19 @@ const V2 = {
   realms: [{ name: 'main', roles: ['user'] }],
 }
 
-interface ComposeService {
-  command: string[]
-  environment: Record<string, string>
-  depends_on?: Record<string, { condition: string }>
-  restart: string
-}
-
 let project: string
 let pg: PostgresServer
 
 /** Runs the job as compose would, from what the last generate wrote. */
 async function runJob(password = pg.superuserPassword) {
   const out = join(project, 'generated')
-  const compose = parse(readFileSync(join(out, 'docker-compose.yml'), 'utf8')) as { services: Record<string, ComposeService> }
-  const service = compose.services[POSTGRES_INIT]!
-  const values = dotenvValues(parseDotenv(readFileSync(join(out, '.env'), 'utf8')))
-  const resolve = (raw: string) =>
-    scanInterpolation(raw)
-      .map((part) => ('text' in part ? part.text : values.get(part.ref.name) ?? ''))
-      .join('')
-  const env: Record<string, string> = {}
-  for (const [key, raw] of Object.entries(service.environment)) env[key] = resolve(String(raw))
-  const [shell, flag, script] = service.command.map(resolve)
+  const { command, environment } = resolvedService(out, POSTGRES_INIT)
+  const [shell, flag, script] = command
   expect([shell, flag]).toEqual(['sh', '-c'])
   return execa(shell!, [flag!, script!.replaceAll(INIT_SQL_MOUNT, join(out, 'postgres/init'))], {
     env: {
       PATH: `${pgFound.found ? pgFound.bin.bindir : ''}:${process.env.PATH}`,
-      ...env,
+      ...environment,
       PGHOST: '127.0.0.1',
       PGPORT: String(pg.port),
       PGPASSWORD: password,
@@ -94,7 +78,7 @@ describe.skipIf(!pgFound.found)('postgres-init converges the database on every u
 
   it('is a one-shot job the services that need the database wait for', async () => {
     await writeConfig(V2)
-    const compose = parse(readFileSync(join(project, 'generated/docker-compose.yml'), 'utf8')) as { services: Record<string, ComposeService> }
+    const compose = composeDoc(join(project, 'generated'))
     expect(compose.services[POSTGRES_INIT]!.restart).toBe('no')
     expect(compose.services[POSTGRES_INIT]!.depends_on).toEqual({ postgres: { condition: 'service_healthy' } })
     for (const dependent of ['keycloak', 'postgrest']) {

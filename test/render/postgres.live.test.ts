@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { POSTGRES_INIT } from '../../src/model/services.js'
+import { POSTGRES_INIT } from '../../src/model/jobs.js'
 import type { StackModel } from '../../src/model/types.js'
 import { renderPostgres } from '../../src/render/postgres.js'
 import type { RenderedFile } from '../../src/render/types.js'
