@@ -201,7 +201,13 @@ async function syncUser(admin, realm, user) {
     const lookup = `${r}/users?username=${enc(user.username)}&exact=true`
     let found = (await admin.call('GET', lookup)).find((u) => u.username === user.username)
     if (found === undefined) {
-      await admin.call('POST', `${r}/users`, fields)
+      await admin.call('POST', `${r}/users`, fields).catch((error) => {
+        // 409: another user (one made at run time, say) already has this email (UsersResource.createUser).
+        if (error instanceof SyncError && / HTTP 409 /.test(error.message)) {
+          throw new SyncError(`realm ${realm}: seed user ${user.username} cannot be created: ${error.message} — another user has its email; give the seed user another email in the config`)
+        }
+        throw error
+      })
       log(`realm ${realm}: user ${user.username} created`)
       found = (await admin.call('GET', lookup)).find((u) => u.username === user.username)
       if (found === undefined) throw new SyncError(`realm ${realm}: user ${user.username} was created but cannot be found`)

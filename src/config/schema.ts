@@ -98,10 +98,15 @@ const clientSchema = z.strictObject({
 // lastName (PersonNameProhibitedCharactersValidator.java). Its Java `\v` is any vertical whitespace (U+2028 and
 // U+2029 too) and `\p{Cntrl}` the ASCII controls; this also refuses the C1 controls, which no name needs. Written
 // without `\p{…}` so the JSON Schema's copy of the pattern means the same with or without a regexp's "u" flag.
-const PERSON_NAME = /^[^<>&"$%!#?§;*~/\\|^=[\]{}()\u0000-\u001f\u007f-\u009f\u2028\u2029]+$/
+const PERSON_NAME = /^[^<>&"$%!#?§;*~/\\|^=[\]{}()\u0000-\u001f\u007f-\u009f\u2028\u2029]*$/
 const personNameError =
   'expected a name without < > & " $ % ! # ? § ; * ~ / \\ | ^ = [ ] { } ( ), control characters or line breaks (Keycloak\'s default user profile refuses them)'
-const personName = z.string({ error: personNameError }).regex(PERSON_NAME, { error: personNameError })
+// A blank name is a missing one to Keycloak's required-attribute check, and the login stops at "update profile".
+const blankNameError = 'expected a name that is not empty or only spaces (Keycloak\'s default user profile counts it as missing)'
+const personName = z
+  .string({ error: personNameError })
+  .regex(PERSON_NAME, { error: personNameError })
+  .regex(/\S/, { error: blankNameError })
   .max(255, { error: 'expected at most 255 characters (Keycloak\'s default user profile refuses longer names)' })
 
 const userSchema = z.strictObject({

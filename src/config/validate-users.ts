@@ -39,6 +39,10 @@ export const seedUsers: Rule = (config) =>
         return [problem(`${path}.username`, 'reserved_name', message)]
       }
       const { email, emailSource } = seedUserProfile(user, realm.name, config.domain)
+      if (emailSource === 'given' && !keycloakTakesEmail(email)) {
+        const message = `"${email}" is not an email Keycloak accepts (at most 64 characters before "@", no "." at either end or twice in a row) — use another`
+        return [problem(`${path}.email`, 'invalid_email', message)]
+      }
       if (emailSource !== 'given' && !keycloakTakesEmail(email)) {
         const message =
           emailSource === 'username'

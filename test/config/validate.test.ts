@@ -512,6 +512,19 @@ describe('seedUsers', () => {
     expect(run(seedUsers)).toEqual([])
   })
 
+  it('refuses a given email Keycloak would not take, though zod reads it as an address', () => {
+    // server-spi-private/.../utils/EmailValidationUtil.java: MAX_LOCAL_PART_LENGTH = 64; dots not at an end or doubled.
+    const long = `${'a'.repeat(65)}@acme.test`
+    const realms: SparkbaasConfig['realms'] = [{ name: 'acme', users: [{ username: 'dev', email: long }] }]
+    expect(run(seedUsers, { realms, routes: [], api: undefined })).toEqual([
+      {
+        path: 'realms[0].users[0].email',
+        code: 'invalid_email',
+        message: `"${long}" is not an email Keycloak accepts (at most 64 characters before "@", no "." at either end or twice in a row) — use another`,
+      },
+    ])
+  })
+
   it('refuses two users of a realm with one email, also when one is derived (Keycloak keeps emails unique per realm)', () => {
     const realms: SparkbaasConfig['realms'] = [
       { name: 'acme', users: [{ username: 'dev' }, { username: 'ops', email: 'Dev@acme.test' }, { username: 'ann@acme.test' }, { username: 'ann', email: 'ann@acme.test' }] },

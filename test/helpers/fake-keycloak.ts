@@ -10,7 +10,9 @@
  *   credentials and realmRoles, `users[].serviceAccountClientId` roles, components. (Unlike startup import it
  *   substitutes no `${VAR}`: the sync fills them first.)
  * - GET /admin/realms/{realm}: 404 "Realm not found." (RealmsAdminResource.getRealmAdmin); PUT sets the fields it
- *   is given (RealmAdminResource.updateRealm → DefaultExportImportManager.updateRealm skips nulls);
+ *   is given (RealmAdminResource.updateRealm → DefaultExportImportManager.updateRealm skips nulls), but resets the
+ *   CIBA/PAR settings it reads from `attributes` when the body has none (modelled: attributes emptied);
+ * - POST /users: 409 for a username or an email (case-insensitive) another user has;
  * - roles by name: 404 "Could not find role", POST 201 / 409 (RoleContainerResource);
  * - clients: `?clientId=` is an exact match (ClientsResource.getClients, search=false); GET returns the secret
  *   in clear and a `realm_client` attribute; PUT updates the fields given, a `protocolMappers` list would
@@ -96,6 +98,10 @@ export async function startFakeKeycloak(admin: { username: string; password: str
   const addUser = (realm: FakeRealm, rep: Json, withRoles: boolean) => {
     const username = String(rep.username)
     if ([...realm.users.values()].some((u) => u.username === username)) throw new HttpError(409, 'User exists with same username')
+    const email = typeof rep.email === 'string' ? rep.email.toLowerCase() : undefined
+    if (email && [...realm.users.values()].some((u) => String(u.fields.email ?? '').toLowerCase() === email)) {
+      throw new HttpError(409, 'User exists with same email')
+    }
     const { credentials, realmRoles, id: _id, ...fields } = rep as Json & { credentials?: { value: string }[]; realmRoles?: string[] }
     const id = randomUUID()
     const user: FakeUser = { id, username, fields, roles: new Set(withRoles ? realmRoles ?? [] : []) }
@@ -155,7 +161,11 @@ export async function startFakeKeycloak(admin: { username: string; password: str
     const [a, id, c, d, e] = rest
     if (rest.length === 0) {
       if (method === 'GET') return [200, { id: realm.id, ...realm.settings }]
-      if (method === 'PUT') return (Object.assign(realm.settings, b), [204, undefined])
+      if (method === 'PUT') {
+        // updateRealm re-reads the CIBA/PAR/device settings from `attributes`: a body without them resets those.
+        if (b.attributes === undefined) realm.settings.attributes = {}
+        return (Object.assign(realm.settings, b), [204, undefined])
+      }
     }
     if (a === 'roles') {
       if (id === undefined && method === 'POST') {

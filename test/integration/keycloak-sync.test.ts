@@ -76,7 +76,8 @@ afterAll(async () => {
   rmSync(project, { recursive: true, force: true })
 })
 
-describe('keycloak-sync converges the realms on every up', () => {
+// One scenario in steps: each test starts from the state the previous one left in the stand-in, as a stack would.
+describe('keycloak-sync converges the realms on every up (steps of one scenario)', () => {
   it('is a one-shot job after Keycloak that Traefik waits for; Keycloak itself no longer imports', () => {
     const services = composeFile().services
     const job = services[KEYCLOAK_SYNC]!
@@ -163,12 +164,12 @@ describe('keycloak-sync converges the realms on every up', () => {
     // whose names were changed at run time.
     const main = kc.realms.get('main')!
     const dev = kc.user('main', 'dev')!
-    dev.fields = { enabled: true, email: 'dev@example.test', emailVerified: true }
+    dev.fields = { enabled: true }
     kc.user('main', 'ops')!.fields.firstName = 'Olga'
     const result = await runSync()
     expect(result.exitCode, result.stderr).toBe(0)
-    expect(result.stdout.split('\n')).toEqual(['keycloak-sync: realm main: user dev: firstName, lastName filled in', 'keycloak-sync: 1 realm in sync'])
-    expect(dev.fields).toMatchObject({ email: 'dev@example.test', firstName: 'dev', lastName: 'main' })
+    expect(result.stdout.split('\n')).toEqual(['keycloak-sync: realm main: user dev: email, firstName, lastName filled in', 'keycloak-sync: 1 realm in sync'])
+    expect(dev.fields).toMatchObject({ email: 'dev@example.test', emailVerified: true, firstName: 'dev', lastName: 'main' })
     expect(kc.user('main', 'ops')!.fields.firstName).toBe('Olga')
     expect(main.users.size).toBeGreaterThan(2)
   })
@@ -183,7 +184,7 @@ describe('keycloak-sync converges the realms on every up', () => {
     expect(kc.user('main', 'ops')).toBeDefined()
   })
 
-  it('carries a hand-edited .env value with quotes, backslashes, a newline and ${…} exactly', async () => {
+  it('carries a hand-edited .env value with quotes, backslashes, a newline and unicode exactly', async () => {
     // (No `$` here: compose itself interpolates `${…}` in a double-quoted .env value before the job sees it.)
     const hostile = 'it\'s "q" \\ `x` # , }\nline2 ünï'
     editEnv('REALM_MAIN_BACKEND_SECRET', hostile)
@@ -206,6 +207,44 @@ describe('keycloak-sync converges the realms on every up', () => {
     expect(rotated.exitCode, rotated.stderr).toBe(0)
     expect(rotated.stdout).toContain('keycloak-sync: realm main: component sparkbaas-rsa updated')
     expect(kc.realms.get('main')!.components[0]!.config.privateKey).toEqual([other])
+  })
+
+  it('updates realm settings over what Keycloak has, keeping the settings the file does not name', async () => {
+    const main = kc.realms.get('main')!
+    main.settings.attributes = { cibaBackchannelTokenDeliveryMode: 'push' } // set in the admin console
+    await writeConfig(config({ ...realm({ clients: [{ id: 'backend', type: 'confidential', serviceAccount: true }] }), displayName: 'Main Street' }))
+    const result = await runSync()
+    expect(result.exitCode, result.stderr).toBe(0)
+    expect(result.stdout.split('\n')).toEqual(['keycloak-sync: realm main: settings updated', 'keycloak-sync: 1 realm in sync'])
+    expect(main.settings).toMatchObject({ displayName: 'Main Street', attributes: { cibaBackchannelTokenDeliveryMode: 'push' } })
+  })
+
+  it('adds a protocol mapper a client lacks, and puts back one changed by hand', async () => {
+    const web = [...kc.realms.get('main')!.clients.values()].find((c) => c.clientId === 'web')!
+    const mapper = web.protocolMappers.find((m) => m.name === 'postgrest-role')!
+    web.protocolMappers = [] // a client made before PostgREST trusted this realm
+    const added = await runSync()
+    expect(added.exitCode, added.stderr).toBe(0)
+    expect(added.stdout).toContain('keycloak-sync: realm main: client web: mapper postgrest-role created')
+    const created = web.protocolMappers.find((m) => m.name === 'postgrest-role')!
+    expect(created.config).toEqual(mapper.config)
+    ;(created.config as Record<string, string>)['claim.value'] = 'anon'
+    const fixed = await runSync()
+    expect(fixed.stdout).toContain('keycloak-sync: realm main: client web: mapper postgrest-role updated')
+    expect((created.config as Record<string, string>)['claim.value']).toBe('authenticated')
+  })
+
+  it('fails, saying what to change, when a new seed user\'s email belongs to a user made at run time', async () => {
+    const main = kc.realms.get('main')!
+    main.users.set('u-zed', { id: 'u-zed', username: 'zed', fields: { email: 'kim@example.test' }, roles: new Set() })
+    await writeConfig(config(realm({ users: [{ username: 'kim', email: 'kim@example.test' }] })))
+    const result = await runSync()
+    expect(result.exitCode).toBe(1)
+    expect(result.stderr.trim()).toBe(
+      'keycloak-sync: realm main: seed user kim cannot be created: POST /admin/realms/main/users failed: HTTP 409 {"errorMessage":"User exists with same email"} — another user has its email; give the seed user another email in the config',
+    )
+    main.users.delete('u-zed')
+    await writeConfig(config(realm({ clients: [{ id: 'backend', type: 'confidential', serviceAccount: true }] })))
   })
 
   it('a realm that is new in the config is created beside the existing ones', async () => {
