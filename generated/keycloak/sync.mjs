@@ -16,7 +16,7 @@
 // a quote, backslash or newline in a .env value cannot break the file (Keycloak's importer pastes them raw).
 // Node's standard library only: the container runs this file as it is.
 import { createHash, createPrivateKey, createPublicKey } from 'node:crypto'
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, realpathSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -25,6 +25,10 @@ const DIR = env.KEYCLOAK_SYNC_DIR || dirname(fileURLToPath(import.meta.url))
 const BASE = (env.KEYCLOAK_URL || 'http://keycloak:8080').replace(/\/+$/, '')
 const ATTEMPTS = Number(env.KEYCLOAK_SYNC_ATTEMPTS || 30)
 const RETRY_MS = Number(env.KEYCLOAK_SYNC_RETRY_MS || 2000)
+/** No single request may hang `up`: each gets this long (a slow Keycloak answers in seconds). */
+const REQUEST_MS = Number(env.KEYCLOAK_SYNC_REQUEST_MS || 30000)
+/** A 5xx or a dropped connection on an admin call is tried again this many times. */
+const CALL_ATTEMPTS = 3
 const KEY_PROVIDER = 'org.keycloak.keys.KeyProvider'
 
 class SyncError extends Error {}
@@ -66,8 +70,13 @@ export function covers(actual, wanted) {
 }
 
 /** Keycloak's key id: base64url(SHA-256(DER SubjectPublicKeyInfo)). */
-function kidOf(privateKeyBase64) {
-  const key = createPrivateKey({ key: Buffer.from(privateKeyBase64, 'base64'), format: 'der', type: 'pkcs8' })
+function kidOf(privateKeyBase64, realm, name) {
+  let key
+  try {
+    key = createPrivateKey({ key: Buffer.from(privateKeyBase64, 'base64'), format: 'der', type: 'pkcs8' })
+  } catch {
+    throw new SyncError(`realm ${realm}: the private key of ${name} is not a base64 PKCS#8 RSA key: check the realm's *_SIGNING_KEY in .env`)
+  }
   return createHash('sha256').update(createPublicKey(key).export({ type: 'spki', format: 'der' })).digest('base64url')
 }
 
@@ -84,7 +93,7 @@ class Admin {
     for (let attempt = 1; ; attempt++) {
       let res
       try {
-        res = await fetch(`${BASE}/realms/master/protocol/openid-connect/token`, { method: 'POST', body })
+        res = await fetch(`${BASE}/realms/master/protocol/openid-connect/token`, { method: 'POST', body, signal: AbortSignal.timeout(REQUEST_MS) })
       } catch (error) {
         if (attempt >= ATTEMPTS) throw new SyncError(`cannot reach Keycloak at ${BASE}: ${error.cause?.code ?? error.cause?.message ?? error.message}`)
         await sleep(RETRY_MS)
@@ -106,17 +115,43 @@ class Admin {
     }
   }
 
-  /** One admin API call under /admin/realms; `undefined` for a 404 when `optional`. */
+  /**
+   * One admin API call under /admin/realms; `undefined` for a 404 when `optional`. An expired token (master
+   * tokens live a minute) means one fresh login; a 5xx or a dropped connection, another try.
+   */
   async call(method, path, body, optional = false) {
-    const res = await fetch(`${BASE}/admin/realms${path}`, {
-      method,
-      headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-    if (res.status === 404 && optional) return undefined
-    const text = await res.text()
-    if (!res.ok) throw new SyncError(`${method} /admin/realms${path} failed: HTTP ${res.status} ${text.slice(0, 300)}`)
-    return text === '' ? null : JSON.parse(text)
+    let relogged = false
+    for (let attempt = 1; ; attempt++) {
+      let res
+      try {
+        res = await fetch(`${BASE}/admin/realms${path}`, {
+          method,
+          headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+          body: body === undefined ? undefined : JSON.stringify(body),
+          signal: AbortSignal.timeout(REQUEST_MS),
+        })
+      } catch (error) {
+        if (attempt < CALL_ATTEMPTS) {
+          await sleep(RETRY_MS)
+          continue
+        }
+        throw new SyncError(`${method} /admin/realms${path} failed: ${error.cause?.code ?? error.name ?? error.message}`)
+      }
+      if (res.status === 401 && !relogged) {
+        relogged = true
+        await this.login()
+        attempt--
+        continue
+      }
+      if (res.status >= 500 && attempt < CALL_ATTEMPTS) {
+        await sleep(RETRY_MS)
+        continue
+      }
+      if (res.status === 404 && optional) return undefined
+      const text = await res.text()
+      if (!res.ok) throw new SyncError(`${method} /admin/realms${path} failed: HTTP ${res.status} ${text.slice(0, 300)}`)
+      return text === '' ? null : JSON.parse(text)
+    }
   }
 }
 
@@ -258,7 +293,11 @@ async function syncComponent(admin, realm, realmId, type, component) {
   const privateKey = type === KEY_PROVIDER ? component.config?.privateKey?.[0] : undefined
   if (privateKey !== undefined) {
     const keys = (await admin.call('GET', `${r}/keys`)).keys ?? []
-    if (keys.some((k) => k.providerId === existing.id && k.kid === kidOf(privateKey))) return
+    // In use, too: a provider made passive or disabled in the console leaves Keycloak signing with another key,
+    // which PostgREST and the verifier refuse.
+    const kid = kidOf(privateKey, realm, component.name)
+    const wantedConfig = Object.fromEntries(Object.entries(fields.config ?? {}).filter(([k]) => k !== 'privateKey'))
+    if (keys.some((k) => k.providerId === existing.id && k.kid === kid && k.status === 'ACTIVE') && covers(existing.config, wantedConfig)) return
   } else if (covers(existing, body)) {
     return
   }
@@ -291,7 +330,8 @@ async function main() {
   log(`${realms.length} realm${realms.length === 1 ? '' : 's'} in sync`)
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+// Run as a program (node sync.mjs), not when imported; realpath on both sides, as the file may be reached by a link.
+if (process.argv[1] && realpathSync(fileURLToPath(import.meta.url)) === realpathSync(process.argv[1])) {
   main().catch((error) => {
     console.error(error instanceof SyncError ? `keycloak-sync: ${error.message}` : error)
     process.exit(1)

@@ -10,7 +10,7 @@ import { PINNED_IMAGES, postgresImage, type ImageKey } from './images.js'
 import { webPorts } from './ports.js'
 import { publicUrl, resolveRoutes } from './routes.js'
 import { seedUserProfile } from './seed-users.js'
-import { KEYCLOAK_SYNC, keycloakSyncService, postgresInitService } from './jobs.js'
+import { KEYCLOAK_SYNC, POSTGRES_INIT, keycloakSyncService, postgresInitService } from './jobs.js'
 import { BACKEND, EDGE, SPARK } from './service-parts.js'
 import {
   ACME_VOLUME,
@@ -101,6 +101,10 @@ export function resolveModel(config: ParsedConfig, ctx: ResolveContext): StackMo
   if (hasAuth) routedNames.add('verifier')
   // The realms must exist before Traefik lets a request through to anything that checks their tokens.
   if (realms.length > 0) routedNames.add(KEYCLOAK_SYNC)
+  // Compose's `up --wait` waits for a one-shot job as one only when a service depends on it that way, and reports
+  // its clean exit as a failure otherwise (docker/compose pkg/compose/start.go getDependencyCondition, issue 10596):
+  // Traefik, always there, waits for postgres-init too, also in a stack where nothing else needs the database.
+  routedNames.add(POSTGRES_INIT)
   services.push(traefikService(config, images, services.filter((s) => routedNames.has(s.name))))
 
   return {

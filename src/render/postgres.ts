@@ -59,7 +59,7 @@ export function renderPostgres(model: StackModel, ctx: RenderContext): RenderedF
       // \warn reads its argument with psql's quoting, which treats backslashes as escapes; there are none here.
       warning:
         `sparkbaas: the environment variable ${role.passwordVar} is empty or not set. It holds the password of ` +
-        `role ${role.name}: set it in .env (sparkbaas generate creates it) and pass it to the postgres container.`,
+        `role ${role.name}: set it in .env (sparkbaas generate creates it) and pass it to the postgres-init job.`,
       error,
     }
   })

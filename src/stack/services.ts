@@ -11,3 +11,16 @@ export function checkServices(model: StackModel, names: readonly string[]): void
     hint: `Its services are: ${known.join(', ')}.`,
   })
 }
+
+/**
+ * `up` with a one-shot job named alone: compose would start the job but nothing that waits for it, and `--wait`
+ * reports a job's clean exit as a failure unless a started service depends on it (docker/compose issue 10596).
+ * Every `up` runs the jobs anyway, before what needs them.
+ */
+export function refuseJobs(model: StackModel, names: readonly string[]): void {
+  const job = model.services.find((s) => s.oneShot && names.includes(s.name))
+  if (job === undefined) return
+  throw new SparkbaasError('usage', `"${job.name}" is a one-shot job, which \`sparkbaas up\` runs on every start before the services that need it.`, {
+    hint: `Run \`sparkbaas up\`, or name the services that need it (they run it first); \`sparkbaas logs ${job.name}\` shows its last run.`,
+  })
+}

@@ -12,7 +12,7 @@ import { displayPath, readStackEnv, type Stack } from './context.js'
 import { diagnoseUp, type UpContext } from './diagnose.js'
 import { ensureGenerated, type Regenerated } from './freshness.js'
 import { checkHostPorts, hostPorts, retiredPortKeys, withDependencies } from './ports.js'
-import { checkServices } from './services.js'
+import { checkServices, refuseJobs } from './services.js'
 import { stackUrls, type StackUrls } from './urls.js'
 
 export interface UpOptions {
@@ -42,6 +42,7 @@ export interface UpResult extends StackUrls {
 export async function up(stack: Stack, options: UpOptions): Promise<UpResult> {
   const services = options.services ?? []
   checkServices(stack.model, services)
+  refuseJobs(stack.model, services)
   const engine = options.engine ?? (await detectEngine())
   const regenerated = await ensureGenerated(stack, { regenerate: options.regenerate ?? true })
   if (regenerated) options.onStep?.({ kind: 'regenerated', report: regenerated })

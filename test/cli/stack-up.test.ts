@@ -198,6 +198,20 @@ describe('sparkbaas up', () => {
     )
   })
 
+  test('up with a one-shot job named alone is a usage error (compose would report its clean exit as a failure)', async () => {
+    const s = await stackFixture()
+    const result = await s.run(['up', 'postgres-init'])
+    expect(result.code).toBe(2)
+    expect(s.fake.calls()).toEqual([])
+    expect(result.stderr).toBe(
+      [
+        '✖ "postgres-init" is a one-shot job, which `sparkbaas up` runs on every start before the services that need it.',
+        'hint: Run `sparkbaas up`, or name the services that need it (they run it first); `sparkbaas logs postgres-init` shows its last run.',
+        '',
+      ].join('\n'),
+    )
+  })
+
   test('a one-shot job: done when it exited 0, reported with its log when it exited otherwise', async () => {
     const s = await stackFixture()
     const ps = [

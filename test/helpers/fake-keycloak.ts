@@ -57,6 +57,8 @@ export interface FakeKeycloak {
   readonly requests: string[]
   /** The mutating ones (not GET, not the token). */
   writes(): string[]
+  /** From now on each token is good for this many admin calls, then answers 401, as an expired one would. */
+  expireTokensAfter(calls: number | undefined): void
   user(realm: string, username: string): FakeUser | undefined
   close(): Promise<void>
 }
@@ -75,7 +77,8 @@ class HttpError extends Error {
 export async function startFakeKeycloak(admin: { username: string; password: string }): Promise<FakeKeycloak> {
   const realms = new Map<string, FakeRealm>()
   const requests: string[] = []
-  const tokens = new Set<string>()
+  const tokens = new Map<string, number>()
+  let tokenCalls: number | undefined
 
   const realmOf = (name: string): FakeRealm => {
     const realm = realms.get(name)
@@ -150,7 +153,7 @@ export async function startFakeKeycloak(admin: { username: string; password: str
       if (form.get('client_id') !== 'admin-cli' || form.get('grant_type') !== 'password') return [401, { error: 'unauthorized_client' }]
       if (form.get('username') !== admin.username || form.get('password') !== admin.password) return [401, { error: 'invalid_grant' }]
       const token = randomUUID()
-      tokens.add(token)
+      tokens.set(token, tokenCalls ?? Infinity)
       return [200, { access_token: token, expires_in: 60 }]
     }
     if (seg[0] !== 'admin' || seg[1] !== 'realms') return [404, { error: 'Not Found' }]
@@ -261,7 +264,14 @@ export async function startFakeKeycloak(admin: { username: string; password: str
         {
           keys: realm.components
             .filter((x) => x.config.privateKey?.[0])
-            .map((x) => ({ kid: kidOf(x.config.privateKey![0]!), providerId: x.id, algorithm: 'RS256', type: 'RSA' })),
+            .map((x) => ({
+              kid: kidOf(x.config.privateKey![0]!),
+              providerId: x.id,
+              algorithm: 'RS256',
+              type: 'RSA',
+              // KeyResource: ACTIVE, PASSIVE (active=false) or DISABLED (enabled=false).
+              status: x.config.enabled?.[0] === 'false' ? 'DISABLED' : x.config.active?.[0] === 'false' ? 'PASSIVE' : 'ACTIVE',
+            })),
         },
       ]
     }
@@ -281,7 +291,12 @@ export async function startFakeKeycloak(admin: { username: string; password: str
         res.end(payload === undefined ? undefined : JSON.stringify(payload))
       }
       const isToken = url.pathname.endsWith('/openid-connect/token')
-      if (!isToken && !tokens.has(String(req.headers.authorization).replace(/^Bearer /, ''))) return send(401, { error: 'HTTP 401 Unauthorized' })
+      if (!isToken) {
+        const token = String(req.headers.authorization).replace(/^Bearer /, '')
+        const left = tokens.get(token) ?? 0
+        if (left <= 0) return send(401, { error: 'HTTP 401 Unauthorized' })
+        tokens.set(token, left - 1)
+      }
       let body: unknown = text
       if (!isToken && text !== '') body = JSON.parse(text)
       route(method, url.pathname, url.searchParams, body).then(
@@ -298,6 +313,9 @@ export async function startFakeKeycloak(admin: { username: string; password: str
     realms,
     requests,
     writes: () => requests.filter((r) => !r.startsWith('GET ') && !r.includes('/openid-connect/token')),
+    expireTokensAfter: (calls) => {
+      tokenCalls = calls
+    },
     user: (realm, username) => [...(realms.get(realm)?.users.values() ?? [])].find((u) => u.username === username && !u.serviceAccountOf),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   }

@@ -247,6 +247,29 @@ describe('keycloak-sync converges the realms on every up (steps of one scenario)
     await writeConfig(config(realm({ clients: [{ id: 'backend', type: 'confidential', serviceAccount: true }] })))
   })
 
+  it('puts the signing key back in use when it was made passive in the console', async () => {
+    const component = kc.realms.get('main')!.components[0]!
+    component.config.active = ['false']
+    const result = await runSync()
+    expect(result.exitCode, result.stderr).toBe(0)
+    expect(result.stdout).toContain('keycloak-sync: realm main: component sparkbaas-rsa updated')
+    expect(component.config.active).toEqual(['true'])
+  })
+
+  it('logs in again when its token expires part way', async () => {
+    kc.expireTokensAfter(3)
+    try {
+      await writeConfig(config(realm({ roles: ['late'], clients: [{ id: 'backend', type: 'confidential', serviceAccount: true }] })))
+      const before = kc.requests.filter((r) => r.includes('/openid-connect/token')).length
+      const result = await runSync()
+      expect(result.exitCode, result.stderr).toBe(0)
+      expect(result.stdout).toContain('keycloak-sync: realm main: role late created')
+      expect(kc.requests.filter((r) => r.includes('/openid-connect/token')).length - before).toBeGreaterThan(1)
+    } finally {
+      kc.expireTokensAfter(undefined)
+    }
+  })
+
   it('a realm that is new in the config is created beside the existing ones', async () => {
     await writeConfig({ ...config(realm()), realms: [realm(), { name: 'second', roles: ['x'] }] })
     const result = await runSync()

@@ -159,6 +159,18 @@ describe.each(Object.keys(FIXTURE_CONFIGS))('renderCompose(%s)', (name) => {
     expect(doc.networks.backend!.internal).toBe(!exposed)
   })
 
+  it('gives every one-shot job a service that waits for it to complete, so `up --wait` treats its exit 0 as done', () => {
+    // docker/compose pkg/compose/start.go (getDependencyCondition): a service is awaited as
+    // service_completed_successfully only when another service depends on it so; else a clean exit fails
+    // `up --wait` ("container … exited (0)", docker/compose issue 10596). postgres-only has no Keycloak or PostgREST.
+    for (const service of model.services.filter((s) => s.oneShot)) {
+      const waiters = Object.entries(doc.services).filter(
+        ([, svc]) => (svc.depends_on as Record<string, { condition: string }> | undefined)?.[service.name]?.condition === 'service_completed_successfully',
+      )
+      expect(waiters.map(([name]) => name), service.name).toContain('traefik')
+    }
+  })
+
   it('orders traefik after real services, waiting for health where there is a healthcheck', () => {
     const dependsOn = (doc.services.traefik!.depends_on ?? {}) as Record<string, { condition: string }>
     for (const [dep, { condition }] of Object.entries(dependsOn)) {
