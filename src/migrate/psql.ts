@@ -3,6 +3,7 @@
  * socket, so no Postgres client or password is needed on the host. SQL reaches psql on stdin; values reach it as
  * psql variables (`-v name=value`, used as `:'name'`, which psql quotes as a literal), never spliced into SQL text.
  */
+import { randomUUID } from 'node:crypto'
 import { runCompose } from '../engine/compose.js'
 import type { Engine } from '../engine/detect.js'
 import { lastLines, type ProcessResult } from '../engine/process.js'
@@ -29,8 +30,6 @@ export const LOCK_KEY = '7310442153780331'
 /** psql's exit code for an SQL error under ON_ERROR_STOP. */
 const PSQL_SCRIPT_ERROR = 3
 
-/** Printed by a migration's preamble when another run recorded it first. */
-const ALREADY_APPLIED = 'sparkbaas:already-applied'
 
 async function psql(target: PsqlTarget, script: string, options: { vars?: Record<string, string>; singleTransaction?: boolean; tuplesOnly?: boolean } = {}): Promise<ProcessResult> {
   const vars = Object.entries(options.vars ?? {}).flatMap(([k, v]) => ['-v', `${k}=${v}`])
@@ -88,6 +87,8 @@ CREATE TABLE IF NOT EXISTS ${TABLE} (
   applied_at timestamptz NOT NULL DEFAULT now(),
   applied_by text NOT NULL
 );
+ALTER TABLE ${TABLE} ADD COLUMN IF NOT EXISTS run_id text;
+COMMENT ON COLUMN ${TABLE}.run_id IS 'sparkbaas: a random id of the migrate up call that inserted the row; how it tells its own commit from a concurrent run''s.';
 `
 
 /** Creates the tracking schema and table when missing (owned by postgres; no other role gets any privilege). */
@@ -107,10 +108,9 @@ export function preamble(options: { notifyPostgrest: boolean }): string {
     `SELECT pg_advisory_xact_lock(${LOCK_KEY});`,
     `SELECT EXISTS (SELECT FROM ${TABLE} WHERE version = :'sparkbaas_version') AS sparkbaas_done \\gset`,
     '\\if :sparkbaas_done',
-    `\\echo ${ALREADY_APPLIED}`,
     '\\quit',
     '\\endif',
-    `INSERT INTO ${TABLE} (version, name, checksum, applied_by) VALUES (:'sparkbaas_version', :'sparkbaas_name', :'sparkbaas_checksum', :'sparkbaas_applied_by');`,
+    `INSERT INTO ${TABLE} (version, name, checksum, applied_by, run_id) VALUES (:'sparkbaas_version', :'sparkbaas_name', :'sparkbaas_checksum', :'sparkbaas_applied_by', :'sparkbaas_run');`,
     ...(options.notifyPostgrest ? ["NOTIFY pgrst, 'reload schema';"] : []),
     '',
   ].join('\n')
@@ -130,20 +130,48 @@ export type ApplyOutcome =
   | { readonly outcome: 'skipped' }
   | { readonly outcome: 'failed'; readonly exitCode: number; readonly messages: readonly string[] }
 
+/** The run id recorded with `version`: null when there is no row (the migration is not committed). */
+async function recordedRun(target: PsqlTarget, version: string): Promise<string | null> {
+  const script = `SELECT coalesce(json_agg(coalesce(run_id, '')), '[]') FROM ${TABLE} WHERE version = :'sparkbaas_version';\n`
+  const result = await psql(target, script, { tuplesOnly: true, vars: { sparkbaas_version: version } })
+  if (result.exitCode !== 0) throw databaseError(target, `read ${TABLE}`, result)
+  const runs = JSON.parse(result.stdout) as string[]
+  return runs[0] ?? null
+}
+
+/**
+ * What happened to a migration, from the database: its tracking row is inserted first in the migration's
+ * transaction, so the row with this run's id is there exactly when the transaction committed. psql's exit code
+ * and output only explain why; they never decide.
+ */
+export function outcomeOf(exitCode: number, recorded: string | null, run: string, messages: readonly string[]): ApplyOutcome | 'psql_failed' | 'committed_with_error' {
+  if (recorded === run) return exitCode === 0 ? { outcome: 'applied', messages } : 'committed_with_error'
+  if (recorded !== null) return { outcome: 'skipped' }
+  // psql exits 3 when a statement failed under ON_ERROR_STOP: the migration's own error. 0 with no row: something
+  // rolled the transaction back without an error. Anything else (2: the connection, 1: psql itself, compose's own
+  // codes) is not the migration's fault.
+  if (exitCode === PSQL_SCRIPT_ERROR) return { outcome: 'failed', exitCode, messages }
+  if (exitCode === 0) return { outcome: 'failed', exitCode, messages: [...messages, 'psql reported no error, but the database has no tracking row for this migration: its transaction was rolled back'] }
+  return 'psql_failed'
+}
+
 /** Runs one migration and records it, in one transaction (`psql --single-transaction`, ON_ERROR_STOP). */
 export async function applyMigration(target: PsqlTarget, migration: MigrationToApply, options: { appliedBy: string; notifyPostgrest: boolean }): Promise<ApplyOutcome> {
   const head = preamble(options)
+  const run = randomUUID()
   const result = await psql(target, `${head}${migration.text}`, {
     singleTransaction: true,
-    vars: { sparkbaas_version: migration.version, sparkbaas_name: migration.name, sparkbaas_checksum: migration.checksum, sparkbaas_applied_by: options.appliedBy },
+    vars: { sparkbaas_version: migration.version, sparkbaas_name: migration.name, sparkbaas_checksum: migration.checksum, sparkbaas_applied_by: options.appliedBy, sparkbaas_run: run },
   })
   const messages = fileLines(result.stderr, head.split('\n').length - 1, migration.label)
-  // psql exits 3 when a statement failed under ON_ERROR_STOP: the migration's own error. Anything else (2: the
-  // connection, 1: psql itself, compose's own codes) is not the migration's fault.
-  if (result.exitCode === PSQL_SCRIPT_ERROR) return { outcome: 'failed', exitCode: result.exitCode, messages }
-  if (result.exitCode !== 0) throw databaseError(target, `apply ${migration.label}`, result)
-  if (result.stdout.split('\n').includes(ALREADY_APPLIED)) return { outcome: 'skipped' }
-  return { outcome: 'applied', messages }
+  const outcome = outcomeOf(result.exitCode, await recordedRun(target, migration.version), run, messages)
+  if (outcome === 'psql_failed') throw databaseError(target, `apply ${migration.label} (the database has no tracking row for it: nothing was committed)`, result)
+  if (outcome === 'committed_with_error') {
+    throw new SparkbaasError('database_error', [`${migration.label} was committed (its tracking row is in database "${target.database}"), but psql exited with ${result.exitCode}:`, ...messages.map((l) => `  ${l}`)].join('\n'), {
+      hint: 'Check what the migration did; it counts as applied. Fix anything left over in a new migration (`sparkbaas migrate new <name>`).',
+    })
+  }
+  return outcome
 }
 
 /** psql's messages with `psql:<stdin>:N:` turned into `<file>:M:`, M counted in the migration file. */

@@ -26,9 +26,21 @@ const IDENT_START = /[A-Za-z_\u0080-\uffff]/
 const IDENT_CHAR = /[A-Za-z0-9_$\u0080-\uffff]/
 const DOLLAR_TAG = /\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/y
 
-export function scanSql(text: string): { statements: Statement[]; meta: MetaCommand[] } {
+export interface ScanResult {
+  readonly statements: Statement[]
+  /** Meta-commands psql would run, `;` for `\\;`. */
+  readonly meta: MetaCommand[]
+  /** `:name` references outside quotes, which psql replaces by the variable's value and lexes again. */
+  readonly variables: MetaCommand[]
+  /** Lines of '…' strings holding a backslash right before a quote: psql lexes those differently when a migration turns standard_conforming_strings off. */
+  readonly backslashQuotes: number[]
+}
+
+export function scanSql(text: string): ScanResult {
   const statements: Statement[] = []
   const meta: MetaCommand[] = []
+  const variables: MetaCommand[] = []
+  const backslashQuotes: number[] = []
   let words: string[] = []
   let start = 0
   let line = 1
@@ -79,12 +91,23 @@ export function scanSql(text: string): { statements: Statement[]; meta: MetaComm
       // E'…' strings take backslash escapes; everything else doubles the quote to escape it.
       const escapes = c === "'" && /[eE]/.test(text[i - 1] ?? '') && !IDENT_CHAR.test(text[i - 2] ?? '')
       if (c === '"') word('"…"')
+      const at = line
       let k = i + 1
+      let flagged = false
       while (k < text.length) {
         if (escapes && text[k] === '\\') k += 2
         else if (text[k] === c && text[k + 1] === c) k += 2
         else if (text[k] === c) break
-        else k++
+        else {
+          // With standard_conforming_strings off, psqlscan.l lexes '…' as E'…' (backslash escapes): `\\'` would
+          // then not end the string, and what psql takes for SQL or for a meta-command after it would differ from
+          // this reading. Without a backslash before a quote, both readings end every string at the same place.
+          if (c === "'" && !escapes && !flagged && text[k] === '\\' && text[k + 1] === "'") {
+            backslashQuotes.push(at)
+            flagged = true
+          }
+          k++
+        }
       }
       i = skipTo(i, Math.min(k + 1, text.length))
     } else if (c === '$' && !IDENT_CHAR.test(text[i - 1] ?? '')) {
@@ -97,17 +120,32 @@ export function scanSql(text: string): { statements: Statement[]; meta: MetaComm
       const close = text.indexOf(tag, i + tag.length)
       i = skipTo(i, close === -1 ? text.length : close + tag.length)
     } else if (c === '\\') {
-      // A psql meta-command runs to the end of its line; \g and its kin also send the statement before it.
-      const name = /^\\([A-Za-z!?]*)/.exec(text.slice(i, i + 40))?.[1] ?? ''
-      if (name === '') {
-        // `\;` and `\:` put the character into the statement; `\\` separates meta-commands.
+      // psqlscan.l (postgres/postgres src/fe_utils/psqlscan.l): outside quotes, comments and dollar quotes, `\\;` and
+      // `\\:` put the character into the query buffer; any other backslash ends the SQL lexer's turn and starts a
+      // meta-command, whose name psqlscanslash.l reads up to whitespace or the next backslash. Its arguments run to
+      // the end of the line (or a `\\\\` separator) and may hold `\`…\`` backquotes that psql runs in a shell.
+      if (next === ':') {
         i += 2
         continue
       }
+      const name = next === ';' ? ';' : (/^\\([^\s\\]*)/.exec(text.slice(i, i + 80))?.[1] ?? '')
       meta.push({ name, line })
+      if (name === ';') {
+        i += 2
+        continue
+      }
       if (name.startsWith('g')) end()
       const eol = text.indexOf('\n', i)
       i = eol === -1 ? text.length : eol
+    } else if (c === ':' && next === ':') {
+      i += 2
+    } else if (c === ':' && next !== undefined && IDENT_START.test(next)) {
+      // `:name` outside quotes: psql pastes the variable's value here unquoted and lexes it again (psqlscan.l's
+      // {variable} rule pushes it as a new buffer), so a value holding a backslash would be read as a meta-command.
+      let k = i + 2
+      while (k < text.length && /[A-Za-z0-9_\u0080-\uffff]/.test(text[k]!)) k++
+      variables.push({ name: text.slice(i + 1, k), line })
+      i = k
     } else if (IDENT_START.test(c)) {
       let k = i + 1
       while (k < text.length && IDENT_CHAR.test(text[k]!)) k++
@@ -122,7 +160,7 @@ export function scanSql(text: string): { statements: Statement[]; meta: MetaComm
     }
   }
   end()
-  return { statements, meta }
+  return { statements, meta, variables, backslashQuotes }
 }
 
 export interface ScanProblem {
@@ -160,20 +198,57 @@ const SESSION_META: Readonly<Record<string, string>> = {
   quit: '\\quit',
 }
 
+/**
+ * Meta-commands a migration may use. None: each one acts in psql, outside the SQL this check reads and outside
+ * the transaction's control — `\set`/`\gset`/`\unset` change ON_ERROR_STOP, `\g`/`\gexec`/`\watch` send or repeat
+ * queries, `\i`/`\o`/`\w`/`\copy` read and write files, `\!` and backquotes in any argument (even `\if`'s) run shell
+ * commands, `\echo` prints whatever sparkbaas might read. Plain SQL needs none of them.
+ */
+export const ALLOWED_META: ReadonlySet<string> = new Set<string>()
+
+const RUN_YOURSELF = 'run it yourself with `sparkbaas exec postgres -- psql -U postgres -d <database>`'
+
+function metaProblem(name: string): string | undefined {
+  if (ALLOWED_META.has(name)) return undefined
+  const session = SESSION_META[name]
+  if (session !== undefined) {
+    return `${session} ${session === '\\quit' ? 'ends the migration early and commits what ran before it' : 'moves the rest of the migration to another connection, outside its transaction'} — remove it (pick the database with \`migrate up --database NAME\`)`
+  }
+  if (name === ';') {
+    return '\\; makes psql send the statements around it as one query, which this check cannot see into (a COMMIT there would go unnoticed) — end each statement with a plain ;'
+  }
+  return (
+    `\\${name}: psql meta-commands are not allowed in migrations: they act in psql, not in the migration's transaction ` +
+    '(they can turn off ON_ERROR_STOP, send or repeat queries, read or write files, run shell commands) — remove it and write plain SQL; if you need it, ' +
+    RUN_YOURSELF
+  )
+}
+
 /** What in `text` would break the migration's single transaction, in file order. */
 export function transactionProblems(text: string): ScanProblem[] {
-  const { statements, meta } = scanSql(text)
+  const { statements, meta, variables, backslashQuotes } = scanSql(text)
   const problems: ScanProblem[] = []
   for (const s of statements) {
     const message = statementProblem(s.words)
     if (message !== undefined) problems.push({ line: s.line, message })
   }
   for (const m of meta) {
-    const name = SESSION_META[m.name]
-    if (name === undefined) continue
+    const message = metaProblem(m.name)
+    if (message !== undefined) problems.push({ line: m.line, message })
+  }
+  for (const v of variables) {
+    if (!v.name.startsWith('sparkbaas_')) continue
     problems.push({
-      line: m.line,
-      message: `${name} ${name === '\\quit' ? 'ends the migration early and commits what ran before it' : 'moves the rest of the migration to another connection, outside its transaction'} — remove it (pick the database with \`migrate up --database NAME\`)`,
+      line: v.line,
+      message: `:${v.name} pastes the value into the SQL unquoted, where psql reads it again (a backslash in it would run as a meta-command) — write :'${v.name}' for a quoted literal`,
+    })
+  }
+  for (const line of backslashQuotes) {
+    problems.push({
+      line,
+      message:
+        "a '…' string with a backslash right before a quote: psql reads it differently once standard_conforming_strings is off, so what it runs would differ from what this check read — " +
+        "use a dollar-quoted string ($$…$$) or E'…' with the backslash doubled",
     })
   }
   return problems.sort((x, y) => x.line - y.line)

@@ -2,7 +2,7 @@
 import { describe, expect, test } from 'vitest'
 import type { MigrationFile } from '../../src/migrate/files.js'
 import { classify, countStates, planUp, type AppliedRecord } from '../../src/migrate/plan.js'
-import { fileLines, preamble } from '../../src/migrate/psql.js'
+import { fileLines, outcomeOf, preamble } from '../../src/migrate/psql.js'
 
 const file = (version: string, name: string, text = `-- ${name}\n`): MigrationFile => ({ version, name, path: `/p/migrations/${version}_${name}.sql`, checksum: `sum-of-${text}`, text })
 const record = (f: MigrationFile, checksum = f.checksum): AppliedRecord => ({ version: f.version, name: f.name, checksum, appliedAt: '2025-01-01T00:00:00Z', appliedBy: 'dev@laptop' })
@@ -73,15 +73,32 @@ describe('the statements around a migration', () => {
         'SELECT pg_advisory_xact_lock(7310442153780331);',
         "SELECT EXISTS (SELECT FROM sparkbaas.sparkbaas_migrations WHERE version = :'sparkbaas_version') AS sparkbaas_done \\gset",
         '\\if :sparkbaas_done',
-        '\\echo sparkbaas:already-applied',
         '\\quit',
         '\\endif',
-        "INSERT INTO sparkbaas.sparkbaas_migrations (version, name, checksum, applied_by) VALUES (:'sparkbaas_version', :'sparkbaas_name', :'sparkbaas_checksum', :'sparkbaas_applied_by');",
+        "INSERT INTO sparkbaas.sparkbaas_migrations (version, name, checksum, applied_by, run_id) VALUES (:'sparkbaas_version', :'sparkbaas_name', :'sparkbaas_checksum', :'sparkbaas_applied_by', :'sparkbaas_run');",
         "NOTIFY pgrst, 'reload schema';",
         '',
       ].join('\n'),
     )
     expect(preamble({ notifyPostgrest: false })).not.toContain('NOTIFY')
+  })
+
+  test('the outcome is what the database recorded, not what psql printed or returned', () => {
+    const run = 'run-1'
+    // Our row is there: committed. With a psql error on top, it is reported as committed, never as rolled back.
+    expect(outcomeOf(0, run, run, ['m'])).toEqual({ outcome: 'applied', messages: ['m'] })
+    expect(outcomeOf(3, run, run, ['m'])).toBe('committed_with_error')
+    // Another run's row (or an old row without a run id): that run applied it.
+    expect(outcomeOf(0, 'run-2', run, [])).toEqual({ outcome: 'skipped' })
+    expect(outcomeOf(0, '', run, [])).toEqual({ outcome: 'skipped' })
+    // No row: rolled back, whatever psql said.
+    expect(outcomeOf(3, null, run, ['e'])).toEqual({ outcome: 'failed', exitCode: 3, messages: ['e'] })
+    expect(outcomeOf(0, null, run, [])).toEqual({
+      outcome: 'failed',
+      exitCode: 0,
+      messages: ['psql reported no error, but the database has no tracking row for this migration: its transaction was rolled back'],
+    })
+    expect(outcomeOf(2, null, run, [])).toBe('psql_failed')
   })
 
   test("psql's line numbers are turned into the migration file's", () => {

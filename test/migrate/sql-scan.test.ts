@@ -2,6 +2,12 @@
 import { describe, expect, test } from 'vitest'
 import { scanSql, transactionProblems } from '../../src/migrate/sql-scan.js'
 
+/** The refusal of a meta-command other than \connect, \quit and \;. */
+const META = (name: string) =>
+  `\\${name}: psql meta-commands are not allowed in migrations: they act in psql, not in the migration's transaction ` +
+  '(they can turn off ON_ERROR_STOP, send or repeat queries, read or write files, run shell commands) — remove it and write plain SQL; if you need it, ' +
+  'run it yourself with `sparkbaas exec postgres -- psql -U postgres -d <database>`'
+
 const TX =
   'each migration already runs in one transaction with its tracking row, and transaction control of its own would commit part of it even if a later statement fails — remove it'
 
@@ -115,11 +121,64 @@ describe('transactionProblems', () => {
     ])
   })
 
-  test('\\connect and \\quit are refused; other meta-commands are allowed', () => {
-    expect(transactionProblems('\\set ON_ERROR_STOP 1\n\\echo hi\n\\c other\n\\connect other\nselect 1;\n\\q\n')).toEqual([
-      { line: 3, message: '\\connect moves the rest of the migration to another connection, outside its transaction — remove it (pick the database with `migrate up --database NAME`)' },
-      { line: 4, message: '\\connect moves the rest of the migration to another connection, outside its transaction — remove it (pick the database with `migrate up --database NAME`)' },
+  test('every psql meta-command is refused, with its line; \\connect and \\quit say why in their own words', () => {
+    const sql = [
+      '\\set ON_ERROR_STOP off',
+      '\\echo hi',
+      '\\c other',
+      '\\connect other',
+      "select 'commit' \\gexec",
+      '\\q',
+      'select 1\\; commit;',
+      '\\! rm -rf /tmp/x',
+      '\\o /tmp/out',
+      '\\i other.sql',
+      "\\if `touch /tmp/pwned`",
+      '\\',
+    ].join('\n')
+    const connect = '\\connect moves the rest of the migration to another connection, outside its transaction — remove it (pick the database with `migrate up --database NAME`)'
+    expect(transactionProblems(sql)).toEqual([
+      { line: 1, message: META('set') },
+      { line: 2, message: META('echo') },
+      { line: 3, message: connect },
+      { line: 4, message: connect },
+      { line: 5, message: META('gexec') },
       { line: 6, message: '\\quit ends the migration early and commits what ran before it — remove it (pick the database with `migrate up --database NAME`)' },
+      { line: 7, message: '\\; makes psql send the statements around it as one query, which this check cannot see into (a COMMIT there would go unnoticed) — end each statement with a plain ;' },
+      { line: 8, message: META('!') },
+      { line: 9, message: META('o') },
+      { line: 10, message: META('i') },
+      { line: 11, message: META('if') },
+      { line: 12, message: META('') },
+    ])
+  })
+
+  test('backslashes psql does not treat as commands: in comments, strings, identifiers, dollar quotes, E-strings, and \\:', () => {
+    const sql = [
+      '-- \\set ON_ERROR_STOP off',
+      '/* \\! rm -rf / */',
+      "select '\\d+', E'it\\'s \\\\ \\gexec', \"col\\o\", $$ \\! x $$, $t$ \\q $t$, '10\\:30' ~ 'a';",
+      'select 1 \\: 2;',
+      'select x::text, arr[1:2] from t;',
+    ].join('\n')
+    expect(transactionProblems(sql)).toEqual([])
+  })
+
+  test(":sparkbaas_* unquoted is refused (psql would lex its value again); :'sparkbaas_*' is fine", () => {
+    expect(transactionProblems("select :'sparkbaas_name', :\"sparkbaas_name\";\nselect :sparkbaas_name;\n")).toEqual([
+      { line: 2, message: ":sparkbaas_name pastes the value into the SQL unquoted, where psql reads it again (a backslash in it would run as a meta-command) — write :'sparkbaas_name' for a quoted literal" },
+    ])
+  })
+
+  test("a backslash before a quote in a '…' string is refused: with standard_conforming_strings off psql would read a \\! after it as a command", () => {
+    // psqlscan.l lexes '…' as an escape string when std_strings is off; `'\''` then is one string and the \! below
+    // runs, while with it on (the default, and this scanner's reading) the \! sits inside the second string.
+    const sql = ["set standard_conforming_strings = off;", "select '\\'' \\! touch /tmp/pwned '", "select 'C:\\';"].join('\n')
+    const message =
+      "a '…' string with a backslash right before a quote: psql reads it differently once standard_conforming_strings is off, so what it runs would differ from what this check read — use a dollar-quoted string ($$…$$) or E'…' with the backslash doubled"
+    expect(transactionProblems(sql)).toEqual([
+      { line: 2, message },
+      { line: 3, message },
     ])
   })
 
