@@ -1,11 +1,15 @@
 /**
  * A light reading of a migration before it runs, to refuse what would break "one migration, one transaction":
  * transaction control of its own (BEGIN, COMMIT, …), statements PostgreSQL refuses inside a transaction block
- * (CREATE INDEX CONCURRENTLY, VACUUM, …) and psql meta-commands that end or move the session (\connect, \quit).
+ * (CREATE INDEX CONCURRENTLY, VACUUM, …), and every psql meta-command (`\connect`, `\quit`, `\gexec`, `\set`, `\!`, …,
+ * and `\;`), which acts in psql where no check of the SQL can follow it.
  *
  * It splits statements the way psql does — comments, quoted strings and identifiers, dollar quotes, and the
- * BEGIN … END bodies of `CREATE FUNCTION … BEGIN ATOMIC` (psql's own heuristic, src/bin/psql/psqlscan.l) — and
- * looks only at each statement's first words. It is a guard, not a parser: PostgreSQL still has the last word.
+ * BEGIN … END bodies of `CREATE FUNCTION … BEGIN ATOMIC` (psql's own heuristic, src/fe_utils/psqlscan.l in
+ * postgres/postgres) — and finds backslash commands where psql does: only outside those. Where psql's reading could
+ * differ from this one (a '…' string with `\'`, which psql lexes as an escape string once a migration turns
+ * standard_conforming_strings off; `:sparkbaas_*` pasted unquoted and lexed again), the file is refused too.
+ * It looks only at each statement's first words: a guard, not a parser; PostgreSQL still has the last word.
  */
 
 export interface Statement {

@@ -4,7 +4,7 @@
  * `compose exec postgres`, exactly as the CLI would call it in the container.
  */
 import { createHash } from 'node:crypto'
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { findPostgres, pgStack, postgresContainerEnv, type PgStack } from '../helpers/pg-stack.js'
@@ -13,6 +13,13 @@ const found = findPostgres()
 if (!found.found) console.warn(`[migrate.live.test] skipped: ${found.reason}`)
 
 const TIMEOUT = 90_000
+
+/** The refusal of a meta-command in a migration (src/migrate/sql-scan.ts), in full. */
+const META = (name: string) =>
+  `\\${name}: psql meta-commands are not allowed in migrations: they act in psql, not in the migration's transaction ` +
+  '(they can turn off ON_ERROR_STOP, send or repeat queries, read or write files, run shell commands) — remove it and write plain SQL; if you need it, ' +
+  'run it yourself with `sparkbaas exec postgres -- psql -U postgres -d <database>`'
+const SEMI = '\\; makes psql send the statements around it as one query, which this check cannot see into (a COMMIT there would go unnoticed) — end each statement with a plain ;'
 
 async function stack(): Promise<PgStack> {
   if (!found.found) throw new Error('unreachable: the suite is skipped without PostgreSQL')
@@ -320,6 +327,49 @@ describe.skipIf(!found.found)('migrate on a real PostgreSQL', () => {
           '',
         ].join('\n'),
       )
+    },
+    TIMEOUT,
+  )
+
+  test(
+    'psql meta-commands in a pending migration (\\gexec, \\;, \\set ON_ERROR_STOP, \\!, \\o, \\i, \\echo of the marker): each refused before anything runs',
+    async () => {
+      // Each of these, fed to psql, acts outside what the transaction check reads: psqlscan.l (postgres/postgres
+      // src/fe_utils/psqlscan.l) hands any backslash outside quotes, comments and dollar quotes to the meta-command
+      // lexer (src/bin/psql/psqlscanslash.l), and `\;` puts a semicolon into the query buffer without sending it.
+      const s = await stack()
+      const pwned = join(s.dir, 'pwned')
+      write(s, '20250101000000_fine.sql', 'create table api.fine (x int);\n')
+      const attacks: [string, string, number, string][] = [
+        ['gexec', "create table api.a1 (x int);\nselect 'commit' \\gexec\nselect * from api.nope;\n", 2, META('gexec')],
+        ['semicolon', 'create table api.a2 (x int);\nselect 1\\; commit;\nselect * from api.nope;\n', 2, SEMI],
+        ['on_error_stop', '\\set ON_ERROR_STOP off\ncreate table api.a3 (x int);\nselect * from api.nope;\n', 1, META('set')],
+        ['shell', `create table api.a4 (x int);\n\\! touch ${pwned}\n`, 2, META('!')],
+        ['output', `\\o ${pwned}\ncreate table api.a5 (x int);\n`, 1, META('o')],
+        ['include', `create table api.a6 (x int);\n\\i ${pwned}\n`, 2, META('i')],
+        ['marker', 'create table api.a7 (x int);\n\\echo sparkbaas:already-applied\n', 2, META('echo')],
+        ['backquote', "\\if `touch " + pwned + '`\n\\endif\n', 1, META('if')],
+      ]
+      for (const [i, [name, sql]] of attacks.entries()) write(s, `2025010200000${i}_${name}.sql`, sql)
+
+      const up = await s.run(['migrate', 'up'])
+      expect(up.code).toBe(1)
+      expect(up.stdout).toBe('')
+      expect(up.stderr).toBe(
+        [
+          '✖ Nothing was applied to database "app": pending migrations cannot run in a transaction as they are:',
+          ...attacks.flatMap(([name, , line, message], i) => {
+            const rows = [`  migrations/2025010200000${i}_${name}.sql:${line}: ${message}`]
+            if (name === 'backquote') rows.push(`  migrations/2025010200000${i}_${name}.sql:2: ${META('endif')}`)
+            return rows
+          }),
+          'hint: Change these migrations, then run `sparkbaas migrate up` again.',
+          '',
+        ].join('\n'),
+      )
+      expect(existsSync(pwned)).toBe(false)
+      expect(await tracked(s)).toBeNull()
+      for (const table of ['api.fine', 'api.a1', 'api.a2', 'api.a3', 'api.a4', 'api.a5', 'api.a6', 'api.a7']) expect(await exists(s, table), table).toBe(false)
     },
     TIMEOUT,
   )
