@@ -43,6 +43,7 @@ export type ErrorCode =
   | 'function_failed'
   | 'compose_invalid'
   | 'upgrade_blocked'
+  | 'locked'
 
 /**
  * Exit codes: 1 for an invalid config or a failed operation, 2 for a usage error (a missing `--yes` included),

@@ -10,6 +10,7 @@ import { DEFAULT_OUT_DIR } from './layout.js'
 import { resolveModel } from './model/resolve.js'
 import { renderAllWhileBundling } from './render/index.js'
 import type { WriteHooks } from './write/atomic.js'
+import { lockFolder } from './write/lock.js'
 import { readManifest, sha256 } from './write/manifest.js'
 import { prepareEnvKeys, writeOutput, type WriteReport } from './write/output.js'
 
@@ -31,6 +32,8 @@ export interface GenerateOptions {
   dryRun?: boolean
   /** @internal Test seams for the writer. */
   hooks?: WriteHooks
+  /** @internal How long to wait for another run holding the output folder (lock.ts). */
+  lockTimeoutMs?: number
 }
 
 export interface GenerateResult extends WriteReport {
@@ -59,6 +62,23 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
   const model = resolveModel(config, { configFile: filepath })
   const outDir = options.outDir === undefined ? join(configDir, DEFAULT_OUT_DIR) : resolve(cwd, options.outDir)
   const mode = options.check ? 'check' : options.dryRun ? 'dry-run' : 'write'
+  // A write holds the output folder from reading what is there to the last rename: a second run waits (lock.ts).
+  // --check and --dry-run only read, and may run where nothing can be written.
+  const lock =
+    mode === 'write'
+      ? await lockFolder(outDir, { command: 'sparkbaas generate', ...(options.lockTimeoutMs === undefined ? {} : { timeoutMs: options.lockTimeoutMs }) })
+      : undefined
+  try {
+    return await generateLocked(options, { outDir, mode, model, filepath, configDir })
+  } finally {
+    await lock?.release()
+  }
+}
+
+async function generateLocked(
+  options: GenerateOptions,
+  { outDir, mode, model, filepath, configDir }: { outDir: string; mode: GenerateResult['mode']; model: ReturnType<typeof resolveModel>; filepath: string; configDir: string },
+): Promise<GenerateResult> {
   // `--check` never touches .env; otherwise its missing RSA keys are made while esbuild and the renderers work.
   const rsaKeys = mode === 'check' ? undefined : prepareEnvKeys(outDir, model.env)
   const verified = await previouslyWritten(outDir)

@@ -3,23 +3,26 @@
  * holding `manifest.json` first, `roles.sql`, and `databases/<name>.dump`. Any tar tool can list or unpack it,
  * and `pg_restore` reads each dump as it is.
  *
- * Written like every file sparkbaas writes: into a temp file in the target's folder, then renamed, so a failed or
+ * Written like every file sparkbaas writes: into a temp file on the target's filesystem, then renamed, so a failed or
  * interrupted backup never leaves a half archive under the real name. Mode 0600: it holds every row of the
  * stack, Keycloak's users and secrets included.
  */
 import { createReadStream, existsSync } from 'node:fs'
 import { chmod, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
-import { basename, dirname, join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { create, extract, Parser, type ReadEntry } from 'tar'
 import { SparkbaasError } from '../errors.js'
 import { DUMPS_DIR, invalid, MANIFEST_FILE, parseManifest, ROLES_FILE, sha256File, type Manifest } from './manifest.js'
 
-/** Packs `entries` (paths relative to `workDir`, manifest first) into `target`, which must not exist yet. */
+/**
+ * Packs `entries` (paths relative to `workDir`, manifest first) into `target`, which must not exist yet. The
+ * archive is made inside `workDir` (the backup's private scratch folder, on the target's filesystem) and renamed.
+ */
 export async function packArchive(workDir: string, entries: readonly string[], target: string, label: string): Promise<number> {
   if (existsSync(target)) throw fileExists(label)
   const folder = dirname(target)
-  const temp = join(folder, `.${basename(target)}.${randomBytes(4).toString('hex')}.tmp`)
+  const temp = join(workDir, `${randomBytes(4).toString('hex')}.tar.tmp`)
   try {
     // 0700: the folder of backups is nobody else's business either (only when it is created here).
     await mkdir(folder, { recursive: true, mode: 0o700 })

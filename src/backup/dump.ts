@@ -7,7 +7,7 @@
  * running: a backup never stops the stack.
  */
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { pkg } from '../cli/package.js'
 import { detectEngine, type Engine } from '../engine/detect.js'
@@ -15,6 +15,8 @@ import { isSparkbaasError, SparkbaasError } from '../errors.js'
 import { COMPOSE_FILE } from '../layout.js'
 import { byCodePoint } from '../order.js'
 import { parseYaml } from '../render/yaml.js'
+import { withFolderLock } from '../write/lock.js'
+import { makeScratch, removeLeftScratch } from '../write/private-dir.js'
 import { displayPath, requireGenerated, type Stack } from '../stack/context.js'
 import { fileExists, packArchive } from './archive.js'
 import { configDatabases } from './check.js'
@@ -43,6 +45,11 @@ export interface BackupResult {
 
 export async function backup(stack: Stack, options: BackupOptions = {}): Promise<BackupResult> {
   requireGenerated(stack)
+  // One run at a time per project: a migration or a restore must not change the databases mid-dump (lock.ts).
+  return withFolderLock(stack.outDir, { command: 'sparkbaas backup' }, () => backupLocked(stack, options))
+}
+
+async function backupLocked(stack: Stack, options: BackupOptions): Promise<BackupResult> {
   const file = options.file === undefined ? defaultBackupFile(stack, new Date()) : resolve(stack.cwd, options.file)
   const label = displayPath(stack, file)
   if (existsSync(file)) throw fileExists(label)
@@ -52,9 +59,13 @@ export async function backup(stack: Stack, options: BackupOptions = {}): Promise
   const server = await serverInfo(target)
   options.onStart?.({ databases: server.databases, postgres: server.version })
 
-  // The dumps are staged beside the archive, not in /tmp: the same disk has to hold the archive anyway.
+  // The dumps are staged beside the archive, not in /tmp: the same disk has to hold the archive anyway. They go
+  // into the folder's private .sparkbaas/ (0700, git-ignored, removed on Ctrl-C, and after a kill by the next
+  // backup into this folder: private-dir.ts).
   await mkdir(dirname(file), { recursive: true, mode: 0o700 })
-  const work = await mkdtemp(join(dirname(file), '.sparkbaas-backup-'))
+  await removeLeftScratch(dirname(file))
+  const scratch = await makeScratch(dirname(file), 'backup')
+  const work = scratch.path
   try {
     await mkdir(join(work, DUMPS_DIR))
     await step(`dumping the roles (pg_dumpall)`, () => pgExec(target, ['pg_dumpall', '-U', SUPERUSER, '--roles-only'], { stdoutFile: join(work, ROLES_FILE) }))
@@ -83,7 +94,7 @@ export async function backup(stack: Stack, options: BackupOptions = {}): Promise
     const bytes = await packArchive(work, [MANIFEST_FILE, ROLES_FILE, ...databases.map((d) => d.file)], file, label)
     return { project: stack.project, file, bytes, manifest }
   } finally {
-    await rm(work, { recursive: true, force: true })
+    await scratch.dispose()
   }
 }
 

@@ -7,13 +7,14 @@
  * `dropdb --force` then `pg_restore --create`, so it ends up as in the dump with its owner, settings and grants,
  * and nothing created since survives. The stopped services are started again whatever happened.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { composeOrFail } from '../engine/compose.js'
 import { detectEngine, type Engine } from '../engine/detect.js'
 import { isSparkbaasError, SparkbaasError } from '../errors.js'
 import { displayPath, requireGenerated, type Stack } from '../stack/context.js'
+import { lockFolder } from '../write/lock.js'
+import { makeScratch } from '../write/private-dir.js'
 import { peekManifest, requireArchiveFile, unpackArchive, type UnpackedArchive } from './archive.js'
 import { checkFit, configDatabases } from './check.js'
 import { ROLES_FILE, sha256File, type Manifest } from './manifest.js'
@@ -59,7 +60,14 @@ export async function restore(stack: Stack, options: RestoreOptions): Promise<Re
   await requireArchiveFile(file, label)
   if (options.yes !== true) throw await confirmationNeeded(stack, file, label, options.file)
   requireGenerated(stack)
-  const work = await mkdtemp(join(tmpdir(), 'sparkbaas-restore-'))
+  // One run at a time per project (lock.ts); the archive is unpacked into the output's private .sparkbaas/
+  // (0700, git-ignored, removed on Ctrl-C, and after a kill by the next run: private-dir.ts).
+  const lock = await lockFolder(stack.outDir, { command: 'sparkbaas restore' })
+  const scratch = await makeScratch(stack.outDir, 'restore').catch(async (error: unknown) => {
+    await lock.release()
+    throw error
+  })
+  const work = scratch.path
   try {
     const plan = await prepare(stack, file, label, work, options)
     options.onStep?.({ kind: 'checked', warnings: plan.warnings })
@@ -78,7 +86,8 @@ export async function restore(stack: Stack, options: RestoreOptions): Promise<Re
       warnings: plan.warnings,
     }
   } finally {
-    await rm(work, { recursive: true, force: true })
+    await scratch.dispose()
+    await lock.release()
   }
 }
 

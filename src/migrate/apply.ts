@@ -12,6 +12,7 @@ import { classify, fileProblems, planUp, type MigrationEntry } from './plan.js'
 import { applyMigration, ensureTrackingTable, readRecords, type PsqlTarget } from './psql.js'
 import { requireRunningPostgres } from '../stack/postgres.js'
 import { targetDatabase } from './target.js'
+import { withFolderLock } from '../write/lock.js'
 
 export interface MigrateOptions {
   /** @default the API's database, else the first application database */
@@ -103,7 +104,12 @@ export function appliedBy(): string {
  * ends the run: the report's `failed` says which, with psql's error; the ones before it stay applied.
  */
 export async function migrateUp(stack: Stack, options: UpOptions = {}): Promise<UpReport> {
-  const { target, files } = await connect(stack, options)
+  // One run at a time per project: two `migrate up` would both find a migration pending (lock.ts).
+  const connection = await connect(stack, options)
+  return withFolderLock(stack.outDir, { command: 'sparkbaas migrate up' }, () => migrateUpLocked(stack, options, connection))
+}
+
+async function migrateUpLocked(stack: Stack, options: UpOptions, { target, files }: Awaited<ReturnType<typeof connect>>): Promise<UpReport> {
   const plan = planUp(files, await readRecords(target))
   const at = (f: MigrationFile) => displayPath(stack, f.path)
 

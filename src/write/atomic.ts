@@ -1,16 +1,18 @@
 /**
- * All-or-nothing writes into the output folder. Every file is first written and fsynced into a temp folder
- * beside the output folder (same filesystem, so the moves are renames), and only when every one of them is on
+ * All-or-nothing writes into the output folder. Every file is first written and fsynced into a staging folder
+ * in the output folder's private `.sparkbaas/` (0700, git-ignored, removed on SIGINT / SIGTERM and, after a
+ * SIGKILL, by the next run: private-dir.ts; same filesystem, so the moves are renames), and only when every one of them is on
  * disk are they renamed into place. A failure before the moves leaves the previous output exactly as it was.
  *
  * Files are replaced by rename rather than rewritten in place: the running stack bind-mounts the output's
  * sub-folders (./functions, ./keycloak, ./traefik), and a directory mount sees a renamed-in file at once, while
  * a reader never sees a half-written one.
  */
-import { lstat, mkdir, mkdtemp, open, rename, rm, stat } from 'node:fs/promises'
-import { basename, dirname, join } from 'node:path'
+import { lstat, mkdir, open, rename, stat } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
 import { mapConcurrently } from '../concurrent.js'
 import { SparkbaasError } from '../errors.js'
+import { makeScratch, type Scratch } from './private-dir.js'
 
 export interface StagedFile {
   /** Relative to the output folder, `/`-separated. */
@@ -23,10 +25,9 @@ export interface StagedFile {
 export interface WriteHooks {
   /** Called before the `index`-th file is staged. */
   readonly beforeStage?: (path: string, index: number) => void | Promise<void>
+  /** Called once every file (`.env` included) is staged, before the first one moves; given the staging folder. */
+  readonly beforeMove?: (staging: string) => void | Promise<void>
 }
-
-/** Prefix of the temp folder, created next to the output folder and always removed. */
-export const STAGING_PREFIX = '.sparkbaas-staging-'
 
 /**
  * Writes `files` into `outDir` (created if missing), all or nothing up to the moves.
@@ -49,14 +50,14 @@ export async function writeAtomically(
     last = Promise.resolve(undefined)
   }
   await preflight(outDir, files)
-  const parent = dirname(outDir)
-  let staging: string
+  let scratch: Scratch
   try {
-    await mkdir(parent, { recursive: true })
-    staging = await mkdtemp(join(parent, `${STAGING_PREFIX}${basename(outDir)}-`))
+    await mkdir(outDir, { recursive: true })
+    scratch = await makeScratch(outDir, 'staging')
   } catch (error) {
     throw failed(outDir, error, 'Nothing was changed.')
   }
+  const staging = scratch.path
   try {
     try {
       await stageAll(staging, files, hooks)
@@ -73,6 +74,7 @@ export async function writeAtomically(
       }
       files = [...files, lastFile]
     }
+    await hooks.beforeMove?.(staging)
     const touchedDirs = new Set<string>()
     try {
       for (const [index, file] of files.entries()) {
@@ -88,7 +90,7 @@ export async function writeAtomically(
     // filesystem allows opening a folder for it).
     for (const dir of touchedDirs) await syncDir(dir)
   } finally {
-    await rm(staging, { recursive: true, force: true })
+    await scratch.dispose()
   }
 }
 

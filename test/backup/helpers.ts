@@ -41,10 +41,12 @@ export function editManifest(dir: string, change: (manifest: Record<string, any>
   writeFileSync(file, JSON.stringify(manifest, null, 2))
 }
 
-/** The archives in `<dir>/backups`. */
+/** The archives in `<dir>/backups` (not its private .sparkbaas/ folder: staging, git-ignored). */
 export function backups(dir: string): string[] {
   try {
-    return readdirSync(join(dir, 'backups')).sort()
+    return readdirSync(join(dir, 'backups'))
+      .filter((name) => name !== '.sparkbaas')
+      .sort()
   } catch {
     return []
   }

@@ -140,7 +140,8 @@ describe.skipIf(!found.found)('reset --yes on a real PostgreSQL', () => {
     )
     expect(s.fake.calls().filter((c) => c.includes('down') || c.includes('up'))).toEqual([])
     // Neither an archive nor the staging folder is left behind.
-    expect(readdirSync(join(s.dir, 'backups'))).toEqual([])
+    expect(readdirSync(join(s.dir, 'backups'))).toEqual(['.sparkbaas'])
+    expect(readdirSync(join(s.dir, 'backups', '.sparkbaas'))).toEqual(['.gitignore'])
     const before = s.fake.calls().length
 
     const result = await s.run(['reset', '--yes'])

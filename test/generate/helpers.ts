@@ -64,8 +64,10 @@ export function readTree(dir: string): Map<string, TreeEntry> {
   const walk = (at: string) => {
     for (const entry of readdirSync(at, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const path = join(at, entry.name)
-      if (entry.isDirectory()) walk(path)
-      else {
+      // .sparkbaas/ is sparkbaas's private folder (locks, staging; git-ignored), not output.
+      if (entry.isDirectory()) {
+        if (!(at === dir && entry.name === '.sparkbaas')) walk(path)
+      } else {
         const stat = statSync(path)
         tree.set(relative(dir, path).split('\\').join('/'), { contents: readFileSync(path), mode: stat.mode & 0o777, mtimeMs: stat.mtimeMs })
       }

@@ -8,7 +8,7 @@ import { describe, expect, test } from 'vitest'
 import { configSchema } from '../../src/config/schema.js'
 import { generate } from '../../src/generate.js'
 import { resolveModel } from '../../src/model/resolve.js'
-import { STAGING_PREFIX } from '../../src/write/atomic.js'
+import { PRIVATE_DIR } from '../../src/write/private-dir.js'
 import { parseDotenv } from '../../src/write/dotenv.js'
 import { MANIFEST_FILE, sha256 } from '../../src/write/manifest.js'
 import { BASE_CONFIG, contentsOf, envKeys, makeProject, readTree, writeConfig } from './helpers.js'
@@ -157,7 +157,11 @@ describe('.env', () => {
 })
 
 describe('all or nothing', () => {
-  const stagingLeft = (dir: string) => readdirSync(dirname(out(dir))).filter((name) => name.startsWith(STAGING_PREFIX))
+  // Where staging folders went before (beside the output) and where they go now (its private folder).
+  const stagingLeft = (dir: string) => [
+    ...readdirSync(dirname(out(dir))).filter((name) => name.startsWith('.sparkbaas-staging-')),
+    ...(existsSync(join(out(dir), PRIVATE_DIR)) ? readdirSync(join(out(dir), PRIVATE_DIR)).filter((name) => name.startsWith('staging-')) : []),
+  ]
 
   test('a write failing after the first staged file leaves the previous output byte-identical and no temp folder', async () => {
     const dir = makeProject()
