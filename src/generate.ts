@@ -8,9 +8,10 @@ import { checkLoaded, loadAndCheck, type CheckedConfig } from './config/load-and
 import { SparkbaasError } from './errors.js'
 import { DEFAULT_OUT_DIR } from './layout.js'
 import { resolveModel } from './model/resolve.js'
+import type { StackModel } from './model/types.js'
 import { renderAllWhileBundling } from './render/index.js'
 import type { WriteHooks } from './write/atomic.js'
-import { lockFolder } from './write/lock.js'
+import { withFolderLock } from './write/lock.js'
 import { readManifest, sha256 } from './write/manifest.js'
 import { prepareEnvKeys, writeOutput, type WriteReport } from './write/output.js'
 
@@ -64,20 +65,14 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
   const mode = options.check ? 'check' : options.dryRun ? 'dry-run' : 'write'
   // A write holds the output folder from reading what is there to the last rename: a second run waits (lock.ts).
   // --check and --dry-run only read, and may run where nothing can be written.
-  const lock =
-    mode === 'write'
-      ? await lockFolder(outDir, { command: 'sparkbaas generate', ...(options.lockTimeoutMs === undefined ? {} : { timeoutMs: options.lockTimeoutMs }) })
-      : undefined
-  try {
-    return await generateLocked(options, { outDir, mode, model, filepath, configDir })
-  } finally {
-    await lock?.release()
-  }
+  const run = () => generateLocked(options, { outDir, mode, model, filepath, configDir })
+  if (mode !== 'write') return run()
+  return withFolderLock(outDir, { command: 'sparkbaas generate', ...(options.lockTimeoutMs === undefined ? {} : { timeoutMs: options.lockTimeoutMs }) }, run)
 }
 
 async function generateLocked(
   options: GenerateOptions,
-  { outDir, mode, model, filepath, configDir }: { outDir: string; mode: GenerateResult['mode']; model: ReturnType<typeof resolveModel>; filepath: string; configDir: string },
+  { outDir, mode, model, filepath, configDir }: { outDir: string; mode: GenerateResult['mode']; model: StackModel; filepath: string; configDir: string },
 ): Promise<GenerateResult> {
   // `--check` never touches .env; otherwise its missing RSA keys are made while esbuild and the renderers work.
   const rsaKeys = mode === 'check' ? undefined : prepareEnvKeys(outDir, model.env)

@@ -79,9 +79,25 @@ function kidOf(privateKeyBase64, realm, name) {
   return createHash('sha256').update(createPublicKey(key).export({ type: 'spki', format: 'der' })).digest('base64url')
 }
 
+/** `fetch` with a timeout, tried again after a dropped connection or a 5xx, `attempts` times in all. */
+async function request(url, init, attempts) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const res = await fetch(url, { ...init, signal: AbortSignal.timeout(REQUEST_MS) })
+      if (res.status < 500 || attempt >= attempts) return res
+    } catch (error) {
+      if (attempt >= attempts) throw error
+    }
+    await sleep(RETRY_MS)
+  }
+}
+
+const failure = (error) => error.cause?.code ?? error.cause?.message ?? error.message
+
 class Admin {
   token = ''
 
+  /** The master realm's password grant for admin-cli; tried for a while, as Keycloak may still be starting. */
   async login() {
     const body = new URLSearchParams({
       grant_type: 'password',
@@ -89,68 +105,50 @@ class Admin {
       username: env.KEYCLOAK_ADMIN_USERNAME ?? '',
       password: env.KEYCLOAK_ADMIN_PASSWORD ?? '',
     })
-    for (let attempt = 1; ; attempt++) {
-      let res
-      try {
-        res = await fetch(`${BASE}/realms/master/protocol/openid-connect/token`, { method: 'POST', body, signal: AbortSignal.timeout(REQUEST_MS) })
-      } catch (error) {
-        if (attempt >= ATTEMPTS) throw new SyncError(`cannot reach Keycloak at ${BASE}: ${error.cause?.code ?? error.cause?.message ?? error.message}`)
-        await sleep(RETRY_MS)
-        continue
-      }
-      if (res.ok) {
-        this.token = (await res.json()).access_token
-        return
-      }
-      if (res.status >= 500 && attempt < ATTEMPTS) {
-        await sleep(RETRY_MS)
-        continue
-      }
-      throw new SyncError(
-        `cannot log in to Keycloak's master realm as ${JSON.stringify(body.get('username'))} (HTTP ${res.status}). ` +
-          'KC_BOOTSTRAP_ADMIN_USERNAME and KC_BOOTSTRAP_ADMIN_PASSWORD in .env must name an admin of the master realm; ' +
-          'if you changed that admin\'s password in the console, put the new one in .env.',
-      )
+    let res
+    try {
+      res = await request(`${BASE}/realms/master/protocol/openid-connect/token`, { method: 'POST', body }, ATTEMPTS)
+    } catch (error) {
+      throw new SyncError(`cannot reach Keycloak at ${BASE}: ${failure(error)}`)
     }
+    if (res.ok) {
+      this.token = (await res.json()).access_token
+      return
+    }
+    throw new SyncError(
+      `cannot log in to Keycloak's master realm as ${JSON.stringify(body.get('username'))} (HTTP ${res.status}). ` +
+        'KC_BOOTSTRAP_ADMIN_USERNAME and KC_BOOTSTRAP_ADMIN_PASSWORD in .env must name an admin of the master realm; ' +
+        'if you changed that admin\'s password in the console, put the new one in .env.',
+    )
   }
 
   /**
    * One admin API call under /admin/realms; `undefined` for a 404 when `optional`. An expired token (master
    * tokens live a minute) means one fresh login; a 5xx or a dropped connection, another try.
    */
-  async call(method, path, body, optional = false) {
-    let relogged = false
-    for (let attempt = 1; ; attempt++) {
-      let res
-      try {
-        res = await fetch(`${BASE}/admin/realms${path}`, {
+  async call(method, path, body, optional = false, relogged = false) {
+    let res
+    try {
+      res = await request(
+        `${BASE}/admin/realms${path}`,
+        {
           method,
           headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
           body: body === undefined ? undefined : JSON.stringify(body),
-          signal: AbortSignal.timeout(REQUEST_MS),
-        })
-      } catch (error) {
-        if (attempt < CALL_ATTEMPTS) {
-          await sleep(RETRY_MS)
-          continue
-        }
-        throw new SyncError(`${method} /admin/realms${path} failed: ${error.cause?.code ?? error.name ?? error.message}`)
-      }
-      if (res.status === 401 && !relogged) {
-        relogged = true
-        await this.login()
-        attempt--
-        continue
-      }
-      if (res.status >= 500 && attempt < CALL_ATTEMPTS) {
-        await sleep(RETRY_MS)
-        continue
-      }
-      if (res.status === 404 && optional) return undefined
-      const text = await res.text()
-      if (!res.ok) throw new SyncError(`${method} /admin/realms${path} failed: HTTP ${res.status} ${text.slice(0, 300)}`)
-      return text === '' ? null : JSON.parse(text)
+        },
+        CALL_ATTEMPTS,
+      )
+    } catch (error) {
+      throw new SyncError(`${method} /admin/realms${path} failed: ${failure(error)}`)
     }
+    if (res.status === 401 && !relogged) {
+      await this.login()
+      return this.call(method, path, body, optional, true)
+    }
+    if (res.status === 404 && optional) return undefined
+    const text = await res.text()
+    if (!res.ok) throw new SyncError(`${method} /admin/realms${path} failed: HTTP ${res.status} ${text.slice(0, 300)}`)
+    return text === '' ? null : JSON.parse(text)
   }
 }
 

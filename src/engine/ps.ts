@@ -63,14 +63,13 @@ function toStatus(row: Record<string, unknown>): ContainerStatus {
   }
 }
 
-/**
- * A container that keeps the stack from being up: stopped, restarting, or not (yet) healthy. A one-shot job
- * (postgres-init, keycloak-sync) is done when it exited with code 0.
- */
+/** A one-shot job's container (postgres-init, keycloak-sync) that ran to a clean end: its healthy final state. */
+export const jobDone = (c: ContainerStatus): boolean => c.state === 'exited' && c.exitCode === 0
+
+/** A container that keeps the stack from being up: stopped, restarting, or not (yet) healthy; a job not done. */
 export const isFailing = (c: ContainerStatus, oneShot = false): boolean =>
-  oneShot && c.state === 'exited' && c.exitCode === 0
-    ? false
-    : c.state === 'exited' || c.state === 'dead' || c.state === 'restarting' || c.health === 'unhealthy' || c.health === 'starting'
+  !(oneShot && jobDone(c)) &&
+  (c.state === 'exited' || c.state === 'dead' || c.state === 'restarting' || c.health === 'unhealthy' || c.health === 'starting')
 
 /** `127.0.0.1:5432->5432/tcp`; the wildcard addresses are left out as `docker ps` does. */
 export const formatPort = (p: PublishedPort): string =>

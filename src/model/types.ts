@@ -37,7 +37,6 @@ export interface HealthcheckModel {
 /** Part of an environment value: literal text (the compose renderer escapes its `$`) or a reference to `.env`. */
 export type ValuePart = { readonly text: string } | { readonly ref: string }
 
-/** One compose service. */
 /**
  * A published port. The host side is a `.env` key (Postgres: users move it without regenerating) or a number fixed
  * by the config (Traefik's web ports, which every public URL carries; `key` is its config path, for messages).
@@ -48,6 +47,7 @@ export interface PublishedPort {
   readonly bind?: string
 }
 
+/** One compose service. */
 export interface ServiceModel {
   readonly name: string
   readonly image: string

@@ -1,8 +1,8 @@
 /**
  * `keycloak/<realm>-realm.json`: one realm file per realm, a full RealmRepresentation that keycloak-sync
  * (keycloak/sync.mjs) creates the realm from, or converges an existing realm on. Keycloak's importer is strict
- * (an unknown field fails the import), so the blueprint emits only fields of Keycloak 26's representation classes. Secrets are `${VAR}` placeholders keycloak-sync fills from its environment (JSON-escaped)
- * before parsing; every free-text value goes through the `kc` helper, which writes `$` as `\u0024` so user text
+ * (an unknown field fails the import), so the blueprint emits only fields of Keycloak 26's representation classes.
+ * Secrets are `${VAR}` placeholders keycloak-sync fills from its environment (JSON-escaped) before parsing; every free-text value goes through the `kc` helper, which writes `$` as `\u0024` so user text
  * can never become a placeholder.
  */
 import { isDeepStrictEqual } from 'node:util'

@@ -10,6 +10,7 @@ import { isFailing, parsePs, PS_ARGS, type ContainerStatus } from '../engine/ps.
 import { SparkbaasError, type Problem } from '../errors.js'
 import type { Stack } from './context.js'
 import { portBusyHint, type HostPort } from './ports.js'
+import { jobNames } from './services.js'
 
 export const LOG_LINES = 30
 
@@ -30,7 +31,7 @@ export async function diagnoseUp(stack: Stack, engine: Engine, result: ProcessRe
   const ps = await runCompose(engine, stack, PS_ARGS, 'capture')
   if (ps.exitCode !== 0) return undefined
   const failing = new Map<string, ContainerStatus>()
-  const oneShot = new Set(stack.model.services.filter((s) => s.oneShot).map((s) => s.name))
+  const oneShot = jobNames(stack.model)
   for (const container of parsePs(ps.stdout)) {
     const failed = isFailing(container, oneShot.has(container.service))
     if (context.services.has(container.service) && failed && !failing.has(container.service)) failing.set(container.service, container)

@@ -24,3 +24,6 @@ export function refuseJobs(model: StackModel, names: readonly string[]): void {
     hint: `Run \`sparkbaas up\`, or name the services that need it (they run it first); \`sparkbaas logs ${job.name}\` shows its last run.`,
   })
 }
+
+/** The model's one-shot jobs, whose clean exit is their healthy end (status, up's diagnosis). */
+export const jobNames = (model: StackModel): ReadonlySet<string> => new Set(model.services.filter((s) => s.oneShot).map((s) => s.name))

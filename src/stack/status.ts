@@ -2,9 +2,10 @@
 import { runCompose } from '../engine/compose.js'
 import { commandFailed } from '../engine/process.js'
 import { detectEngine, type Engine } from '../engine/detect.js'
-import { parsePs, PS_ARGS, type ContainerStatus, type PublishedPort } from '../engine/ps.js'
+import { jobDone, parsePs, PS_ARGS, type ContainerStatus, type PublishedPort } from '../engine/ps.js'
 import { byCodePoint } from '../order.js'
 import { readStackEnv, requireGenerated, type Stack } from './context.js'
+import { jobNames } from './services.js'
 import { stackUrls } from './urls.js'
 
 export interface ServiceStatus {
@@ -31,8 +32,7 @@ export async function status(stack: Stack, options: { engine?: Engine } = {}): P
   const engine = options.engine ?? (await detectEngine())
   const ps = await runCompose(engine, stack, PS_ARGS, 'capture')
   if (ps.exitCode !== 0) throw commandFailed(ps)
-  const oneShot = new Set(stack.model.services.filter((s) => s.oneShot).map((s) => s.name))
-  const services = byService(stack.model.services.map((s) => s.name), parsePs(ps.stdout), oneShot)
+  const services = byService(stack.model.services.map((s) => s.name), parsePs(ps.stdout), jobNames(stack.model))
   return { project: stack.project, engine: engine.name, services, routes: stackUrls(stack.model, env).routes }
 }
 
@@ -54,7 +54,7 @@ export function byService(names: readonly string[], containers: readonly Contain
     for (const p of mine.flatMap((c) => c.ports)) {
       if (!ports.some((q) => q.host === p.host && q.published === p.published && q.protocol === p.protocol)) ports.push(p)
     }
-    const state = (c: ContainerStatus) => (oneShot.has(name) && c.state === 'exited' && c.exitCode === 0 ? COMPLETED : c.state)
+    const state = (c: ContainerStatus) => (oneShot.has(name) && jobDone(c) ? COMPLETED : c.state)
     return { name, state: distinct(mine.map(state)).join(', '), health: health.length === 0 ? null : health.join(', '), ports }
   })
 }

@@ -39,8 +39,6 @@ export function modelImages(model: StackModel): ServiceImages {
   return new Map(model.services.map((s) => [s.name, s.image] as const).sort(([a], [b]) => byCodePoint(a, b)))
 }
 
-/** Re-exported: the config rules read image tags the same way. */
-export { imageMajor } from '../model/images.js'
 
 const isMap = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
 

@@ -3,7 +3,8 @@
  * generates, and what needs care before applying it. Pure: the caller reads the files and the config.
  */
 import { byCodePoint } from '../order.js'
-import { imageMajor, type ServiceImages } from './images.js'
+import { imageMajor } from '../model/images.js'
+import type { ServiceImages } from './images.js'
 
 export type ServiceChange =
   | { readonly service: string; readonly status: 'unchanged'; readonly from: string; readonly to: string }

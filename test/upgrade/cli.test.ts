@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { PINNED_IMAGES, postgresImage } from '../../src/model/images.js'
-import { imageMajor } from '../../src/upgrade/images.js'
+import { imageMajor } from '../../src/model/images.js'
 import { STACK_CONFIG, stackFixture, VERSION_CALL, type StackFixture } from '../helpers/stack.js'
 
 const PS = ['ps', '--all', '--format', 'json']

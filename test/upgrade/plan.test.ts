@@ -4,7 +4,8 @@
  */
 import { describe, expect, test } from 'vitest'
 import { SparkbaasError } from '../../src/errors.js'
-import { composeImages, imageMajor } from '../../src/upgrade/images.js'
+import { imageMajor } from '../../src/model/images.js'
+import { composeImages } from '../../src/upgrade/images.js'
 import { formatPlan, planJson } from '../../src/upgrade/format.js'
 import { planUpgrade, type PlanContext } from '../../src/upgrade/plan.js'
 import { blockedError } from '../../src/upgrade/upgrade.js'
