@@ -305,6 +305,21 @@ describe('keycloak-sync converges the realms on every up (steps of one scenario)
     )
   })
 
+  it('says which .env key to check when the signing key there is not a key, and exits 1', async () => {
+    const file = join(out, '.env')
+    const before = readFileSync(file, 'utf8')
+    writeFileSync(file, before.replace(/^REALM_MAIN_SIGNING_KEY=.*$/m, 'REALM_MAIN_SIGNING_KEY=bm90IGEga2V5'))
+    try {
+      const result = await runSync()
+      expect(result.exitCode).toBe(1)
+      expect(result.stderr.trim()).toBe(
+        "keycloak-sync: realm main: the private key of sparkbaas-rsa is not a base64 PKCS#8 RSA key: check the realm's *_SIGNING_KEY in .env",
+      )
+    } finally {
+      writeFileSync(file, before)
+    }
+  })
+
   it('says when Keycloak cannot be reached, and exits 1', async () => {
     const port = await closedPort()
     const result = await runSync({ KEYCLOAK_URL: `http://127.0.0.1:${port}` })
