@@ -40,8 +40,7 @@ interface Blueprint {
 }
 
 export function renderPostgres(model: StackModel, ctx: RenderContext): RenderedFile[] {
-  // A file name reaches a comment line: keep it on that line.
-  const head = header('--', model.configFile.replace(/[\u0000-\u001f\u007f]/g, '?')).trimEnd()
+  const head = header('--', model.configFile).trimEnd()
   const pg = model.postgres
   const api = model.api
   const authenticator = api ? authenticatorOf(model) : undefined
