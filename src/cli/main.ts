@@ -3,6 +3,7 @@
  * command runs: `sparkbaas --help` reads every `meta`, and must not load zod, cosmiconfig or jiti to do it.
  */
 import { defineCommand } from 'citty'
+import { exitQuietlyOnBrokenPipe } from './broken-pipe.js'
 import { pkg } from './package.js'
 import { lazyCommand, runCli } from './run.js'
 
@@ -90,5 +91,6 @@ const main = defineCommand({
 
 /** Runs the CLI and sets the exit code; bin/sparkbaas.mjs calls this. */
 export async function run(argv: string[] = process.argv.slice(2)): Promise<void> {
+  exitQuietlyOnBrokenPipe()
   process.exitCode = await runCli(main, argv)
 }
