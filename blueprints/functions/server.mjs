@@ -407,7 +407,9 @@ function runServer() {
 
   // requireHostHeader: false — Node would otherwise answer a Host-less HTTP/1.1 request itself, with a non-JSON
   // 400 and no log line; publicUrl() copes with a missing Host.
-  const server = createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, requireHostHeader: false }, (req, res) => {
+  // maxHeaderSize: Traefik passes on up to 1 MiB of client headers plus the verifier's X-Auth-* (Node's default: 16 KiB);
+  // 2 MiB + 64 KiB, as in the verifier (see MAX_HEADER_BYTES there).
+  const server = createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, requireHostHeader: false, maxHeaderSize: 2 * 1024 * 1024 + 64 * 1024 }, (req, res) => {
     const started = performance.now()
     res.on('close', () => {
       const path = (req.url ?? '').split('?')[0] // no query string in logs: it may carry secrets

@@ -33,6 +33,11 @@ const CLOCK_SKEW_SECONDS = 30
 // See the functions runtime: outlive Traefik's 90 s idle connections so it never reuses one we are closing.
 const KEEP_ALIVE_TIMEOUT_MS = 95_000
 const SHUTDOWN_GRACE_MS = 5_000
+// Node refuses request headers over 16 KiB by default, and a Keycloak token lists every role of its user. Traefik
+// reads up to 1 MiB of headers from a client (entryPoints.<name>.http.maxHeaderBytes, default Go's
+// http.DefaultMaxHeaderBytes) and forwardAuth passes them all here with X-Forwarded-* added; the functions runtime
+// gets them with X-Auth-Roles added (at most the token's own roles). 2 MiB + 64 KiB holds either; the same in server.mjs.
+const MAX_HEADER_BYTES = 2 * 1024 * 1024 + 64 * 1024
 const BASE64URL = /^[A-Za-z0-9_-]+$/
 
 class VerifyError extends Error {
@@ -182,7 +187,7 @@ function main() {
   let shuttingDown = false
 
   // requireHostHeader: false — the Host is irrelevant here, and Node's own 400 for a missing one is not JSON.
-  const server = createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, requireHostHeader: false }, (req, res) => {
+  const server = createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, requireHostHeader: false, maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
     const started = performance.now()
     res.on('close', () => {
       // One line per request. The forwarded method and URI say what was being authorised; query strings are
@@ -300,9 +305,15 @@ function main() {
 
   server.on('clientError', (error, socket) => {
     if (socket.writable) {
-      const body = JSON.stringify({ error: 'bad_request', message: 'malformed HTTP request' })
+      const tooLarge = error.code === 'HPE_HEADER_OVERFLOW'
+      const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'
+      const body = JSON.stringify(
+        tooLarge
+          ? { error: 'request_header_fields_too_large', message: `the request headers are over ${MAX_HEADER_BYTES} bytes` }
+          : { error: 'bad_request', message: 'malformed HTTP request' },
+      )
       socket.end(
-        `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+        `HTTP/1.1 ${status}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
       )
     } else {
       socket.destroy(error)

@@ -1,4 +1,7 @@
 import { createHash, createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto'
+import { readdirSync, readFileSync } from 'node:fs'
+import { request } from 'node:http'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startServer, type RunningServer } from './spawn-server.js'
@@ -198,6 +201,59 @@ describe('token verifier (blueprints/verifier/verifier.mjs)', () => {
     const res = await fetch(`${server.baseUrl}/nope`)
     expect(res.status).toBe(404)
     expect(await res.json()).toEqual({ error: 'not_found', message: 'no endpoint /nope' })
+  })
+
+  // Node's HTTP server refuses request headers over 16 KiB with 431 unless told otherwise (`maxHeaderSize` of
+  // http.createServer, nodejs.org/api/http.html; default 16384). A Keycloak access token lists every realm and client
+  // role of the user, so it grows past that; Traefik reads up to 1 MiB of request headers from a client
+  // (traefik/traefik pkg/config/static/entrypoints.go: `entryPoints.<name>.http.maxHeaderBytes` defaults to Go's
+  // http.DefaultMaxHeaderBytes, 1 << 20) and forwardAuth sends them all on, plus X-Forwarded-*.
+  describe('large headers', () => {
+    const TRAEFIK_MAX_HEADER_BYTES = 1 << 20
+    /** The verifier's and the functions runtime's limit: 2 MiB + 64 KiB. */
+    const LIMIT = 2 * 1024 * 1024 + 64 * 1024
+    /**
+     * A GET that, like Traefik's forwardAuth client (Go's default transport, which reads up to 10 MiB of response
+     * headers), takes the answer's long X-Auth-Roles; fetch stops at 16 KiB.
+     */
+    const asTraefik = (token: string, headers: Record<string, string>) =>
+      new Promise<{ status: number; roles: string | undefined }>((resolve, reject) => {
+        const req = request(`${server.baseUrl}/verify?realm=acme`, { headers: { authorization: `Bearer ${token}`, ...headers }, maxHeaderSize: 10 << 20 }, (res) => {
+          res.resume()
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, roles: res.headers['x-auth-roles'] as string | undefined }))
+        })
+        req.on('error', reject)
+        req.end()
+      })
+    const forwarded = { 'x-forwarded-method': 'GET', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'api.localhost', 'x-forwarded-uri': '/rest/todos' }
+
+    it('accepts a valid token of about 40 KB (2,000 roles) and answers with all the roles', async () => {
+      const roles = Array.from({ length: 2000 }, (_, i) => `app-role-${String(i).padStart(4, '0')}`)
+      const token = rs256(claims({ realm_access: { roles } }))
+      expect(token.length).toBeGreaterThan(40_000)
+      expect(await asTraefik(token, forwarded)).toEqual({ status: 200, roles: roles.join(',') })
+    })
+
+    it('accepts request headers as large as Traefik reads from a client (1 MiB) and forwards', async () => {
+      const res = await verify('realm=acme', rs256(claims()), { ...forwarded, cookie: `big=${'x'.repeat(TRAEFIK_MAX_HEADER_BYTES)}` })
+      expect(res.status).toBe(200)
+    })
+
+    it('answers 431 to headers over its limit, and keeps serving', async () => {
+      const res = await verify('realm=acme', rs256(claims()), { cookie: `big=${'x'.repeat(LIMIT + 1024)}` })
+      expect(res.status).toBe(431)
+      expect(await res.json()).toEqual({ error: 'request_header_fields_too_large', message: `the request headers are over ${LIMIT} bytes` })
+      expect(server.child.exitCode).toBeNull()
+      expect((await fetch(`${server.baseUrl}/_health`)).status).toBe(200)
+      expect((await verify('realm=acme', rs256(claims()))).status).toBe(200)
+    })
+
+    it('the generated Traefik config keeps the 1 MiB default of Traefik (the premise of the limit above)', () => {
+      const dir = fileURLToPath(new URL('../golden/traefik/', import.meta.url))
+      const files = readdirSync(dir).map((example) => join(dir, example, 'traefik.yml'))
+      expect(files.length).toBeGreaterThan(0)
+      for (const file of files) expect(readFileSync(file, 'utf8')).not.toMatch(/maxHeaderBytes/i)
+    })
   })
 
   it('logs one line per request and never the token', () => {
