@@ -9,7 +9,7 @@
  */
 import { SparkbaasError } from '../errors.js'
 import { invalid, MANIFEST_FILE } from './manifest.js'
-import { splitStatements } from './roles.js'
+import { NAME, safeSetting, shown, splitStatements, unquote } from './roles.js'
 
 /** The database a `pg_restore --list` output was dumped from, or undefined when its header names none. */
 export function listedDatabase(list: string): string | undefined {
@@ -60,7 +60,29 @@ export function databaseLevel(script: string, name: string, describe: string): D
       hint: `Use an archive written by \`sparkbaas backup\`, unchanged since (its ${MANIFEST_FILE} cannot vouch for the dumps' contents).`,
     })
   }
-  return { createWith: createWith.trim(), statements: statements.filter((s) => !s.startsWith('CREATE DATABASE ')) }
+  const rest = statements.filter((s) => !s.startsWith('CREATE DATABASE '))
+  const foreign = rest.filter((s) => !allowedOnDatabase(s, name))
+  if (foreign.length > 0) {
+    throw new SparkbaasError('archive_refused', `${describe} has database-level statements a restore never runs: ${foreign.map(shown).join('; ')}.`, {
+      hint: `Use an archive written by \`sparkbaas backup\`, unchanged since (its ${MANIFEST_FILE} cannot vouch for the dumps' contents).`,
+    })
+  }
+  return { createWith: createWith.trim(), statements: rest }
+}
+
+/**
+ * What pg_dump writes on a database (dumpDatabase, dumpDatabaseConfig in src/bin/pg_dump/pg_dump.c): its owner,
+ * comment, grants, and settings of it and of roles in it; settings only of the kinds roles.ts allows.
+ */
+function allowedOnDatabase(statement: string, name: string): boolean {
+  const db = (text: string) => unquote(text) === name
+  const setting = new RegExp(String.raw`^ALTER (?:DATABASE ${NAME}|ROLE ${NAME} IN DATABASE ${NAME}) SET ("(?:[^"]|"")*"|[A-Za-z_][A-Za-z0-9_.]*) (?:TO|=) `, 's').exec(statement)
+  if (setting !== null) return db(setting[1] ?? setting[3]!) && safeSetting(unquote(setting[4]!))
+  const m =
+    new RegExp(String.raw`^ALTER DATABASE ${NAME} OWNER TO ${NAME}$`, 's').exec(statement) ??
+    new RegExp(String.raw`^COMMENT ON DATABASE ${NAME} IS '(?:[^']|'')*'$`, 's').exec(statement) ??
+    new RegExp(String.raw`^(?:GRANT|REVOKE) (?:ALL|CONNECT|TEMPORARY|CREATE)(?:,(?:CONNECT|TEMPORARY|CREATE))* ON DATABASE ${NAME} (?:TO|FROM) (?:PUBLIC|${NAME})(?: WITH GRANT OPTION)?(?: GRANTED BY ${NAME})?$`, 's').exec(statement)
+  return m !== null && db(m[1]!)
 }
 
 /** The dump in `file` is of database `claimed`, as the manifest says, or the restore is refused naming both. */

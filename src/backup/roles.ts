@@ -79,8 +79,8 @@ export function splitStatements(script: string): string[] {
 }
 
 /** A role name as pg_dumpall writes it: a plain lower-case word, or double-quoted with `""` for a quote. */
-const NAME = String.raw`("(?:[^"]|"")*"|[a-z_][a-z0-9_$]*)`
-const unquote = (name: string) => (name.startsWith('"') ? name.slice(1, -1).replaceAll('""', '"') : name)
+export const NAME = String.raw`("(?:[^"]|"")*"|[a-z_][a-z0-9_$]*)`
+export const unquote = (name: string) => (name.startsWith('"') ? name.slice(1, -1).replaceAll('""', '"') : name)
 
 /** The session settings pg_dumpall starts its script with, as it writes them. */
 const PREAMBLE = new Set(['SET default_transaction_read_only = off', "SET client_encoding = 'UTF8'", 'SET standard_conforming_strings = on'])
@@ -106,8 +106,11 @@ const SAFE_SETTINGS = new Set([
   'default_transaction_isolation', 'default_transaction_read_only', 'plan_cache_mode', 'jit', 'random_page_cost', 'row_security',
 ])
 
+/** Whether a restore may apply setting `name` to a role or a database. */
+export const safeSetting = (name: string) => name.includes('.') || SAFE_SETTINGS.has(name.toLowerCase())
+
 /** A statement as a refusal shows it: first line, password hashes masked. */
-const shown = (statement: string) => {
+export const shown = (statement: string) => {
   const masked = statement.replace(/PASSWORD '(?:[^']|'')*'/g, "PASSWORD '…'")
   const first = masked.split('\n')[0]!
   return first === masked ? masked : `${first} …`
@@ -142,7 +145,7 @@ export function planRoles(script: string, cluster: ClusterRoles): RolesPlan {
       else keep.push(statement)
     } else if ((m = SETTING.exec(statement))) {
       const setting = unquote(m[3]!)
-      if (setting.includes('.') || SAFE_SETTINGS.has(setting.toLowerCase())) keep.push(statement)
+      if (safeSetting(setting)) keep.push(statement)
       else refuse(statement, `sets "${setting}", which is not a setting a restore applies (timeouts, search_path, work_mem, … and dotted custom settings such as pgrst.*)`)
     } else if ((m = COMMENT.exec(statement))) {
       if (creating.has(unquote(m[1]!))) keep.push(statement)
