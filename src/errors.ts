@@ -34,6 +34,7 @@ export type ErrorCode =
   | 'backup_failed'
   | 'archive_invalid'
   | 'archive_mismatch'
+  | 'archive_refused'
   | 'restore_failed'
   | 'stack_not_running'
   | 'database_error'

@@ -2,9 +2,10 @@
  * Does an archive fit the stack it is about to be restored onto? Checked before anything is stopped or dropped.
  *
  * - The project must be the same: an archive of another stack is almost surely the wrong file.
- * - Every database the config named when the backup was made must be known to this config (postgres.databases,
- *   Keycloak's, `postgres`): otherwise the archive was made for a differently shaped stack. Databases made by hand
- *   (not in the config then) are restored as they were, so a stack can always restore its own backup.
+ * - Every database of the archive must be one of this config's (postgres.databases, Keycloak's, and `postgres`,
+ *   the image's POSTGRES_DB, which the stack owns): a restore replaces only what the config owns, never a database
+ *   made by hand, and never PostgreSQL's templates (template0, template1), whatever the manifest claims. The names
+ *   checked are the manifest's; restore.ts then checks each dump's own header names the same database.
  * - A dump from a newer Postgres major than the running server is refused: pg_restore cannot read a newer
  *   archive version, and a newer server's SQL may not run on an older one. An older major is fine: backup,
  *   recreate with the new `postgres.version`, restore is how a major upgrade is done.
@@ -40,14 +41,13 @@ export function checkFit(manifest: Manifest, context: FitContext): string[] {
   if (manifest.project !== model.project) {
     problems.push({ path: 'project', code: 'archive_mismatch', message: `the archive is of project "${manifest.project}", this stack is "${model.project}"` })
   }
-  const known = new Set(configDatabases(model))
-  const unknown = manifest.databases.filter((db) => db.inConfig && !known.has(db.name)).map((db) => db.name)
-  if (unknown.length > 0) {
-    problems.push({
-      path: 'databases',
-      code: 'archive_mismatch',
-      message: `the archive has ${list(unknown)} from its config, which this config does not (it has ${list([...known])})`,
-    })
+  const known = configDatabases(model)
+  for (const { name } of manifest.databases) {
+    if (TEMPLATES.includes(name)) {
+      problems.push({ path: 'databases', code: 'archive_mismatch', message: `the archive has database "${name}", a template of PostgreSQL itself, which a restore never replaces` })
+    } else if (!known.includes(name)) {
+      problems.push({ path: 'databases', code: 'archive_mismatch', message: `the archive has database "${name}", which is not one of this config's databases (${known.join(', ')})` })
+    }
   }
   if (manifest.postgres.major > context.serverMajor) {
     problems.push({
@@ -72,4 +72,5 @@ export function checkFit(manifest: Manifest, context: FitContext): string[] {
   return warnings
 }
 
-const list = (names: readonly string[]) => (names.length === 1 ? `database "${names[0]}"` : `databases ${names.map((n) => `"${n}"`).join(', ')}`)
+/** PostgreSQL's own template databases: a restore never replaces them, even if a config could name them. */
+const TEMPLATES: readonly string[] = ['template0', 'template1']

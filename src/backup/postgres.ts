@@ -10,6 +10,7 @@ import type { ContainerStatus } from '../engine/ps.js'
 import { SparkbaasError } from '../errors.js'
 import { byCodePoint } from '../order.js'
 import type { Stack } from '../stack/context.js'
+import { membership } from './roles.js'
 import { POSTGRES_SERVICE, requireRunningPostgres } from '../stack/postgres.js'
 
 export { POSTGRES_SERVICE }
@@ -58,6 +59,8 @@ export interface ServerInfo {
   readonly databases: readonly string[]
   /** Every role name, the predefined `pg_*` roles included. */
   readonly roles: ReadonlySet<string>
+  /** Every membership, as `role\0member` (roles.ts `membership`). */
+  readonly memberships: ReadonlySet<string>
 }
 
 // JSON, not psql's line output: a database or role name may hold a newline or a `|`.
@@ -65,16 +68,18 @@ const SERVER_INFO_SQL = `select json_build_object(
   'version', current_setting('server_version'),
   'num', current_setting('server_version_num')::int,
   'databases', (select coalesce(json_agg(datname), '[]') from pg_database where not datistemplate and datallowconn),
-  'roles', (select coalesce(json_agg(rolname), '[]') from pg_roles))`
+  'roles', (select coalesce(json_agg(rolname), '[]') from pg_roles),
+  'memberships', (select coalesce(json_agg(json_build_array(pg_get_userbyid(roleid), pg_get_userbyid(member))), '[]') from pg_auth_members))`
 
 export async function serverInfo(target: PgTarget): Promise<ServerInfo> {
-  const raw = (await queryJson(target, MAINTENANCE_DB, SERVER_INFO_SQL)) as { version: string; num: number; databases: string[]; roles: string[] }
+  const raw = (await queryJson(target, MAINTENANCE_DB, SERVER_INFO_SQL)) as { version: string; num: number; databases: string[]; roles: string[]; memberships: [string, string][] }
   return {
     version: raw.version,
     // server_version_num is major * 10000 + minor since PostgreSQL 10.
     major: Math.floor(raw.num / 10000),
     databases: [...raw.databases].sort(byCodePoint),
     roles: new Set(raw.roles),
+    memberships: new Set(raw.memberships.map(([role, member]) => membership(role, member))),
   }
 }
 
