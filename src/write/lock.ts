@@ -14,6 +14,7 @@ import { readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { SparkbaasError } from '../errors.js'
 import { ensurePrivateDir, isAlive, removeLeftScratch, removeOnSignal } from './private-dir.js'
+import { recoverSwaps } from './swap.js'
 
 const LOCK = /^lock-(\d+)-[0-9a-f]{8}\.json$/
 
@@ -36,8 +37,8 @@ interface Holder {
 }
 
 /**
- * Takes the lock on `dir` (created if missing), waiting up to `timeoutMs` for another run to finish, then removes
- * the scratch folders killed runs left there. Throws `locked` naming the other process when the wait runs out.
+ * Takes the lock on `dir` (created if missing), waiting up to `timeoutMs` for another run to finish, then rolls
+ * back a swap a killed run left half done and removes the scratch folders killed runs left there. Throws `locked` naming the other process when the wait runs out.
  */
 export async function lockFolder(dir: string, options: LockOptions): Promise<FolderLock> {
   const timeoutMs = options.timeoutMs ?? defaultTimeout()
@@ -50,6 +51,8 @@ export async function lockFolder(dir: string, options: LockOptions): Promise<Fol
     const unregister = removeOnSignal(own)
     const others = await otherHolders(privateDir, own)
     if (others.length === 0) {
+      // A run killed mid-swap left the output half old, half new: put it back before anything reads it (swap.ts).
+      await recoverSwaps(dir)
       await removeLeftScratch(dir)
       return {
         async release() {
