@@ -85,13 +85,14 @@ export async function swapIntoPlace(outDir: string, staging: string, files: read
       await rm(swap, { recursive: true, force: true })
       throw new SwapRolledBack(error instanceof Error ? error.message : String(error), { cause: error })
     }
+    // The commit point: from here on the swap is done, whatever happens next.
     await unlink(join(swap, JOURNAL))
     await syncDir(swap)
+    await rm(swap, { recursive: true, force: true })
+    await removeEmptied(outDir, removals)
   } finally {
     release()
   }
-  await rm(swap, { recursive: true, force: true })
-  await removeEmptied(outDir, removals)
 }
 
 /**
