@@ -75,7 +75,13 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
   // --check and --dry-run only read, and may run where nothing can be written.
   const run = () => generateLocked(options, { outDir, mode, model, filepath, configDir })
   if (mode !== 'write') return run()
-  return withFolderLock(outDir, { command: 'sparkbaas generate', ...(options.lockTimeoutMs === undefined ? {} : { timeoutMs: options.lockTimeoutMs }) }, run)
+  const recovered: string[] = []
+  const result = await withFolderLock(
+    outDir,
+    { command: 'sparkbaas generate', warn: (m) => recovered.push(m), ...(options.lockTimeoutMs === undefined ? {} : { timeoutMs: options.lockTimeoutMs }) },
+    run,
+  )
+  return recovered.length === 0 ? result : { ...result, warnings: [...recovered, ...result.warnings] }
 }
 
 async function generateLocked(

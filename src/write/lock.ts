@@ -23,6 +23,8 @@ export interface LockOptions {
   readonly command: string
   /** How long to wait for another run to finish. @default 30000, or SPARKBAAS_LOCK_TIMEOUT_MS */
   readonly timeoutMs?: number
+  /** Told when a swap a killed run left half done was rolled back. */
+  readonly warn?: (message: string) => void
 }
 
 export interface FolderLock {
@@ -52,7 +54,9 @@ export async function lockFolder(dir: string, options: LockOptions): Promise<Fol
     const others = await otherHolders(privateDir, own)
     if (others.length === 0) {
       // A run killed mid-swap left the output half old, half new: put it back before anything reads it (swap.ts).
-      await recoverSwaps(dir)
+      if ((await recoverSwaps(dir)).length > 0) {
+        options.warn?.(`A sparkbaas run was killed while replacing files in ${dir}: the files it had replaced were put back, so the folder is as the run before it left it.`)
+      }
       await removeLeftScratch(dir)
       return {
         async release() {

@@ -88,7 +88,8 @@ export async function swapIntoPlace(outDir: string, staging: string, files: read
     // The commit point: from here on the swap is done, whatever happens next.
     await unlink(join(swap, JOURNAL))
     await syncDir(swap)
-    await rm(swap, { recursive: true, force: true })
+    // Tidying only: a swap folder left without its journal is removed by the next run (recoverSwaps).
+    await rm(swap, { recursive: true, force: true }).catch(() => undefined)
     await removeEmptied(outDir, removals)
   } finally {
     release()

@@ -127,8 +127,12 @@ describe('a run killed while files move', () => {
     expect(listPrivate(dir).filter((name) => name.startsWith('swap-'))).toHaveLength(1)
 
     // Any command that takes the project's lock repairs first (migrate up, backup and restore take it too).
-    const lock = await lockFolder(out(dir), { command: 'test', timeoutMs: 0 })
+    const warnings: string[] = []
+    const lock = await lockFolder(out(dir), { command: 'test', timeoutMs: 0, warn: (m) => warnings.push(m) })
     await lock.release()
+    expect(warnings).toEqual([
+      `A sparkbaas run was killed while replacing files in ${out(dir)}: the files it had replaced were put back, so the folder is as the run before it left it.`,
+    ])
     expect(contentsOf(readTree(out(dir)))).toEqual(before)
     expect(listPrivate(dir)).toEqual(['.gitignore'])
 
