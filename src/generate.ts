@@ -13,6 +13,7 @@ import { renderAllWhileBundling } from './render/index.js'
 import type { WriteHooks } from './write/atomic.js'
 import { withFolderLock } from './write/lock.js'
 import { readManifest, sha256 } from './write/manifest.js'
+import { checkOutDir } from './write/out-dir.js'
 import { prepareEnvKeys, writeOutput, type WriteReport } from './write/output.js'
 
 export interface GenerateOptions {
@@ -31,6 +32,11 @@ export interface GenerateOptions {
   check?: boolean
   /** Write nothing; report what would change. */
   dryRun?: boolean
+  /**
+   * Write into a folder that holds files sparkbaas did not write, replacing those with the names it writes.
+   * Never allows the filesystem root or the config file's own folder.
+   */
+  force?: boolean
   /** @internal Test seams for the writer. */
   hooks?: WriteHooks
   /** @internal How long to wait for another run holding the output folder (lock.ts). */
@@ -63,11 +69,19 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
   const model = resolveModel(config, { configFile: filepath })
   const outDir = options.outDir === undefined ? join(configDir, DEFAULT_OUT_DIR) : resolve(cwd, options.outDir)
   const mode = options.check ? 'check' : options.dryRun ? 'dry-run' : 'write'
+  // Before the lock, which makes `.sparkbaas/` in the folder: a refused folder is left as it was.
+  if (mode !== 'check') await checkOutDir(outDir, filepath, options.force === true)
   // A write holds the output folder from reading what is there to the last rename: a second run waits (lock.ts).
   // --check and --dry-run only read, and may run where nothing can be written.
   const run = () => generateLocked(options, { outDir, mode, model, filepath, configDir })
   if (mode !== 'write') return run()
-  return withFolderLock(outDir, { command: 'sparkbaas generate', ...(options.lockTimeoutMs === undefined ? {} : { timeoutMs: options.lockTimeoutMs }) }, run)
+  const recovered: string[] = []
+  const result = await withFolderLock(
+    outDir,
+    { command: 'sparkbaas generate', warn: (m) => recovered.push(m), ...(options.lockTimeoutMs === undefined ? {} : { timeoutMs: options.lockTimeoutMs }) },
+    run,
+  )
+  return recovered.length === 0 ? result : { ...result, warnings: [...recovered, ...result.warnings] }
 }
 
 async function generateLocked(
@@ -86,6 +100,7 @@ async function generateLocked(
     mode,
     ...(options.hooks ? { hooks: options.hooks } : {}),
     ...(rsaKeys ? { rsaKeys } : {}),
+    force: options.force === true,
   })
   const { stale, missing, extra } = report.drift
   return {

@@ -2,17 +2,22 @@
  * All-or-nothing writes into the output folder. Every file is first written and fsynced into a staging folder
  * in the output folder's private `.sparkbaas/` (0700, git-ignored, removed on SIGINT / SIGTERM and, after a
  * SIGKILL, by the next run: private-dir.ts; same filesystem, so the moves are renames), and only when every one of them is on
- * disk are they renamed into place. A failure before the moves leaves the previous output exactly as it was.
+ * disk are they moved into place, all or nothing (swap.ts): a failure, or a kill, at any point leaves the output
+ * folder exactly as the previous run left it, or as this run leaves it, never a mix.
+ *
+ * Nothing is written through a symbolic link inside the output folder (links.ts).
  *
  * Files are replaced by rename rather than rewritten in place: the running stack bind-mounts the output's
  * sub-folders (./functions, ./keycloak, ./traefik), and a directory mount sees a renamed-in file at once, while
  * a reader never sees a half-written one.
  */
-import { lstat, mkdir, open, rename, stat } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { lstat, mkdir, open, readlink, stat } from 'node:fs/promises'
+import { join } from 'node:path'
 import { mapConcurrently } from '../concurrent.js'
 import { SparkbaasError } from '../errors.js'
+import { linkError } from './links.js'
 import { makeScratch, type Scratch } from './private-dir.js'
+import { swapIntoPlace, SwapRolledBack, type SwapHooks } from './swap.js'
 
 export interface StagedFile {
   /** Relative to the output folder, `/`-separated. */
@@ -22,7 +27,7 @@ export interface StagedFile {
 }
 
 /** Test seams: a hook that throws simulates a failing disk at that point. */
-export interface WriteHooks {
+export interface WriteHooks extends SwapHooks {
   /** Called before the `index`-th file is staged. */
   readonly beforeStage?: (path: string, index: number) => void | Promise<void>
   /** Called once every file (`.env` included) is staged, before the first one moves; given the staging folder. */
@@ -30,7 +35,7 @@ export interface WriteHooks {
 }
 
 /**
- * Writes `files` into `outDir` (created if missing), all or nothing up to the moves.
+ * Writes `files` into `outDir` (created if missing) and deletes `removals` (relative paths), all or nothing.
  *
  * `last` is a file still being made (`.env`, waiting for its RSA keys): `files` are staged meanwhile, and it is
  * staged once it arrives, before anything moves. If it rejects, nothing moves and its error is thrown as it is.
@@ -40,13 +45,14 @@ export async function writeAtomically(
   files: readonly StagedFile[],
   hooks: WriteHooks = {},
   last: Promise<StagedFile | undefined> = Promise.resolve(undefined),
+  removals: readonly string[] = [],
 ): Promise<void> {
   // Awaited below in every case; this only keeps an early rejection from counting as unhandled meanwhile.
   last.catch(() => undefined)
   if (files.length === 0) {
     const file = await last
-    if (file === undefined) return
-    files = [file]
+    if (file === undefined && removals.length === 0) return
+    files = file === undefined ? [] : [file]
     last = Promise.resolve(undefined)
   }
   await preflight(outDir, files)
@@ -75,20 +81,18 @@ export async function writeAtomically(
       files = [...files, lastFile]
     }
     await hooks.beforeMove?.(staging)
-    const touchedDirs = new Set<string>()
     try {
-      for (const [index, file] of files.entries()) {
-        const target = join(outDir, file.path)
-        if (!touchedDirs.has(dirname(target))) await mkdir(dirname(target), { recursive: true })
-        await rename(join(staging, String(index)), target)
-        touchedDirs.add(dirname(target))
-      }
+      await swapIntoPlace(
+        outDir,
+        staging,
+        files.map((f) => f.path),
+        removals,
+        hooks,
+      )
     } catch (error) {
-      throw failed(outDir, error, 'Some files may already have been replaced: fix the cause and run `sparkbaas generate` again.')
+      if (error instanceof SwapRolledBack) throw failed(outDir, error.cause, 'Nothing was changed: the files already replaced were put back.')
+      throw failed(outDir, error, 'The next sparkbaas run puts the previous files back before anything else.')
     }
-    // The renames are durable only once each folder's entry is: fsync the folders (best effort, not every
-    // filesystem allows opening a folder for it).
-    for (const dir of touchedDirs) await syncDir(dir)
   } finally {
     await scratch.dispose()
   }
@@ -140,7 +144,9 @@ async function preflight(outDir: string, files: readonly StagedFile[]): Promise<
   for (const dir of dirs) checkedDirs.add(dir)
   // Looked at concurrently (2,000 files one after another took ~0.5 s here); the first problem in order is reported.
   await mapConcurrently([...checkedDirs], STAT_CONCURRENCY, async (dir) => {
-    const found = await statOrUndefined(dir, stat)
+    // The output folder itself may be a link (the user chose where it lives); nothing below it may be.
+    const found = await statOrUndefined(dir, dir === outDir ? stat : lstat)
+    if (found?.isSymbolicLink()) throw linkError({ at: dir, to: await readlink(dir) }, outDir)
     if (found && !found.isDirectory()) {
       throw new SparkbaasError('write_failed', `Cannot write into ${dir}: it is a file, not a folder. Nothing was changed.`, {
         hint: 'Move or delete it, then run `sparkbaas generate` again.',
@@ -150,6 +156,7 @@ async function preflight(outDir: string, files: readonly StagedFile[]): Promise<
   await mapConcurrently(files, STAT_CONCURRENCY, async (file) => {
     const target = join(outDir, file.path)
     const found = await statOrUndefined(target, lstat)
+    if (found?.isSymbolicLink()) throw linkError({ at: target, to: await readlink(target) }, outDir)
     if (found?.isDirectory()) {
       throw new SparkbaasError('write_failed', `Cannot write ${target}: a folder is in the way. Nothing was changed.`, {
         hint: 'Move or delete the folder, then run `sparkbaas generate` again.',
@@ -178,19 +185,6 @@ async function writeDurably(path: string, contents: string, mode: number): Promi
     await handle.sync()
   } finally {
     await handle.close()
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, 'r')
-    try {
-      await handle.sync()
-    } finally {
-      await handle.close()
-    }
-  } catch {
-    // Not supported here (some filesystems, some platforms): the data itself is already synced.
   }
 }
 

@@ -14,6 +14,7 @@ import { readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { SparkbaasError } from '../errors.js'
 import { ensurePrivateDir, isAlive, removeLeftScratch, removeOnSignal } from './private-dir.js'
+import { recoverSwaps } from './swap.js'
 
 const LOCK = /^lock-(\d+)-[0-9a-f]{8}\.json$/
 
@@ -22,6 +23,8 @@ export interface LockOptions {
   readonly command: string
   /** How long to wait for another run to finish. @default 30000, or SPARKBAAS_LOCK_TIMEOUT_MS */
   readonly timeoutMs?: number
+  /** Told when a swap a killed run left half done was rolled back. */
+  readonly warn?: (message: string) => void
 }
 
 export interface FolderLock {
@@ -36,8 +39,8 @@ interface Holder {
 }
 
 /**
- * Takes the lock on `dir` (created if missing), waiting up to `timeoutMs` for another run to finish, then removes
- * the scratch folders killed runs left there. Throws `locked` naming the other process when the wait runs out.
+ * Takes the lock on `dir` (created if missing), waiting up to `timeoutMs` for another run to finish, then rolls
+ * back a swap a killed run left half done and removes the scratch folders killed runs left there. Throws `locked` naming the other process when the wait runs out.
  */
 export async function lockFolder(dir: string, options: LockOptions): Promise<FolderLock> {
   const timeoutMs = options.timeoutMs ?? defaultTimeout()
@@ -50,6 +53,10 @@ export async function lockFolder(dir: string, options: LockOptions): Promise<Fol
     const unregister = removeOnSignal(own)
     const others = await otherHolders(privateDir, own)
     if (others.length === 0) {
+      // A run killed mid-swap left the output half old, half new: put it back before anything reads it (swap.ts).
+      if ((await recoverSwaps(dir)).length > 0) {
+        options.warn?.(`A sparkbaas run was killed while replacing files in ${dir}: the files it had replaced were put back, so the folder is as the run before it left it.`)
+      }
       await removeLeftScratch(dir)
       return {
         async release() {

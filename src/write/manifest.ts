@@ -6,6 +6,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { SparkbaasError } from '../errors.js'
 import { sha256 } from '../hash.js'
 import { isSafeRelativePath } from './check.js'
 import { byCodePoint } from '../order.js'
@@ -18,6 +19,8 @@ const NOTE =
 export interface Manifest {
   /** Relative path → sha256 (hex) of the contents written. */
   readonly files: ReadonlyMap<string, string>
+  /** Whether a manifest was found and read (absent: a new folder; unreadable: warned about, taken as empty). */
+  readonly state: 'read' | 'absent' | 'unreadable'
 }
 
 export { sha256 }
@@ -31,7 +34,9 @@ export function renderManifest(files: ReadonlyMap<string, string>): string {
 
 /**
  * Reads the previous manifest. A missing one is an empty manifest (first run, or output from before manifests);
- * an unreadable one too, with a warning: without it nothing is deleted, which is the safe side.
+ * an unreadable one too, with a warning: without it nothing is deleted, which is the safe side. An entry that is
+ * not a plain path inside the output folder (`../x`, `/etc/x`, `a//b`) is an error: sparkbaas never wrote it, and
+ * the manifest is what licenses a deletion.
  */
 export async function readManifest(outDir: string, warn: (message: string) => void): Promise<Manifest> {
   let text: string
@@ -40,21 +45,29 @@ export async function readManifest(outDir: string, warn: (message: string) => vo
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     // ENOTDIR: the output path is a file; the writer refuses that with a clear message later.
-    if (code === 'ENOENT' || code === 'ENOTDIR') return { files: new Map() }
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { files: new Map(), state: 'absent' }
     throw error
   }
+  let files: unknown
   try {
-    const parsed = JSON.parse(text) as { files?: unknown }
-    const files = parsed.files
+    files = (JSON.parse(text) as { files?: unknown }).files
     if (typeof files !== 'object' || files === null || Array.isArray(files)) throw new Error('"files" is not an object')
-    const map = new Map<string, string>()
-    for (const [path, hash] of Object.entries(files)) {
-      // A hand-edited manifest must not steer deletion outside the output folder.
-      if (isSafeRelativePath(path) && typeof hash === 'string' && /^[0-9a-f]{64}$/.test(hash)) map.set(path, hash)
-    }
-    return { files: map }
   } catch (error) {
     warn(`${MANIFEST_FILE} is not readable (${(error as Error).message}): files the config no longer produces are kept, not deleted.`)
-    return { files: new Map() }
+    return { files: new Map(), state: 'unreadable' }
   }
+  const map = new Map<string, string>()
+  for (const [path, hash] of Object.entries(files)) {
+    if (!isSafeRelativePath(path)) throw outsideEntry(join(outDir, MANIFEST_FILE), path, outDir)
+    if (typeof hash === 'string' && /^[0-9a-f]{64}$/.test(hash)) map.set(path, hash)
+  }
+  return { files: map, state: 'read' }
+}
+
+function outsideEntry(manifest: string, path: string, outDir: string): SparkbaasError {
+  return new SparkbaasError(
+    'write_failed',
+    `${manifest} lists ${JSON.stringify(path)}, which is not a path inside ${outDir}: sparkbaas only writes and deletes files inside its output folder. Nothing was changed.`,
+    { hint: `Remove that entry (or restore the file from git: it is written by \`sparkbaas generate\`), then run the command again.` },
+  )
 }

@@ -6,15 +6,17 @@
  * - `.gitignore`: keeps `.env` out of git (see {@link planGitignore}).
  */
 import type { KeyObject } from 'node:crypto'
-import { chmod, readFile, rmdir, stat, unlink } from 'node:fs/promises'
-import { dirname, join, relative, sep } from 'node:path'
+import { chmod, readFile, stat } from 'node:fs/promises'
+import { join } from 'node:path'
 import { ENV_FILE } from '../layout.js'
 import type { EnvVar } from '../model/types.js'
 import { header } from '../render/header.js'
 import type { RenderedFile } from '../render/types.js'
 import { writeAtomically, type StagedFile, type WriteHooks } from './atomic.js'
 import { checkRenderedFiles } from './check.js'
+import { linkError, linkOnPath } from './links.js'
 import { MANIFEST_FILE, readManifest, renderManifest, sha256, type Manifest } from './manifest.js'
+import { notOurs } from './out-dir.js'
 import { ensureEnvWithKeys, startRsaKeys } from './secrets.js'
 import { byCodePoint } from '../order.js'
 import { mapConcurrently } from '../concurrent.js'
@@ -39,6 +41,8 @@ export interface WriteOutputOptions {
   readonly hooks?: WriteHooks
   /** RSA keys for `.env`, started early by the caller ({@link prepareEnvKeys}); made here otherwise. */
   readonly rsaKeys?: Promise<KeyObject[]>
+  /** Replace files that are on disk but not in the manifest (files sparkbaas did not write). */
+  readonly force?: boolean
 }
 
 export interface WriteReport {
@@ -90,11 +94,21 @@ export async function writeOutput(rendered: readonly RenderedFile[], options: Wr
     ;(onDisk === undefined ? missing : stale).push(file.path)
     toWrite.push(file)
   }
+  // Replacing a file sparkbaas did not write (not in the manifest) takes --force. An unreadable manifest was
+  // warned about; .gitignore is merged, not replaced (planGitignore); the manifest is sparkbaas's by its name.
+  if (mode !== 'check' && !options.force && previous.state !== 'unreadable') {
+    const foreign = stale.filter((path) => !previous.files.has(path) && path !== GITIGNORE_FILE && path !== MANIFEST_FILE)
+    if (foreign.length > 0) throw notOurs(outDir, foreign)
+  }
 
   const removed: string[] = []
   const kept: string[] = []
+  const linkCache = new Map<string, ReturnType<typeof linkOnPath>>()
   for (const [path, hash] of previous.files) {
     if (committed.has(path) || NEVER_REMOVED.has(path)) continue
+    // A link on the way (generated/x -> /elsewhere) would make this a deletion outside the output folder.
+    const link = await linkOnPath(outDir, path, linkCache)
+    if (link) throw linkError(link, outDir, { manifest: join(outDir, MANIFEST_FILE), path })
     const onDisk = await readBytes(join(outDir, path))
     if (onDisk === undefined) continue
     if (sha256(onDisk) === hash) {
@@ -126,13 +140,12 @@ export async function writeOutput(rendered: readonly RenderedFile[], options: Wr
   }
   const env = mode === 'check' ? Promise.resolve(undefined) : envFile()
 
-  if (mode === 'write') await writeAtomically(outDir, toWrite, options.hooks, env)
+  if (mode === 'write') await writeAtomically(outDir, toWrite, options.hooks, env, removed)
   const envWritten = await env
   const written = [...toWrite, ...(envWritten ? [envWritten] : [])].map((f) => f.path)
   if (mode === 'write') {
     // A rewritten .env was staged with 0600; an unchanged one is fixed in place.
     if (envModeFixed && envWritten === undefined) await chmod(join(outDir, ENV_FILE), ENV_MODE)
-    await removeLeftovers(outDir, removed)
   }
 
   return {
@@ -179,21 +192,6 @@ async function planGitignore(outDir: string, configFile: string, previous: Manif
 
 const ignoresEnv = (gitignore: string): boolean =>
   gitignore.split(/\r?\n/).some((line) => ['.env', '/.env'].includes(line.trim()))
-
-async function removeLeftovers(outDir: string, paths: readonly string[]): Promise<void> {
-  const dirs = new Set<string>()
-  for (const path of paths) {
-    const target = join(outDir, path)
-    await unlink(target).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error
-    })
-    for (let dir = dirname(target); dir !== outDir && relative(outDir, dir).split(sep)[0] !== '..'; dir = dirname(dir)) dirs.add(dir)
-  }
-  // Deepest first; a folder that still holds anything (the user's files) stays.
-  for (const dir of [...dirs].sort((a, b) => b.length - a.length)) {
-    await rmdir(dir).catch(() => undefined)
-  }
-}
 
 /** A file's bytes; undefined when absent. A folder where a file belongs reads as absent: the atomic writer's
  * preflight then refuses to write over it. */

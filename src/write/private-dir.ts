@@ -93,6 +93,17 @@ export function isAlive(pid: number): boolean {
 
 const SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM']
 const onSignal = new Set<string>()
+/** Open {@link deferSignals} sections, and the signal that arrived during one. */
+let holds = 0
+let pending: NodeJS.Signals | undefined
+
+const listening = () => onSignal.size > 0 || holds > 0
+function listen(): void {
+  if (!listening()) for (const signal of SIGNALS) process.on(signal, cleanUpAndReraise)
+}
+function stopListening(): void {
+  if (!listening()) for (const signal of SIGNALS) process.off(signal, cleanUpAndReraise)
+}
 
 /**
  * Registers `path` to be removed, synchronously, when SIGINT or SIGTERM arrives. When no other listener handles
@@ -100,15 +111,41 @@ const onSignal = new Set<string>()
  * 130 / 143 at a shell). Returns the unregister function.
  */
 export function removeOnSignal(path: string): () => void {
-  if (onSignal.size === 0) for (const signal of SIGNALS) process.on(signal, cleanUpAndReraise)
+  listen()
   onSignal.add(path)
   return () => {
     onSignal.delete(path)
-    if (onSignal.size === 0) for (const signal of SIGNALS) process.off(signal, cleanUpAndReraise)
+    stopListening()
+  }
+}
+
+/**
+ * Holds SIGINT / SIGTERM back until the returned function is called: for a step that must not stop half-way (the
+ * renames of a swap, which take milliseconds). A signal that arrived meanwhile is acted on then.
+ */
+export function deferSignals(): () => void {
+  listen()
+  holds++
+  let done = false
+  return () => {
+    if (done) return
+    done = true
+    holds--
+    const signal = pending
+    if (holds === 0 && signal !== undefined) {
+      pending = undefined
+      cleanUpAndReraise(signal)
+      return
+    }
+    stopListening()
   }
 }
 
 function cleanUpAndReraise(signal: NodeJS.Signals): void {
+  if (holds > 0) {
+    pending ??= signal
+    return
+  }
   for (const path of onSignal) rmSync(path, { recursive: true, force: true })
   onSignal.clear()
   for (const s of SIGNALS) process.off(s, cleanUpAndReraise)

@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
+import type { SparkbaasError } from '../../src/errors.js'
 import type { RenderedFile } from '../../src/render/types.js'
 import { checkRenderedFiles } from '../../src/write/check.js'
 import { MANIFEST_FILE, readManifest, renderManifest, sha256 } from '../../src/write/manifest.js'
@@ -45,21 +46,38 @@ describe('manifest', () => {
     expect(text).not.toMatch(/20\d\d-\d\d/)
   })
 
-  test('a missing manifest is empty; an unreadable one is empty with a warning; unsafe entries are dropped', async () => {
+  test('a missing manifest is empty; an unreadable one is empty with a warning; a bad hash is dropped', async () => {
     const dir = tempDir()
     const warnings: string[] = []
-    expect((await readManifest(join(dir, 'nope'), (m) => warnings.push(m))).files.size).toBe(0)
+    expect(await readManifest(join(dir, 'nope'), (m) => warnings.push(m))).toEqual({ files: new Map(), state: 'absent' })
     expect(warnings).toEqual([])
 
     mkdirSync(join(dir, 'out'))
     writeFileSync(join(dir, 'out', MANIFEST_FILE), '{ not json')
-    expect((await readManifest(join(dir, 'out'), (m) => warnings.push(m))).files.size).toBe(0)
+    expect(await readManifest(join(dir, 'out'), (m) => warnings.push(m))).toEqual({ files: new Map(), state: 'unreadable' })
     expect(warnings).toHaveLength(1)
     expect(warnings[0]).toMatch(/^\.sparkbaas-manifest\.json is not readable \(.*\): files the config no longer produces are kept, not deleted\.$/)
 
     const hash = sha256('x')
-    writeFileSync(join(dir, 'out', MANIFEST_FILE), JSON.stringify({ files: { 'ok.txt': hash, '../up.txt': hash, '/abs': hash, 'bad-hash': 'nope' } }))
+    writeFileSync(join(dir, 'out', MANIFEST_FILE), JSON.stringify({ files: { 'ok.txt': hash, 'bad-hash': 'nope' } }))
     const manifest = await readManifest(join(dir, 'out'), (m) => warnings.push(m))
     expect([...manifest.files.keys()]).toEqual(['ok.txt'])
+    expect(manifest.state).toBe('read')
+  })
+
+  // Issue 12 item 4: an entry outside the output folder is an error naming the manifest and the entry, not
+  // silently dropped (a hand-edited manifest is the only way one gets there).
+  test.each(['../up.txt', '/abs', 'a//b', './a', 'a\\b'])('an entry that is not a plain path inside the folder is an error: %s', async (entry) => {
+    const dir = tempDir()
+    mkdirSync(join(dir, 'out'))
+    writeFileSync(join(dir, 'out', MANIFEST_FILE), JSON.stringify({ files: { 'ok.txt': sha256('x'), [entry]: sha256('x') } }))
+    const error = await readManifest(join(dir, 'out'), () => {}).then(
+      () => undefined,
+      (e: unknown) => e as SparkbaasError,
+    )
+    expect(error?.message).toBe(
+      `${join(dir, 'out', MANIFEST_FILE)} lists ${JSON.stringify(entry)}, which is not a path inside ${join(dir, 'out')}: sparkbaas only writes and deletes files inside its output folder. Nothing was changed.`,
+    )
+    expect(error?.hint).toBe('Remove that entry (or restore the file from git: it is written by `sparkbaas generate`), then run the command again.')
   })
 })

@@ -288,8 +288,8 @@ describe('leftovers of an earlier config', () => {
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { files: Record<string, string> }
     manifest.files['../victim.txt'] = sha256('keep me')
     writeFileSync(manifestPath, JSON.stringify(manifest))
-    const result = await generate({ cwd: dir })
-    expect(result.removed).toEqual([])
+    // An error since issue 12 item 4 (full text in test/write/links.test.ts), no longer a silently dropped entry.
+    await expect(generate({ cwd: dir })).rejects.toThrow(/lists "\.\.\/victim\.txt", which is not a path inside /)
     expect(readFileSync(victim, 'utf8')).toBe('keep me')
   })
 })

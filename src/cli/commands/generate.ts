@@ -13,6 +13,7 @@ export default defineCommand({
     out: { type: 'string', valueHint: 'dir', description: 'Output folder (default: generated/ beside the config file)' },
     check: { type: 'boolean', description: 'Write nothing; exit 1 when the committed output is out of date (for CI)' },
     'dry-run': { type: 'boolean', description: 'Write nothing; show what would change' },
+    force: { type: 'boolean', description: 'Write into a folder that holds files sparkbaas did not write (replacing those it writes)' },
     json: { type: 'boolean', description: 'Print the result as JSON on stdout' },
   },
   async run({ args }) {
@@ -21,6 +22,7 @@ export default defineCommand({
       ...(args.out ? { outDir: args.out } : {}),
       check: args.check === true,
       dryRun: args['dry-run'] === true,
+      force: args.force === true,
     })
     if (result.mode === 'check' && !result.upToDate) throw staleError(result)
     if (args.json) {
