@@ -18,6 +18,8 @@ export const DEFAULTS = {
   api: {
     schemas: ['api'],
     anonRole: 'anon',
+    /** Anonymous requests read only the tables a migration grants them (issue 12: no SELECT on every new table). */
+    anonReadsNewTables: false,
   },
   worker: {
     replicas: 1,

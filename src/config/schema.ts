@@ -74,6 +74,7 @@ const postgresSchema = z.strictObject({
 const apiSchema = z.strictObject({
   schemas: z.array(named('sqlName')).min(1, { error: 'expected at least one schema' }).default([...DEFAULTS.api.schemas]),
   anonRole: z.union([z.literal(false), named('role')]).default(DEFAULTS.api.anonRole),
+  anonReadsNewTables: z.boolean().default(DEFAULTS.api.anonReadsNewTables),
   realm: named('identifier'),
 })
 

@@ -100,6 +100,13 @@ export interface ApiConfig {
    */
   anonRole?: false | string
   /**
+   * Whether `anonRole` may read (SELECT) every table created later in `schemas`, by a default privilege. Off, an
+   * anonymous request reads nothing until a migration grants it a table: `GRANT SELECT ON api.todos TO anon;`.
+   * Turn it on only when every table of the API schemas is meant to be public.
+   * @default false
+   */
+  anonReadsNewTables?: boolean
+  /**
    * Realm whose access tokens PostgREST accepts. A valid token switches to the Postgres role `authenticated`;
    * its realm roles are readable in SQL as `current_setting('request.jwt.claims', true)::json -> 'realm_access'`.
    */

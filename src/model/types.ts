@@ -111,6 +111,8 @@ export interface ApiModel {
   readonly database: string
   readonly schemas: readonly string[]
   readonly anonRole: string | false
+  /** Whether a default privilege lets `anonRole` read every table created later in the schemas. */
+  readonly anonReadsNewTables: boolean
   /** The role every valid token switches to (a hardcoded `role` claim the realm's clients add). */
   readonly authenticatedRole: string
   readonly realm: string
