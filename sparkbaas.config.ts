@@ -18,6 +18,8 @@ export default defineConfig({
   api: {
     schemas: ['api'],
     anonRole: 'anon',
+    // Anonymous requests read only the tables a migration grants them (GRANT SELECT ON api.todos TO anon).
+    anonReadsNewTables: false,
     realm: 'acme',
   },
 
@@ -45,7 +47,8 @@ export default defineConfig({
   ],
 
   services: {
-    mailpit: { image: 'axllent/mailpit:v1.27', port: 8025, env: { MP_MAX_MESSAGES: '500' } },
+    // database: true would let it reach Postgres (backend network); a mail catcher needs no database.
+    mailpit: { image: 'axllent/mailpit:v1.27', port: 8025, env: { MP_MAX_MESSAGES: '500' }, database: false },
   },
 
   routes: [

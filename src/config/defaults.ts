@@ -40,6 +40,10 @@ export const DEFAULTS = {
   function: {
     timeoutMs: 10_000,
   },
+  service: {
+    /** An extra container reaches Postgres only when it asks (issue 12: not on the database network by default). */
+    database: false,
+  },
   route: {
     path: '/',
     stripPrefix: false,

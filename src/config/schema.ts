@@ -140,6 +140,7 @@ const serviceSchema = z.strictObject({
   port: port.optional(),
   env: envMap.default({}),
   command: z.union([z.string().min(1), z.array(z.string())]).optional(),
+  database: z.boolean().default(DEFAULTS.service.database),
 })
 
 const targetSchema = z.union([

@@ -255,6 +255,13 @@ export interface ServiceConfig {
   env?: Record<string, string>
   /** Replaces the image's command: a string (split by the shell of compose) or an argv array. */
   command?: string | string[]
+  /**
+   * Join the `backend` network, where Postgres listens, so the container can connect to the database (with a
+   * role and password you give it in `env`). Without it the container is only on `edge`, with Traefik and the
+   * routed services, and cannot reach Postgres.
+   * @default false
+   */
+  database?: boolean
 }
 
 /** Where a route sends its requests. */
