@@ -23,6 +23,10 @@ export default defineConfig({
     realm: 'acme',
   },
 
+  // The route to Keycloak serves sign-in, account and OIDC endpoints of the realms; 'public' would add the admin
+  // console and the master realm.
+  keycloak: { adminConsole: 'off' },
+
   workers: [
     { name: 'etl', replicas: 2, cores: 2, memory: '2g' },
     { name: 'ml', cores: 1, memory: '1g' },

@@ -40,6 +40,10 @@ export const DEFAULTS = {
   function: {
     timeoutMs: 10_000,
   },
+  keycloak: {
+    /** Keycloak's admin console, admin API and master realm are not routed unless the config says so (issue 12). */
+    adminConsole: 'off',
+  },
   service: {
     /** An extra container reaches Postgres only when it asks (issue 12: not on the database network by default). */
     database: false,

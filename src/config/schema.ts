@@ -78,6 +78,10 @@ const apiSchema = z.strictObject({
   realm: named('identifier'),
 })
 
+const keycloakSchema = z.strictObject({
+  adminConsole: z.enum(['off', 'public']).default(DEFAULTS.keycloak.adminConsole),
+})
+
 const workerSchema = z.strictObject({
   name: named('identifier'),
   replicas: positiveInt('replicas').default(DEFAULTS.worker.replicas),
@@ -176,6 +180,7 @@ export const configSchema = z.strictObject({
   images: imagesSchema.default({}),
   postgres: postgresSchema.default(() => postgresSchema.parse({})),
   api: apiSchema.optional(),
+  keycloak: keycloakSchema.default(() => keycloakSchema.parse({})),
   workers: z.array(workerSchema).default([]),
   realms: z.array(realmSchema).default([]),
   functions: z.array(functionSchema).default([]),

@@ -113,6 +113,22 @@ export interface ApiConfig {
   realm: string
 }
 
+/** How Keycloak is served through the `keycloak` route. */
+export interface KeycloakConfig {
+  /**
+   * `"off"`: the route to Keycloak serves every realm's sign-in pages, account console and OIDC endpoints
+   * (`/realms/<realm>/…`), but not the admin console and admin REST API (`/admin/…`) nor anything of the
+   * `master` realm (`/realms/master/…`, where admins sign in): those answer 404 from Traefik. Administer Keycloak
+   * from the host with `docker compose exec keycloak /opt/keycloak/bin/kcadm.sh …` (it reaches
+   * http://localhost:8080 inside the container), or switch to `"public"` while you need the console.
+   * `"public"`: the whole of Keycloak, admin console included, is served on the route (guarded only by the
+   * admin password in `.env`).
+   * keycloak-sync talks to Keycloak on the internal network and works either way.
+   * @default "off"
+   */
+  adminConsole?: 'off' | 'public'
+}
+
 /** A group of identical Apache Spark standalone workers. A Spark master is added when any worker exists. */
 export interface WorkerConfig {
   /** Worker group name; containers are named `spark-<name>`. */
@@ -328,6 +344,8 @@ export interface SparkbaasConfig {
   postgres?: PostgresConfig
   /** PostgREST; leave out to run without it. */
   api?: ApiConfig
+  /** How Keycloak is served. @default { adminConsole: "off" } */
+  keycloak?: KeycloakConfig
   /** Spark workers; a master is added when the list is non-empty. @default [] */
   workers?: WorkerConfig[]
   /** Keycloak realms. @default [] */

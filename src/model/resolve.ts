@@ -144,6 +144,7 @@ export function resolveModel(config: ParsedConfig, ctx: ResolveContext): StackMo
     realms,
     functions,
     routes: routing.routes,
+    keycloakAdminConsole: config.keycloak.adminConsole,
     traefikServices: routing.services,
     middlewares: routing.middlewares,
   }

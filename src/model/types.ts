@@ -160,6 +160,8 @@ export interface RouteModel {
   readonly path: string
   /** Traefik v3 rule, values already checked for backticks. */
   readonly rule: string
+  /** Set when the rule is longer than what decides its rank among the host's routes (see routes.ts). */
+  readonly priority?: number
   /** Name of the Traefik service (see `TraefikServiceModel`). */
   readonly service: string
   /** Middleware names, applied in order. */
@@ -199,6 +201,8 @@ export interface StackModel {
   readonly realms: readonly RealmModel[]
   readonly functions: readonly FunctionModel[]
   readonly routes: readonly RouteModel[]
+  /** Whether the route to Keycloak serves its admin console and master realm (`keycloak.adminConsole`). */
+  readonly keycloakAdminConsole: 'off' | 'public'
   readonly traefikServices: readonly TraefikServiceModel[]
   readonly middlewares: readonly MiddlewareModel[]
 }
