@@ -18,8 +18,14 @@ export default defineConfig({
   api: {
     schemas: ['api'],
     anonRole: 'anon',
+    // Anonymous requests read only the tables a migration grants them (GRANT SELECT ON api.todos TO anon).
+    anonReadsNewTables: false,
     realm: 'acme',
   },
+
+  // The route to Keycloak serves sign-in, account and OIDC endpoints of the realms; 'public' would add the admin
+  // console and the master realm.
+  keycloak: { adminConsole: 'off' },
 
   workers: [
     { name: 'etl', replicas: 2, cores: 2, memory: '2g' },
@@ -45,7 +51,8 @@ export default defineConfig({
   ],
 
   services: {
-    mailpit: { image: 'axllent/mailpit:v1.27', port: 8025, env: { MP_MAX_MESSAGES: '500' } },
+    // database: true would let it reach Postgres (backend network); a mail catcher needs no database.
+    mailpit: { image: 'axllent/mailpit:v1.27', port: 8025, env: { MP_MAX_MESSAGES: '500' }, database: false },
   },
 
   routes: [

@@ -10,6 +10,7 @@ export type {
   ClientConfig,
   FunctionConfig,
   ImagesConfig,
+  KeycloakConfig,
   PortsConfig,
   PostgresConfig,
   RealmConfig,

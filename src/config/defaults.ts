@@ -18,6 +18,8 @@ export const DEFAULTS = {
   api: {
     schemas: ['api'],
     anonRole: 'anon',
+    /** Anonymous requests read only the tables a migration grants them (issue 12: no SELECT on every new table). */
+    anonReadsNewTables: false,
   },
   worker: {
     replicas: 1,
@@ -37,6 +39,14 @@ export const DEFAULTS = {
   },
   function: {
     timeoutMs: 10_000,
+  },
+  keycloak: {
+    /** Keycloak's admin console, admin API and master realm are not routed unless the config says so (issue 12). */
+    adminConsole: 'off',
+  },
+  service: {
+    /** An extra container reaches Postgres only when it asks (issue 12: not on the database network by default). */
+    database: false,
   },
   route: {
     path: '/',

@@ -74,7 +74,12 @@ const postgresSchema = z.strictObject({
 const apiSchema = z.strictObject({
   schemas: z.array(named('sqlName')).min(1, { error: 'expected at least one schema' }).default([...DEFAULTS.api.schemas]),
   anonRole: z.union([z.literal(false), named('role')]).default(DEFAULTS.api.anonRole),
+  anonReadsNewTables: z.boolean().default(DEFAULTS.api.anonReadsNewTables),
   realm: named('identifier'),
+})
+
+const keycloakSchema = z.strictObject({
+  adminConsole: z.enum(['off', 'public']).default(DEFAULTS.keycloak.adminConsole),
 })
 
 const workerSchema = z.strictObject({
@@ -139,6 +144,7 @@ const serviceSchema = z.strictObject({
   port: port.optional(),
   env: envMap.default({}),
   command: z.union([z.string().min(1), z.array(z.string())]).optional(),
+  database: z.boolean().default(DEFAULTS.service.database),
 })
 
 const targetSchema = z.union([
@@ -174,6 +180,7 @@ export const configSchema = z.strictObject({
   images: imagesSchema.default({}),
   postgres: postgresSchema.default(() => postgresSchema.parse({})),
   api: apiSchema.optional(),
+  keycloak: keycloakSchema.default(() => keycloakSchema.parse({})),
   workers: z.array(workerSchema).default([]),
   realms: z.array(realmSchema).default([]),
   functions: z.array(functionSchema).default([]),

@@ -100,10 +100,33 @@ export interface ApiConfig {
    */
   anonRole?: false | string
   /**
+   * Whether `anonRole` may read (SELECT) every table created later in `schemas`, by a default privilege. Off, an
+   * anonymous request reads nothing until a migration grants it a table: `GRANT SELECT ON api.todos TO anon;`.
+   * Turn it on only when every table of the API schemas is meant to be public.
+   * @default false
+   */
+  anonReadsNewTables?: boolean
+  /**
    * Realm whose access tokens PostgREST accepts. A valid token switches to the Postgres role `authenticated`;
    * its realm roles are readable in SQL as `current_setting('request.jwt.claims', true)::json -> 'realm_access'`.
    */
   realm: string
+}
+
+/** How Keycloak is served through the `keycloak` route. */
+export interface KeycloakConfig {
+  /**
+   * `"off"`: the route to Keycloak serves every realm's sign-in pages, account console and OIDC endpoints
+   * (`/realms/<realm>/…`), but not the admin console and admin REST API (`/admin/…`) nor anything of the
+   * `master` realm (`/realms/master/…`, where admins sign in): those answer 404 from Traefik. Administer Keycloak
+   * from the host with `docker compose exec keycloak /opt/keycloak/bin/kcadm.sh …` (it reaches
+   * http://localhost:8080 inside the container), or switch to `"public"` while you need the console.
+   * `"public"`: the whole of Keycloak, admin console included, is served on the route (guarded only by the
+   * admin password in `.env`).
+   * keycloak-sync talks to Keycloak on the internal network and works either way.
+   * @default "off"
+   */
+  adminConsole?: 'off' | 'public'
 }
 
 /** A group of identical Apache Spark standalone workers. A Spark master is added when any worker exists. */
@@ -248,6 +271,13 @@ export interface ServiceConfig {
   env?: Record<string, string>
   /** Replaces the image's command: a string (split by the shell of compose) or an argv array. */
   command?: string | string[]
+  /**
+   * Join the `backend` network, where Postgres listens, so the container can connect to the database (with a
+   * role and password you give it in `env`). Without it the container is only on `edge`, with Traefik and the
+   * routed services, and cannot reach Postgres.
+   * @default false
+   */
+  database?: boolean
 }
 
 /** Where a route sends its requests. */
@@ -314,6 +344,8 @@ export interface SparkbaasConfig {
   postgres?: PostgresConfig
   /** PostgREST; leave out to run without it. */
   api?: ApiConfig
+  /** How Keycloak is served. @default { adminConsole: "off" } */
+  keycloak?: KeycloakConfig
   /** Spark workers; a master is added when the list is non-empty. @default [] */
   workers?: WorkerConfig[]
   /** Keycloak realms. @default [] */

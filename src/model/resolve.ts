@@ -135,6 +135,7 @@ export function resolveModel(config: ParsedConfig, ctx: ResolveContext): StackMo
             database: config.postgres.databases[0]!,
             schemas: config.api.schemas,
             anonRole: config.api.anonRole,
+            anonReadsNewTables: config.api.anonRole !== false && config.api.anonReadsNewTables,
             authenticatedRole: AUTHENTICATED_ROLE,
             realm: config.api.realm,
           },
@@ -143,6 +144,7 @@ export function resolveModel(config: ParsedConfig, ctx: ResolveContext): StackMo
     realms,
     functions,
     routes: routing.routes,
+    keycloakAdminConsole: config.keycloak.adminConsole,
     traefikServices: routing.services,
     middlewares: routing.middlewares,
   }

@@ -61,6 +61,24 @@ export function pathMatcher(path: string): string | null {
   return `(Path(${ruleValue(path)}) || PathPrefix(${ruleValue(below)}))`
 }
 
+/**
+ * What a route to Keycloak leaves out unless `keycloak.adminConsole` is "public": the admin console and admin REST
+ * API (everything below `/admin`, Keycloak's AdminRoot) and the master realm (`/realms/master`, where admins sign
+ * in and admin tools get their tokens). Other realms' `/realms/<realm>/…` (sign-in, account console, OIDC
+ * endpoints) stay served. A segment ends at "/", ";" (RESTEasy drops a segment's ";params" before matching, so
+ * `/realms/master;x` is master) or the end; Traefik matches the path with reserved escapes such as `%2F` and
+ * `%3B` left as sent (pkg/muxer/http/mux.go withRoutingPath), so those count as "/" and ";" too. The entry point
+ * cleans `/./`, `/../` and `//` before any rule sees the path (sanitizePath, on by default).
+ * Under a route path (`/kc` with Keycloak's relative path) the same paths below it are left out.
+ */
+export function keycloakAdminPaths(routePath: string): string {
+  // A route path may hold `.`, `$`, `(`, `)`, `*`, `+` (names.ts): each becomes a one-character class, since a rule
+  // value may not hold a backslash (ruleValue).
+  const base = routePath.replace(/\/+$/, '').replace(/[.$()*+]/g, '[$&]')
+  const slash = '(?:/|%2[Ff])'
+  return `^${base}/(?:admin|realms${slash}master)(?:[/;]|%2[Ff]|%3[Bb]|$)`
+}
+
 export interface ResolvedRoutes {
   routes: RouteModel[]
   services: TraefikServiceModel[]
@@ -110,8 +128,15 @@ export function resolveRoutes(config: ParsedConfig): ResolvedRoutes {
 
     const hostName = `${route.host}.${config.domain}`
     const paths = pathMatcher(route.path)
-    const rule = paths === null ? `Host(${ruleValue(hostName)})` : `Host(${ruleValue(hostName)}) && ${paths}`
-    return { name, host: hostName, path: route.path, rule, service: service.name, middlewares: chain, url: publicUrl(config, route.host, route.path) }
+    const served = paths === null ? `Host(${ruleValue(hostName)})` : `Host(${ruleValue(hostName)}) && ${paths}`
+    const url = publicUrl(config, route.host, route.path)
+    if (route.to !== 'keycloak' || config.keycloak.adminConsole === 'public') {
+      return { name, host: hostName, path: route.path, rule: served, service: service.name, middlewares: chain, url }
+    }
+    // The exclusion makes the rule longer, and Traefik ranks routers by rule length unless a priority is set: the
+    // route keeps the rank of its own host and path, so deeper routes on the host still win.
+    const rule = `${served} && !PathRegexp(${ruleValue(keycloakAdminPaths(route.path))})`
+    return { name, host: hostName, path: route.path, rule, priority: served.length, service: service.name, middlewares: chain, url }
   })
 
   return {

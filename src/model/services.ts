@@ -209,7 +209,8 @@ export function extraServices(config: ParsedConfig): ServiceModel[] {
         command: svc.command,
         environment: env(Object.fromEntries(Object.entries(svc.env).map(([k, v]) => [k, text(v)]))),
         listens: svc.port === undefined ? [] : [svc.port],
-        networks: [BACKEND, EDGE],
+        // Postgres is on backend: an extra container joins it only when it says it needs the database.
+        networks: svc.database ? [BACKEND, EDGE] : [EDGE],
         // Unknown image: it may rely on setuid helpers, so do not add no-new-privileges.
         noNewPrivileges: false,
       }

@@ -111,6 +111,8 @@ export interface ApiModel {
   readonly database: string
   readonly schemas: readonly string[]
   readonly anonRole: string | false
+  /** Whether a default privilege lets `anonRole` read every table created later in the schemas. */
+  readonly anonReadsNewTables: boolean
   /** The role every valid token switches to (a hardcoded `role` claim the realm's clients add). */
   readonly authenticatedRole: string
   readonly realm: string
@@ -158,6 +160,8 @@ export interface RouteModel {
   readonly path: string
   /** Traefik v3 rule, values already checked for backticks. */
   readonly rule: string
+  /** Set when the rule is longer than what decides its rank among the host's routes (see routes.ts). */
+  readonly priority?: number
   /** Name of the Traefik service (see `TraefikServiceModel`). */
   readonly service: string
   /** Middleware names, applied in order. */
@@ -197,6 +201,8 @@ export interface StackModel {
   readonly realms: readonly RealmModel[]
   readonly functions: readonly FunctionModel[]
   readonly routes: readonly RouteModel[]
+  /** Whether the route to Keycloak serves its admin console and master realm (`keycloak.adminConsole`). */
+  readonly keycloakAdminConsole: 'off' | 'public'
   readonly traefikServices: readonly TraefikServiceModel[]
   readonly middlewares: readonly MiddlewareModel[]
 }

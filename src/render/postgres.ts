@@ -115,7 +115,7 @@ export function renderPostgres(model: StackModel, ctx: RenderContext): RenderedF
   for (const db of pg.databases) {
     const schemas =
       db === api?.database
-        ? api.schemas.map((name) => ({ name, anon: api.anonRole, authenticated: api.authenticatedRole }))
+        ? api.schemas.map((name) => ({ name, anon: api.anonRole, anonReads: api.anonReadsNewTables, authenticated: api.authenticatedRole }))
         : []
     blueprints.push({
       name: 'postgres/20-database.sql.hbs',

@@ -121,6 +121,7 @@ export function dynamicView(model: StackModel) {
     routers: model.routes.map((route) => ({
       name: route.name,
       rule: route.rule,
+      priority: route.priority ?? null,
       entryPoints: [tls ? 'websecure' : 'web'],
       service: route.service,
       middlewares: route.middlewares,
@@ -212,6 +213,7 @@ function checkDynamic(doc: Doc, model: StackModel, staticDoc: Doc, entryPoints: 
     const r = routers[route.name]
     if (!isMap(r)) bad(`router ${route.name} is missing`)
     if (r.rule !== route.rule) bad(`router ${route.name}: rule is ${json(r.rule)}, expected ${json(route.rule)}`)
+    if (r.priority !== route.priority) bad(`router ${route.name}: priority is ${json(r.priority)}, expected ${json(route.priority)}`)
     if (r.service !== route.service) bad(`router ${route.name}: service is ${json(r.service)}, expected ${json(route.service)}`)
     if (!isDeepStrictEqual(r.middlewares ?? [], route.middlewares)) bad(`router ${route.name}: middlewares differ from the model`)
     if (model.tls.mode !== 'off' && !isMap(r.tls)) bad(`router ${route.name}: TLS is on but the router has no tls section`)

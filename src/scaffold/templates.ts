@@ -88,7 +88,8 @@ export default defineConfig({
     { host: 'api', path: '/rest', to: 'api', stripPrefix: true, auth: { realm: ${p}, roles: ['user'] } },
     // The hello function: http://api.localhost/fn/hello?name=Ada
     { host: 'api', path: '/fn/hello', to: { function: 'hello' }, stripPrefix: true },
-    // Keycloak's sign-in pages and admin console: http://auth.localhost/
+    // Keycloak's sign-in pages, account console and OIDC endpoints: http://auth.localhost/realms/<realm>/…
+    // (its admin console only with keycloak: { adminConsole: 'public' })
     { host: 'auth', to: 'keycloak' },
     // { host: 'spark', to: 'spark', auth: { realm: ${p}, roles: ['admin'] } },
     // { host: 'mail', to: { service: 'mailpit' }, auth: { realm: ${p}, roles: ['admin'] } },

@@ -7,8 +7,8 @@ import type { StackModel } from '../model/types.js'
 import type { EnvLookup } from './context.js'
 
 export interface KeycloakLogin {
-  /** The admin console: the route to Keycloak + `/admin/`. */
-  readonly adminConsole: string
+  /** The admin console: the route to Keycloak + `/admin/`; null when `keycloak.adminConsole` is "off". */
+  readonly adminConsole: string | null
   readonly username: string | undefined
   /** The `.env` key holding the password; the value itself is never printed. */
   readonly passwordKey: string
@@ -36,6 +36,8 @@ export function stackUrls(model: StackModel, env: EnvLookup): StackUrls {
     keycloakLogin:
       keycloak === undefined
         ? undefined
-        : { adminConsole: `${withoutSlash(keycloak)}/admin/`, username: env(ENV.keycloakAdminUser), passwordKey: ENV.keycloakAdminPassword },
+        : {
+            adminConsole: model.keycloakAdminConsole === 'public' ? `${withoutSlash(keycloak)}/admin/` : null,
+            username: env(ENV.keycloakAdminUser), passwordKey: ENV.keycloakAdminPassword },
   }
 }

@@ -255,6 +255,24 @@ describe('engines as they run', () => {
     }
   })
 
+  it('keeps user services off the database network unless they ask for it (issue 12 item 9)', () => {
+    // `backend` is the network Postgres is on (src/model/service-parts.ts); compose attaches a service to the
+    // networks its `networks` lists and no others (compose-spec spec.md, services.networks). An extra container
+    // of unknown code must not reach Postgres by default: only `database: true` joins it to backend.
+    const model = modelOf({
+      project: 'svc',
+      services: {
+        cache: { image: 'redis:7.4-alpine', port: 6379 },
+        worker: { image: 'acme/worker:1.2', database: true },
+        quiet: { image: 'acme/quiet:1.0', database: false },
+      },
+    })
+    expect(service(model, 'cache').networks).toEqual(['edge'])
+    expect(service(model, 'quiet').networks).toEqual(['edge'])
+    expect(service(model, 'worker').networks).toEqual(['backend', 'edge'])
+    expect(service(model, 'postgres').networks).toEqual(['backend'])
+  })
+
   it('lets Traefik join the network of each service it routes to, and no other', () => {
     // The example routes `spark` to the master, which is only on the spark network (WebUI.bind listens on 0.0.0.0).
     expect(service(example, 'traefik').networks).toEqual(['edge', 'spark'])

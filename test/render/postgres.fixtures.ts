@@ -36,6 +36,13 @@ export const FIXTURES = {
       api: { schemas: ['api', 'private_api'], anonRole: false, realm: 'acme' },
       realms: [{ name: 'acme' }],
     }),
+  /** The opt-in to the old default: the anonymous role reads every table created later in the API schemas. */
+  'anon-reads-new-tables': async () =>
+    modelOf({
+      project: 'open',
+      api: { schemas: ['api'], anonReadsNewTables: true, realm: 'acme' },
+      realms: [{ name: 'acme' }],
+    }),
 } as const satisfies Record<string, () => Promise<StackModel>>
 
 export type FixtureName = keyof typeof FIXTURES

@@ -81,7 +81,7 @@ describe('renderPostgres', () => {
     const api = file('hostile-names', '20-db-user.sql')
     expect(api).toContain('\\connect "user"\n')
     expect(api).toContain('CREATE SCHEMA IF NOT EXISTS "select";')
-    expect(api).toContain('ALTER DEFAULT PRIVILEGES IN SCHEMA "table" GRANT SELECT ON TABLES TO "web-anon";')
+    expect(api).toContain('ALTER DEFAULT PRIVILEGES IN SCHEMA "table" REVOKE SELECT ON TABLES FROM "web-anon";')
     expect(file('hostile-names', `20-db-${LONGEST_NAME}.sql`)).toContain(`\\connect "${LONGEST_NAME}"\n`)
   })
 

@@ -18,7 +18,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const ctx: RenderContext = { functionBundles: new Map() }
 const modelOf = (config: ConfigInput): StackModel => resolveModel(configSchema.parse(config), { configFile: FIXTURE_CONFIG_FILE })
 
-type Router = { rule: string; entryPoints: string[]; service: string; middlewares?: string[]; tls?: { certResolver?: string } }
+type Router = { rule: string; priority?: number; entryPoints: string[]; service: string; middlewares?: string[]; tls?: { certResolver?: string } }
 type Middleware = Record<string, Record<string, unknown>>
 type Dynamic = {
   http: {
@@ -227,7 +227,9 @@ describe('rules', () => {
   it('keeps backticks exact through YAML', () => {
     const { dynamic } = render(modelOf(FIXTURE_CONFIGS.example!))
     expect(dynamic.http.routers['api-rest']!.rule).toBe('Host(`api.localhost`) && (Path(`/rest`) || PathPrefix(`/rest/`))')
-    expect(dynamic.http.routers['auth-root']!.rule).toBe('Host(`auth.localhost`)')
+    expect(dynamic.http.routers['auth-root']!.rule).toBe(
+      'Host(`auth.localhost`) && !PathRegexp(`^/(?:admin|realms(?:/|%2[Ff])master)(?:[/;]|%2[Ff]|%3[Bb]|$)`)',
+    )
   })
 
   it('keeps every character a path may hold', () => {
@@ -271,6 +273,86 @@ describe('rules', () => {
     expect(pick('/a/bc/d')).toBe('api-a-bc')
     expect(pick('/abc')).toBe('api-root')
     expect(pick('/ab/')).toBe('api-ab')
+  })
+})
+
+// Issue 12, item 9: the `auth` route served Keycloak's master realm and admin console to the world. Keycloak's paths:
+// the admin console and admin REST API are below /admin (services/.../resources/admin/AdminRoot.java: @Path("/admin"),
+// "{realm}/console", "realms"); every realm's login, account console and OIDC endpoints below /realms/<realm>
+// (services/.../resources/RealmsResource.java: @Path("/realms"), "{realm}/protocol/{protocol}", "{realm}/account").
+// RESTEasy drops ";params" from a path segment before it matches, so `/realms/master;x/…` is master too. Traefik
+// (v3.5, pkg/muxer/http/mux.go withRoutingPath) matches on the path with only unreserved escapes decoded: `%2F`
+// and `%3B` stay escaped, so the rule treats them as "/" and ";". `/./` and `//` never reach the rule: the
+// entry point's sanitizePath (default true, pkg/config/static/entrypoints.go) cleans them first.
+describe('the Keycloak admin console and master realm (keycloak.adminConsole)', () => {
+  const AUTH = 'auth.localhost'
+  const config = (adminConsole?: 'off' | 'public', extra: Partial<ConfigInput> = {}): ConfigInput => ({
+    project: 'kc',
+    realms: [{ name: 'acme' }],
+    functions: [{ name: 'f', source: './f' }],
+    routes: [{ host: 'auth', to: 'keycloak' }, { host: 'auth', path: '/fn', to: { function: 'f' } }],
+    ...(adminConsole ? { keycloak: { adminConsole } } : {}),
+    ...extra,
+  })
+  const pick = (c: ConfigInput, path: string, host = AUTH) => pickRouter(render(modelOf(c)).dynamic.http.routers, { host, path })?.[0]
+  const ADMIN = [
+    '/admin',
+    '/admin/',
+    '/admin/master/console/',
+    '/admin/acme/console/',
+    '/admin/realms/acme/users',
+    '/admin/serverinfo',
+    '/admin;x/master/console/',
+    '/admin%2Fmaster/console/',
+    '/realms/master',
+    '/realms/master/',
+    '/realms/master/protocol/openid-connect/token',
+    '/realms/master;a=b/protocol/openid-connect/token',
+    '/realms/master%3Ba/account',
+    '/realms%2Fmaster/protocol/openid-connect/token',
+    '/realms/master%2Fprotocol/openid-connect/token',
+  ]
+  const REALM_USERS = [
+    '/',
+    '/realms/acme/account',
+    '/realms/acme/account/',
+    '/realms/acme/protocol/openid-connect/auth',
+    '/realms/acme/protocol/openid-connect/token',
+    '/realms/acme/protocol/openid-connect/certs',
+    '/realms/acme/.well-known/openid-configuration',
+    '/realms/masterclass/account',
+    '/resources/abc12/login/keycloak.v2/css/login.css',
+    '/js/keycloak.js',
+  ]
+
+  it('by default serves no admin path and nothing of the master realm, and every realm user path', () => {
+    for (const path of ADMIN) expect(pick(config(), path), path).toBeUndefined()
+    for (const path of REALM_USERS) expect(pick(config(), path), path).toBe('auth-root')
+    expect(pick(config('off'), '/admin/master/console/')).toBeUndefined()
+  })
+
+  it('"public" serves the whole of Keycloak, as before', () => {
+    for (const path of [...ADMIN, ...REALM_USERS]) expect(pick(config('public'), path), path).toBe('auth-root')
+    expect(render(modelOf(config('public'))).dynamic.http.routers['auth-root']!.rule).toBe('Host(`auth.localhost`)')
+  })
+
+  it('keeps the priority the route had, so a deeper route on the same host still wins', () => {
+    // The longer rule would otherwise outrank /fn (priority = rule length unless set, pkg/server/router/router.go).
+    const routers = render(modelOf(config())).dynamic.http.routers
+    expect(routers['auth-root']!.priority).toBe('Host(`auth.localhost`)'.length)
+    expect(pick(config(), '/fn/x')).toBe('auth-fn')
+    expect(pick(config('public'), '/fn/x')).toBe('auth-fn')
+  })
+
+  it('applies below the route path of a Keycloak served under a prefix', () => {
+    const c = config(undefined, { routes: [{ host: 'id', path: '/kc', to: 'keycloak', stripPrefix: true }] })
+    expect(pick(c, '/kc/admin/master/console/', 'id.localhost')).toBeUndefined()
+    expect(pick(c, '/kc/realms/master/protocol/openid-connect/token', 'id.localhost')).toBeUndefined()
+    expect(pick(c, '/kc/realms/acme/account', 'id.localhost')).toBe('id-kc')
+    // Regexp characters a route path may hold are matched literally.
+    const odd = config(undefined, { routes: [{ host: 'id', path: '/k.c$(x)*+', to: 'keycloak' }] })
+    expect(pick(odd, '/k.c$(x)*+/admin/master/console/', 'id.localhost')).toBeUndefined()
+    expect(pick(odd, '/k.c$(x)*+/realms/acme/account', 'id.localhost')).toBe('id-k-c-x')
   })
 })
 

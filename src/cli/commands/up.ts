@@ -65,7 +65,14 @@ function formatUp(result: UpResult, envFile: string): string {
   const lines = result.routes.map((route) => `  ${route.url}`)
   const login = result.keycloakLogin
   if (login) {
-    lines.push(`  Keycloak admin console: ${login.adminConsole}`)
+    if (login.adminConsole !== null) lines.push(`  Keycloak admin console: ${login.adminConsole}`)
+    else {
+      const user = login.username ?? '<user>'
+      lines.push(
+        '  Keycloak admin console: not served (keycloak.adminConsole is "off"); set it to "public", or use',
+        `    \`sparkbaas exec keycloak -- /opt/keycloak/bin/kcadm.sh config credentials --server http://localhost:8080 --realm master --user ${user}\``,
+      )
+    }
     if (login.username) lines.push(`    user: ${login.username}`)
     lines.push(`    password: in ${envFile} (${login.passwordKey})`)
   }

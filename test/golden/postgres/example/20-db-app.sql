@@ -8,10 +8,12 @@ CREATE EXTENSION IF NOT EXISTS "citext";
 
 -- Schema "api", served by PostgREST. Its roles may use it but not create objects in it. The default
 -- privileges cover the tables and sequences the current role (postgres, which runs these files and your
--- migrations) creates here later: "anon" reads, "authenticated" reads and writes.
+-- migrations) creates here later: "authenticated" reads and writes.
+-- "anon" reads only the tables a migration grants it, e.g. GRANT SELECT ON "api".todos TO "anon";
+-- (api.anonReadsNewTables grants it every new table). The REVOKE drops the default grant older versions made.
 CREATE SCHEMA IF NOT EXISTS "api";
 GRANT USAGE ON SCHEMA "api" TO "anon";
-ALTER DEFAULT PRIVILEGES IN SCHEMA "api" GRANT SELECT ON TABLES TO "anon";
+ALTER DEFAULT PRIVILEGES IN SCHEMA "api" REVOKE SELECT ON TABLES FROM "anon";
 GRANT USAGE ON SCHEMA "api" TO "authenticated";
 ALTER DEFAULT PRIVILEGES IN SCHEMA "api" GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO "authenticated";
 ALTER DEFAULT PRIVILEGES IN SCHEMA "api" GRANT USAGE, SELECT ON SEQUENCES TO "authenticated";

@@ -9,30 +9,36 @@ CREATE EXTENSION IF NOT EXISTS "uuid-ossp";
 
 -- Schema "select", served by PostgREST. Its roles may use it but not create objects in it. The default
 -- privileges cover the tables and sequences the current role (postgres, which runs these files and your
--- migrations) creates here later: "web-anon" reads, "authenticated" reads and writes.
+-- migrations) creates here later: "authenticated" reads and writes.
+-- "web-anon" reads only the tables a migration grants it, e.g. GRANT SELECT ON "select".todos TO "web-anon";
+-- (api.anonReadsNewTables grants it every new table). The REVOKE drops the default grant older versions made.
 CREATE SCHEMA IF NOT EXISTS "select";
 GRANT USAGE ON SCHEMA "select" TO "web-anon";
-ALTER DEFAULT PRIVILEGES IN SCHEMA "select" GRANT SELECT ON TABLES TO "web-anon";
+ALTER DEFAULT PRIVILEGES IN SCHEMA "select" REVOKE SELECT ON TABLES FROM "web-anon";
 GRANT USAGE ON SCHEMA "select" TO "authenticated";
 ALTER DEFAULT PRIVILEGES IN SCHEMA "select" GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO "authenticated";
 ALTER DEFAULT PRIVILEGES IN SCHEMA "select" GRANT USAGE, SELECT ON SEQUENCES TO "authenticated";
 
 -- Schema "table", served by PostgREST. Its roles may use it but not create objects in it. The default
 -- privileges cover the tables and sequences the current role (postgres, which runs these files and your
--- migrations) creates here later: "web-anon" reads, "authenticated" reads and writes.
+-- migrations) creates here later: "authenticated" reads and writes.
+-- "web-anon" reads only the tables a migration grants it, e.g. GRANT SELECT ON "table".todos TO "web-anon";
+-- (api.anonReadsNewTables grants it every new table). The REVOKE drops the default grant older versions made.
 CREATE SCHEMA IF NOT EXISTS "table";
 GRANT USAGE ON SCHEMA "table" TO "web-anon";
-ALTER DEFAULT PRIVILEGES IN SCHEMA "table" GRANT SELECT ON TABLES TO "web-anon";
+ALTER DEFAULT PRIVILEGES IN SCHEMA "table" REVOKE SELECT ON TABLES FROM "web-anon";
 GRANT USAGE ON SCHEMA "table" TO "authenticated";
 ALTER DEFAULT PRIVILEGES IN SCHEMA "table" GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO "authenticated";
 ALTER DEFAULT PRIVILEGES IN SCHEMA "table" GRANT USAGE, SELECT ON SEQUENCES TO "authenticated";
 
 -- Schema "_x", served by PostgREST. Its roles may use it but not create objects in it. The default
 -- privileges cover the tables and sequences the current role (postgres, which runs these files and your
--- migrations) creates here later: "web-anon" reads, "authenticated" reads and writes.
+-- migrations) creates here later: "authenticated" reads and writes.
+-- "web-anon" reads only the tables a migration grants it, e.g. GRANT SELECT ON "_x".todos TO "web-anon";
+-- (api.anonReadsNewTables grants it every new table). The REVOKE drops the default grant older versions made.
 CREATE SCHEMA IF NOT EXISTS "_x";
 GRANT USAGE ON SCHEMA "_x" TO "web-anon";
-ALTER DEFAULT PRIVILEGES IN SCHEMA "_x" GRANT SELECT ON TABLES TO "web-anon";
+ALTER DEFAULT PRIVILEGES IN SCHEMA "_x" REVOKE SELECT ON TABLES FROM "web-anon";
 GRANT USAGE ON SCHEMA "_x" TO "authenticated";
 ALTER DEFAULT PRIVILEGES IN SCHEMA "_x" GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO "authenticated";
 ALTER DEFAULT PRIVILEGES IN SCHEMA "_x" GRANT USAGE, SELECT ON SEQUENCES TO "authenticated";

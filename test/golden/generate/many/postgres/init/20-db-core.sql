@@ -9,20 +9,24 @@ CREATE EXTENSION IF NOT EXISTS "pg_trgm";
 
 -- Schema "api", served by PostgREST. Its roles may use it but not create objects in it. The default
 -- privileges cover the tables and sequences the current role (postgres, which runs these files and your
--- migrations) creates here later: "web_anon" reads, "authenticated" reads and writes.
+-- migrations) creates here later: "authenticated" reads and writes.
+-- "web_anon" reads only the tables a migration grants it, e.g. GRANT SELECT ON "api".todos TO "web_anon";
+-- (api.anonReadsNewTables grants it every new table). The REVOKE drops the default grant older versions made.
 CREATE SCHEMA IF NOT EXISTS "api";
 GRANT USAGE ON SCHEMA "api" TO "web_anon";
-ALTER DEFAULT PRIVILEGES IN SCHEMA "api" GRANT SELECT ON TABLES TO "web_anon";
+ALTER DEFAULT PRIVILEGES IN SCHEMA "api" REVOKE SELECT ON TABLES FROM "web_anon";
 GRANT USAGE ON SCHEMA "api" TO "authenticated";
 ALTER DEFAULT PRIVILEGES IN SCHEMA "api" GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO "authenticated";
 ALTER DEFAULT PRIVILEGES IN SCHEMA "api" GRANT USAGE, SELECT ON SEQUENCES TO "authenticated";
 
 -- Schema "public_api", served by PostgREST. Its roles may use it but not create objects in it. The default
 -- privileges cover the tables and sequences the current role (postgres, which runs these files and your
--- migrations) creates here later: "web_anon" reads, "authenticated" reads and writes.
+-- migrations) creates here later: "authenticated" reads and writes.
+-- "web_anon" reads only the tables a migration grants it, e.g. GRANT SELECT ON "public_api".todos TO "web_anon";
+-- (api.anonReadsNewTables grants it every new table). The REVOKE drops the default grant older versions made.
 CREATE SCHEMA IF NOT EXISTS "public_api";
 GRANT USAGE ON SCHEMA "public_api" TO "web_anon";
-ALTER DEFAULT PRIVILEGES IN SCHEMA "public_api" GRANT SELECT ON TABLES TO "web_anon";
+ALTER DEFAULT PRIVILEGES IN SCHEMA "public_api" REVOKE SELECT ON TABLES FROM "web_anon";
 GRANT USAGE ON SCHEMA "public_api" TO "authenticated";
 ALTER DEFAULT PRIVILEGES IN SCHEMA "public_api" GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO "authenticated";
 ALTER DEFAULT PRIVILEGES IN SCHEMA "public_api" GRANT USAGE, SELECT ON SEQUENCES TO "authenticated";
