@@ -10,6 +10,7 @@ export type {
   ClientConfig,
   FunctionConfig,
   ImagesConfig,
+  LimitsConfig,
   PortsConfig,
   PostgresConfig,
   RealmConfig,

@@ -4,7 +4,7 @@
 // `sparkbaas generate` copies this file verbatim next to the bundled functions and a manifest.json.
 //
 // Manifest (path from FUNCTIONS_MANIFEST, default ./manifest.json beside this file):
-//   { "functions": [ { "name": "hello", "file": "hello.mjs", "timeoutMs": 10000, "env": { "GREETING": "Hello" } } ] }
+//   { "functions": [ { "name": "hello", "file": "hello.mjs", "timeoutMs": 10000, "memoryMb": 256, "env": { "GREETING": "Hello" } } ] }
 // `file` is relative to the manifest's directory; its default export is a Web-standard handler
 // `(request: Request) => Response | Promise<Response> | <JSON value>` (or an object with a `fetch(request)` method,
 // the Cloudflare Workers module shape).
