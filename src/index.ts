@@ -11,6 +11,7 @@ export type {
   FunctionConfig,
   ImagesConfig,
   KeycloakConfig,
+  LimitsConfig,
   PortsConfig,
   PostgresConfig,
   RealmConfig,

@@ -5,7 +5,7 @@
 // `sparkbaas generate` copies this file verbatim next to the bundled functions and a manifest.json.
 //
 // Manifest (path from FUNCTIONS_MANIFEST, default ./manifest.json beside this file):
-//   { "functions": [ { "name": "hello", "file": "hello.mjs", "timeoutMs": 10000, "env": { "GREETING": "Hello" } } ] }
+//   { "functions": [ { "name": "hello", "file": "hello.mjs", "timeoutMs": 10000, "memoryMb": 256, "env": { "GREETING": "Hello" } } ] }
 // `file` is relative to the manifest's directory; its default export is a Web-standard handler
 // `(request: Request) => Response | Promise<Response> | <JSON value>` (or an object with a `fetch(request)` method,
 // the Cloudflare Workers module shape).
@@ -22,45 +22,64 @@
 //   worker restarted mid-flight 503 {"error":"function_restarted",...}
 //
 // Environment: PORT (8000), HOST (0.0.0.0), FUNCTIONS_MANIFEST (./manifest.json beside this file),
-// FUNCTIONS_MAX_BODY_BYTES (6 MiB).
+// FUNCTIONS_MAX_BODY_BYTES (6 MiB). None of it reaches a function: a function's process.env is its manifest `env`.
 //
 // Logs: one line per request on stdout (`GET /hello/x 200 1.2ms`, no query string). Every line a function writes
 // (console.*, process.stdout/stderr) and every line the runtime writes about one function starts with `[<name>] `,
 // on stdout or stderr as written, so one function's lines can be picked out (`sparkbaas function logs <name>`).
 //
 // Design:
-// - Each function runs in its own worker_threads Worker created from THIS file (the same file is both the server
-//   and the worker bootstrap, so the generator ships a single file). A Worker gets its own copy of process.env,
-//   which is how two functions see different values for the same variable, and its own event loop, so a function
-//   that blocks only blocks itself.
-// - Requests and responses cross the thread boundary as plain, structured-cloneable messages. Bodies are buffered
-//   on both sides (request bodies up to a limit); streaming responses (e.g. server-sent events) are not supported.
-// - A request that outlives its function's timeoutMs is answered 504 immediately. Then the worker is probed: a
-//   worker that does not answer a ping within STUCK_GRACE_MS has a blocked event loop (e.g. `while (true) {}`)
-//   and is terminated (worker.terminate() interrupts running JavaScript); the next request starts a fresh one.
-//   A worker whose handler is merely slow (awaiting something) is left alone, so one slow request does not
-//   kill its healthy siblings.
+// - Each function runs in a child process of its own, started from THIS file (the same file is the server and the
+//   function bootstrap, so the generator ships a single file) when the runtime starts and again after it dies,
+//   never per request. A process, not a worker thread, because a worker shares its process: `process.kill
+//   (process.pid)` in a worker signals the whole runtime, every thread can read the process's files and
+//   /proc/self/environ, and a worker's `resourceLimits` bound only the JavaScript heap, not Buffers.
+// - Isolation of a function process:
+//   - env: only the function's own `env` from the manifest (not the runtime's, not another function's);
+//   - Node's permission model (`--permission`; `--experimental-permission` before Node 22.13): file reads only of
+//     this file and the function's bundle (so not the manifest, nor /proc/<pid>/environ), no child processes, no
+//     worker threads, no native addons, and `process.binding()` denied;
+//   - `process.kill` may signal only the function itself; `process.exit` ends only its own process;
+//   - memory: V8's heap is capped at `memoryMb` (--max-old-space-size) and the runtime stops a process whose
+//     resident memory (heap, Buffers and Node itself) goes over `memoryMb` (checked every MEMORY_POLL_MS). Its
+//     oom_score_adj is raised so that, if the container's own memory limit is hit first, the kernel's OOM killer
+//     picks a function process rather than the runtime.
+//   The permission model is documented by Node as a seat belt, not a sandbox against malicious code; functions
+//   that must not trust each other belong in separate containers.
+// - Requests and responses cross the process boundary over the IPC channel as structured-cloneable messages
+//   (`serialization: 'advanced'`). Bodies are buffered on both sides (request bodies up to a limit); streaming
+//   responses (e.g. server-sent events) are not supported.
+// - A request that outlives its function's timeoutMs is answered 504 immediately. Then the process is probed: one
+//   that does not answer a ping within STUCK_GRACE_MS has a blocked event loop (e.g. `while (true) {}`) and is
+//   killed; the next request starts a fresh one. A process whose handler is merely slow (awaiting something) is
+//   left alone, so one slow request does not kill its healthy siblings.
 
 import { createServer } from 'node:http'
-import { readFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { readFile, readFileSync, writeFile } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { performance } from 'node:perf_hooks'
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads'
 
 // ---------------------------------------------------------------------------------------------------------------
 // Worker side: load one function module and answer request messages.
 // ---------------------------------------------------------------------------------------------------------------
 
+/** The argument that makes this file run one function instead of the server: `server.mjs <FLAG> <name> <path>`. */
+const FUNCTION_FLAG = '--sparkbaas-function'
+
 /** @param {{ name: string, path: string }} fn */
-function runWorker(fn) {
-  // Why: Node's default for an unhandled rejection is to throw, which would take the worker (and every request
+function runFunction(fn) {
+  denyForeignSignals()
+  // Why: Node's default for an unhandled rejection is to throw, which would take the process (and every request
   // in flight on it) down because one handler forgot a `.catch()` on a fire-and-forget promise. Deno, Workers and
-  // browsers log it and carry on; so do we. Synchronous uncaught exceptions still end the worker (see 'exit').
+  // browsers log it and carry on; so do we. Synchronous uncaught exceptions still end the process (see 'exit').
   process.on('unhandledRejection', (reason) => {
-    // No `[name] ` here: everything this worker writes gets it on the way out (prefixLines).
+    // No `[name] ` here: everything this process writes gets it on the way out (prefixLines).
     console.error('unhandled promise rejection:', reason)
   })
+  // The runtime went away (the IPC channel closed): nothing can reach us any more.
+  process.on('disconnect', () => process.exit(0))
 
   // Attach the listener before the import settles: messages that arrive while the module loads wait on the
   // promise instead of being lost.
@@ -71,20 +90,51 @@ function runWorker(fn) {
     throw new TypeError(`the default export of ${fn.path} is not a function (nor an object with a fetch method)`)
   })
   handlerPromise.then(
-    () => parentPort.postMessage({ type: 'ready' }),
-    (error) => parentPort.postMessage({ type: 'load-error', message: errorMessage(error), stack: errorStack(error) }),
+    () => post({ type: 'ready' }),
+    (error) => post({ type: 'load-error', message: errorMessage(error), stack: errorStack(error) }),
   )
 
-  parentPort.on('message', (message) => {
+  process.on('message', (message) => {
     if (message.type === 'ping') {
-      parentPort.postMessage({ type: 'pong' })
+      post({ type: 'pong' })
     } else if (message.type === 'request') {
       handlerPromise.then(
         (handler) => handleInWorker(handler, message),
-        () => {}, // the load error was already reported; the main thread answers for us
+        () => {}, // the load error was already reported; the runtime answers for us
       )
     }
   })
+}
+
+/**
+ * `process.kill` may only signal this process. Without this a function could `process.kill(process.ppid)` the
+ * runtime (same user, so the kernel allows it). The raw binding is out of reach: the permission model denies
+ * `process.binding()`, child processes and addons.
+ */
+function denyForeignSignals() {
+  // process.kill validates its arguments and calls process._kill (lib/internal/process/per_thread.js); both are
+  // replaced, so neither the public nor the internal one can signal another pid.
+  const rawKill = process._kill
+  const guard = (pid) => {
+    if (Number(pid) !== process.pid) {
+      throw new Error('process.kill is not allowed in a function (only the function itself may be signalled)')
+    }
+  }
+  const kill = process.kill
+  const lock = (name, value) => Object.defineProperty(process, name, { value, writable: false, configurable: false })
+  lock('_kill', (pid, signal) => {
+    guard(pid)
+    return rawKill.call(process, pid, signal)
+  })
+  lock('kill', (pid, signal) => {
+    guard(pid)
+    return kill.call(process, pid, signal)
+  })
+}
+
+/** Send to the runtime; a closed channel means the runtime is gone, and 'disconnect' ends us. */
+function post(message) {
+  if (process.connected) process.send(message, undefined, undefined, () => {})
 }
 
 async function handleInWorker(handler, message) {
@@ -100,12 +150,10 @@ async function handleInWorker(handler, message) {
     const result = await handler(request)
     reply = await toReply(result)
   } catch (error) {
-    parentPort.postMessage({ type: 'error', id, message: errorMessage(error), stack: errorStack(error) })
+    post({ type: 'error', id, message: errorMessage(error), stack: errorStack(error) })
     return
   }
-  // Transfer (not copy) the body, but only a buffer that holds exactly these bytes.
-  if (reply.body && reply.body.byteLength !== reply.body.buffer.byteLength) reply.body = reply.body.slice()
-  parentPort.postMessage({ type: 'response', id, ...reply }, reply.body ? [reply.body.buffer] : [])
+  post({ type: 'response', id, ...reply })
 }
 
 /** Turn whatever the handler returned into { status, headers: [name, value][], body: Uint8Array | null }. */
@@ -150,8 +198,14 @@ function isResponseLike(value) {
 // ---------------------------------------------------------------------------------------------------------------
 
 const DEFAULT_TIMEOUT_MS = 10_000
-// How long a timed-out worker gets to answer a ping before we call it stuck and terminate it.
+// How long a timed-out function process gets to answer a ping before we call it stuck and kill it.
 const STUCK_GRACE_MS = 1_000
+// A function's memory limit when the manifest gives none.
+const DEFAULT_MEMORY_MB = 256
+// How often the resident memory of every function process is checked against its limit.
+const MEMORY_POLL_MS = 100
+// How long a function process may take to start and load its module before it is killed and started again.
+const LOAD_TIMEOUT_MS = 10_000
 // How long shutdown waits for in-flight requests before answering them 503 and exiting anyway.
 const SHUTDOWN_GRACE_MS = 5_000
 // Why these: Traefik keeps idle connections to backends for 90 s by default. If Node closed them first
@@ -190,12 +244,12 @@ function errorReply(status, code, message) {
 }
 
 /**
- * Owns the Worker of one function: starts it, hands it requests, enforces the timeout, replaces it when it
- * crashes or gets stuck. A "generation" is one Worker and the requests sent to it, so that a late 'exit' of a
- * worker we already replaced cannot touch the requests of its successor.
+ * Owns the process of one function: starts it, hands it requests, enforces the timeout and the memory limit,
+ * replaces it when it dies or gets stuck. A "generation" is one process and the requests sent to it, so that a
+ * late 'exit' of a process we already replaced cannot touch the requests of its successor.
  */
 class FunctionHost {
-  /** @param {{ name: string, path: string, timeoutMs: number, env: Record<string, string> }} fn */
+  /** @param {{ name: string, path: string, timeoutMs: number, memoryMb: number, env: Record<string, string> }} fn */
   constructor(fn) {
     this.fn = fn
     this.generation = null
@@ -205,36 +259,54 @@ class FunctionHost {
 
   start() {
     if (this.generation || this.loadError) return this.generation
-    const worker = new Worker(fileURLToPath(import.meta.url), {
-      workerData: { sparkbaasFunction: { name: this.fn.name, path: this.fn.path } },
-      env: { ...process.env, ...this.fn.env },
+    const self = fileURLToPath(import.meta.url)
+    const child = spawn(process.execPath, [...functionNodeFlags(self, this.fn), self, FUNCTION_FLAG, this.fn.name, this.fn.path], {
+      // Only the function's own variables: not the runtime's (FUNCTIONS_MANIFEST, …), not another function's.
+      env: { ...this.fn.env },
       // Its output comes to us instead of straight to ours, so every line can be labelled with the function.
-      stdout: true,
-      stderr: true,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      serialization: 'advanced', // structured clone: Uint8Array bodies cross as bytes, not JSON
     })
-    prefixLines(worker.stdout, process.stdout, `[${this.fn.name}] `)
-    prefixLines(worker.stderr, process.stderr, `[${this.fn.name}] `)
+    prefixLines(child.stdout, process.stdout, `[${this.fn.name}] `)
+    prefixLines(child.stderr, process.stderr, `[${this.fn.name}] `)
     const generation = {
-      worker,
+      child,
       pending: new Map(), // request id → { resolve, timer }
       ready: false, // the module loaded
+      queue: [], // messages held until the module loaded (a process that has not started listening drops them)
+      loading: null, // timer: a module that never finishes loading
       probe: null, // timer of an unanswered liveness ping
-      crash: null, // message of the uncaught exception that is ending the worker
+      memory: null, // timer of the memory check
       ended: false, // retired: its requests are answered, its 'exit' is ignored
     }
     this.generation = generation
+    if (child.pid !== undefined) {
+      // Best effort (the file may not exist or be writable): the highest OOM score makes the kernel's OOM killer
+      // choose this process over the runtime when the container runs out of memory. Raising it needs no privilege.
+      writeFile(`/proc/${child.pid}/oom_score_adj`, '1000', () => {})
+      generation.memory = setInterval(() => this.checkMemory(generation), MEMORY_POLL_MS).unref()
+    }
+    generation.loading = setTimeout(() => {
+      logFunction(this.fn.name, `did not finish loading within ${LOAD_TIMEOUT_MS} ms; restarting it`)
+      this.retire(generation, () =>
+        errorReply(503, 'function_restarted', `function "${this.fn.name}" did not finish loading within ${LOAD_TIMEOUT_MS} ms`),
+      )
+    }, LOAD_TIMEOUT_MS).unref()
 
-    worker.on('message', (message) => this.onMessage(generation, message))
-    worker.on('error', (error) => {
-      // An uncaught exception inside the worker; it is about to exit. Log the stack for the operator.
-      logFunction(this.fn.name, `worker crashed: ${errorStack(error) ?? errorMessage(error)}`)
-      generation.crash = errorMessage(error)
-    })
-    worker.on('exit', (code) => {
-      if (generation.ended) return // we retired it ourselves and already answered its requests
-      if (!generation.ready && !this.loadError) {
-        this.markBroken(`it exited while loading (${generation.crash ?? `exit code ${code}`})`)
+    child.on('message', (message) => this.onMessage(generation, message))
+    child.on('error', (error) => {
+      // The process could not be started (or signalled); 'exit' may never come for a spawn failure.
+      logFunction(this.fn.name, `process error: ${errorMessage(error)}`)
+      if (child.pid === undefined) {
+        this.markBroken(`its process could not be started (${errorMessage(error)})`)
+        this.retire(generation, () => this.unavailableReply())
       }
+    })
+    child.on('exit', (code, signal) => {
+      if (generation.ended) return // we retired it ourselves and already answered its requests
+      const how = signal ? `signal ${signal}` : `exit code ${code}`
+      logFunction(this.fn.name, `process ended (${how})`)
+      if (!generation.ready && !this.loadError) this.markBroken(`it exited while loading (${how})`)
       this.retire(generation, () =>
         errorReply(500, 'function_crashed', `function "${this.fn.name}" crashed while handling the request`),
       )
@@ -242,10 +314,27 @@ class FunctionHost {
     return generation
   }
 
+  /** Stop the process once its resident memory (heap, Buffers, Node itself) is over the function's limit. */
+  checkMemory(generation) {
+    if (generation.ended) return
+    readFile(`/proc/${generation.child.pid}/status`, 'utf8', (error, status) => {
+      if (error || generation.ended) return // not Linux, or the process is already gone
+      const kb = Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1])
+      if (!(kb > this.fn.memoryMb * 1024)) return
+      const { name, memoryMb } = this.fn
+      logFunction(name, `uses ${Math.round(kb / 1024)} MiB, over its limit of ${memoryMb} MiB; stopping it`)
+      this.retire(generation, () =>
+        errorReply(500, 'function_out_of_memory', `function "${name}" used more than its memory limit of ${memoryMb} MiB and was stopped`),
+      )
+    })
+  }
+
   onMessage(generation, message) {
     switch (message.type) {
       case 'ready':
         generation.ready = true
+        clearTimeout(generation.loading)
+        for (const queued of generation.queue.splice(0)) this.dispatch(generation, queued)
         break
       case 'load-error':
         logFunction(this.fn.name, `failed to load ${this.fn.path}: ${message.stack ?? message.message}`)
@@ -292,13 +381,22 @@ class FunctionHost {
     if (!generation) return Promise.resolve(this.unavailableReply())
     const id = this.nextId++
     return new Promise((resolvePromise) => {
-      const timer = setTimeout(() => this.onTimeout(generation, id), this.fn.timeoutMs)
-      generation.pending.set(id, { resolve: resolvePromise, timer })
-      // Why copy: Buffer.concat may return a view on Node's shared allocation pool. Transferring that would
-      // detach the pool, and cloning it would copy bytes of unrelated requests into another function's thread.
+      generation.pending.set(id, { resolve: resolvePromise, timer: null })
+      // Why copy: Buffer.concat may return a view on Node's shared allocation pool; serializing that view could
+      // copy bytes of unrelated requests into another function's process.
       const body = request.body ? new Uint8Array(request.body) : null
-      generation.worker.postMessage({ type: 'request', id, ...request, body }, body ? [body.buffer] : [])
+      const message = { type: 'request', id, ...request, body }
+      if (generation.ready) this.dispatch(generation, message)
+      else generation.queue.push(message)
     })
+  }
+
+  /** Hand a request to a loaded process; its timeoutMs counts from here (a cold start is not the function's time). */
+  dispatch(generation, message) {
+    const entry = generation.pending.get(message.id)
+    if (!entry) return
+    entry.timer = setTimeout(() => this.onTimeout(generation, message.id), this.fn.timeoutMs)
+    sendTo(generation, message)
   }
 
   settle(generation, id, reply) {
@@ -313,23 +411,25 @@ class FunctionHost {
     const { name, timeoutMs } = this.fn
     this.settle(generation, id, errorReply(504, 'timeout', `function "${name}" did not answer within ${timeoutMs} ms`))
     if (generation.ended || generation.probe) return
-    generation.worker.postMessage({ type: 'ping' })
+    sendTo(generation, { type: 'ping' })
     generation.probe = setTimeout(() => {
-      logFunction(name, 'worker is unresponsive after a timeout (blocked event loop?); restarting it')
+      logFunction(name, 'process is unresponsive after a timeout (blocked event loop?); restarting it')
       this.retire(generation, () =>
         errorReply(503, 'function_restarted', `function "${name}" was restarted because it stopped responding`),
       )
     }, STUCK_GRACE_MS)
   }
 
-  /** Stop a worker generation for good: answer its pending requests and terminate the thread. */
+  /** Stop a process generation for good: answer its pending requests and kill the process. */
   retire(generation, replyFactory) {
     if (generation.ended) return
     generation.ended = true
     if (generation.probe) clearTimeout(generation.probe)
+    if (generation.memory) clearInterval(generation.memory)
+    clearTimeout(generation.loading)
     if (this.generation === generation) this.generation = null
     for (const id of [...generation.pending.keys()]) this.settle(generation, id, replyFactory())
-    generation.worker.terminate().catch(() => {})
+    if (generation.child.exitCode === null && generation.child.signalCode === null) generation.child.kill('SIGKILL')
   }
 
   stop() {
@@ -341,7 +441,30 @@ class FunctionHost {
   }
 }
 
-// A line a worker started but has not finished is written anyway after this long without more output, or once it
+/** Send a message to a function process; one that is gone is noticed through its 'exit'. */
+function sendTo(generation, message) {
+  if (generation.child.connected) generation.child.send(message, undefined, undefined, () => {})
+}
+
+/**
+ * Node flags of a function process: the permission model with file reads limited to this file and the bundle, and
+ * the V8 heap capped at the function's memory limit. The flag is `--permission` from Node 22.13 / 23.5 on (where
+ * the model became stable) and `--experimental-permission` before; Node 20 would also print an ExperimentalWarning
+ * into the function's log, hence --disable-warning.
+ */
+function functionNodeFlags(self, fn) {
+  const [major, minor] = process.versions.node.split('.').map(Number)
+  const stable = major > 23 || (major === 23 && minor >= 5) || (major === 22 && minor >= 13)
+  return [
+    stable ? '--permission' : '--experimental-permission',
+    '--disable-warning=ExperimentalWarning',
+    `--allow-fs-read=${self}`,
+    `--allow-fs-read=${fn.path}`,
+    `--max-old-space-size=${fn.memoryMb}`,
+  ]
+}
+
+// A line a function process started but has not finished is written anyway after this long without more output, or once it
 // is this long, so a progress message without a line break still shows up and memory stays bounded.
 const PARTIAL_LINE_FLUSH_MS = 100
 const MAX_PARTIAL_LINE = 64 * 1024
@@ -401,7 +524,7 @@ function runServer() {
 
   /** @type {Map<string, FunctionHost>} a Map, not an object, so `/__proto__` is just an unknown name */
   const hosts = new Map(functions.map((fn) => [fn.name, new FunctionHost(fn)]))
-  // Start every worker now: load errors show up in the log at boot and the first request does not pay for it.
+  // Start every function process now: load errors show up in the log at boot and the first request does not pay for it.
   for (const host of hosts.values()) host.start()
 
   let shuttingDown = false
@@ -628,7 +751,7 @@ function tooLarge(limit) {
 
 /**
  * Read and validate the manifest. Throws with a precise message on anything malformed.
- * @returns {{ name: string, path: string, timeoutMs: number, env: Record<string, string> }[]}
+ * @returns {{ name: string, path: string, timeoutMs: number, memoryMb: number, env: Record<string, string> }[]}
  */
 function loadManifest(manifestPath) {
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'))
@@ -651,7 +774,9 @@ function loadManifest(manifestPath) {
     if (typeof env !== 'object' || Array.isArray(env) || Object.values(env).some((v) => typeof v !== 'string')) {
       throw new Error(`${where}.env must be an object of strings`)
     }
-    return { name: fn.name, path: resolve(baseDir, fn.file), timeoutMs, env }
+    const memoryMb = fn.memoryMb ?? DEFAULT_MEMORY_MB
+    if (!Number.isInteger(memoryMb) || memoryMb < 32) throw new Error(`${where}.memoryMb must be an integer of at least 32`)
+    return { name: fn.name, path: resolve(baseDir, fn.file), timeoutMs, memoryMb, env }
   })
 }
 
@@ -689,12 +814,12 @@ function errorStack(error) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Entry point. Last in the file so every constant above is initialised. This same file is the worker bootstrap:
-// inside a Worker created by FunctionHost it runs the function instead of a server.
+// Entry point. Last in the file so every constant above is initialised. This same file is the function
+// bootstrap: started by FunctionHost with FUNCTION_FLAG it runs one function instead of a server.
 // ---------------------------------------------------------------------------------------------------------------
 
-if (isMainThread) {
+if (process.argv[2] === FUNCTION_FLAG && process.send) {
+  runFunction({ name: process.argv[3], path: process.argv[4] })
+} else {
   runServer()
-} else if (workerData?.sparkbaasFunction) {
-  runWorker(workerData.sparkbaasFunction)
 }

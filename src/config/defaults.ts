@@ -39,6 +39,26 @@ export const DEFAULTS = {
   },
   function: {
     timeoutMs: 10_000,
+    /** Resident memory of the function's process (its JavaScript heap is capped at the same size). */
+    memoryMb: 256,
+  },
+  /**
+   * Memory and CPU limits of each compose service (`deploy.resources.limits`) when `resources` does not name it.
+   * `functions` gets FUNCTIONS_RUNTIME_MEMORY_MB plus every function's memoryMb; a Spark worker gets its own
+   * `memory` plus SPARK_WORKER_DAEMON_MEMORY_MB and its `cores`.
+   */
+  resources: {
+    postgres: { memory: '1g', cpus: 1 },
+    'postgres-init': { memory: '256m', cpus: 0.5 },
+    // Keycloak's JVM sizes its heap from the container limit (70 %); below ~1 GiB its start-up import struggles.
+    keycloak: { memory: '1536m', cpus: 2 },
+    'keycloak-sync': { memory: '256m', cpus: 0.5 },
+    postgrest: { memory: '256m', cpus: 1 },
+    verifier: { memory: '128m', cpus: 0.5 },
+    'spark-master': { memory: '1g', cpus: 1 },
+    traefik: { memory: '256m', cpus: 1 },
+    /** Any service of `services`. */
+    service: { memory: '512m', cpus: 1 },
   },
   keycloak: {
     /** Keycloak's admin console, admin API and master realm are not routed unless the config says so (issue 12). */
@@ -53,6 +73,12 @@ export const DEFAULTS = {
     stripPrefix: false,
   },
 } as const
+
+/** The functions runtime's own share of its container's memory, on top of its functions' memoryMb. */
+export const FUNCTIONS_RUNTIME_MEMORY_MB = 128
+
+/** A Spark worker's daemon JVM, on top of the memory it hands to executors (Spark's SPARK_DAEMON_MEMORY: 1g). */
+export const SPARK_WORKER_DAEMON_MEMORY_MB = 1024
 
 /** The oldest Postgres major the generated init SQL supports (`\getenv` arrived in psql 15). */
 export const MIN_POSTGRES_VERSION = 15

@@ -137,6 +137,16 @@ const functionSchema = z.strictObject({
   source: z.string().min(1, { error: 'expected the path of the function folder, e.g. "./functions/hello"' }),
   env: envMap.default({}),
   timeoutMs: positiveInt('milliseconds').default(DEFAULTS.function.timeoutMs),
+  memoryMb: z
+    .number()
+    .int({ error: 'expected a whole number of MiB' })
+    .min(32, { error: 'expected at least 32 MiB (Node itself needs about 30)' })
+    .default(DEFAULTS.function.memoryMb),
+})
+
+const limitsSchema = z.strictObject({
+  memory: named('memory').optional(),
+  cpus: z.number().positive({ error: 'expected a number of CPUs above 0, e.g. 0.5 or 2' }).optional(),
 })
 
 const serviceSchema = z.strictObject({
@@ -186,6 +196,7 @@ export const configSchema = z.strictObject({
   functions: z.array(functionSchema).default([]),
   services: z.record(named('identifier'), serviceSchema).default({}),
   routes: z.array(routeSchema).default([]),
+  resources: z.record(z.string(), limitsSchema).default({}),
 })
 
 /** What the user may write (optional keys, defaults not yet applied). */

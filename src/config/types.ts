@@ -259,6 +259,21 @@ export interface FunctionConfig {
    * @default 10000
    */
   timeoutMs?: number
+  /**
+   * Memory limit of the function's process in MiB: its JavaScript heap and its Buffers together. A function that
+   * goes over it is stopped (the request gets 500 `function_out_of_memory`) and started again for the next
+   * request; other functions are not affected. Counts towards the `functions` container's limit.
+   * @default 256
+   */
+  memoryMb?: number
+}
+
+/** Memory and CPU limits of one compose service (`deploy.resources.limits`). */
+export interface LimitsConfig {
+  /** Most memory the container may use: a size like `"512m"` or `"2g"`. */
+  memory?: string
+  /** Most CPU time, in CPUs: `0.5` is half of one. */
+  cpus?: number
 }
 
 /** An extra container, e.g. a cache or a queue. */
@@ -356,4 +371,14 @@ export interface SparkbaasConfig {
   services?: Record<string, ServiceConfig>
   /** What Traefik serves. @default [] */
   routes?: RouteConfig[]
+  /**
+   * Memory and CPU limits by compose service name (`postgres`, `keycloak`, `functions`, `spark-<worker>`, a key of
+   * `services`, …); what is left out keeps its default. Every container gets limits: postgres 1g/1 CPU,
+   * postgres-init 256m/0.5, keycloak 1536m/2, keycloak-sync 256m/0.5, postgrest 256m/1, verifier 128m/0.5,
+   * spark-master 1g/1, traefik 256m/1, extra services 512m/1; `functions` 128 MiB plus every function's
+   * `memoryMb`, 1 CPU; a Spark worker its `memory` plus 1g (the worker's own JVM) and its `cores`.
+   * @example { keycloak: { memory: "2g" }, functions: { cpus: 2 } }
+   * @default {}
+   */
+  resources?: Record<string, LimitsConfig>
 }

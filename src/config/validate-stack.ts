@@ -4,6 +4,7 @@
  */
 import type { Problem } from '../errors.js'
 import { PINNED_IMAGES, POSTGREST_MIN_MAJOR, imageMajor } from '../model/images.js'
+import { composeServiceNames } from '../model/limits.js'
 import type { Rule } from './validate.js'
 
 const problem = (path: string, code: string, message: string): Problem => ({ path, code, message })
@@ -47,4 +48,14 @@ export const portClashes: Rule = (config) => {
     )
   }
   return problems
+}
+
+/** `resources` names compose services; a name the stack does not have would silently limit nothing. */
+export const unknownResourceServices: Rule = (config) => {
+  const names = composeServiceNames(config)
+  return Object.keys(config.resources)
+    .filter((name) => !names.includes(name))
+    .map((name) =>
+      problem(`resources.${name}`, 'unknown_service', `${JSON.stringify(name)} is not a service of this stack; resources takes the compose service names: ${names.join(', ')}`),
+    )
 }

@@ -10,10 +10,10 @@ import { ENV } from '../model/env-vars.js'
 import { AUTHENTICATED_ROLE, FUNCTION_ENTRY_FILES } from './defaults.js'
 import { RESERVED_FUNCTION_NAMES, RESERVED_SERVICE_NAMES, SPARKBAAS_SCHEMA } from './names.js'
 import type { ParsedConfig } from './schema.js'
-import { portClashes, postgrestImageVersion } from './validate-stack.js'
+import { portClashes, postgrestImageVersion, unknownResourceServices } from './validate-stack.js'
 import { seedUsers, serviceAccountRoles } from './validate-users.js'
 
-export { portClashes, postgrestImageVersion, seedUsers, serviceAccountRoles }
+export { portClashes, postgrestImageVersion, seedUsers, serviceAccountRoles, unknownResourceServices }
 
 export interface RuleContext {
   /** The config file's folder: function sources are relative to it. */
@@ -301,4 +301,5 @@ export const RULES: readonly Rule[] = [
   envKeyCollisions,
   postgrestImageVersion,
   portClashes,
+  unknownResourceServices,
 ]

@@ -6,7 +6,7 @@
  */
 import { ENV } from './env-vars.js'
 import { BACKEND, base, env, ref, text, type Images } from './service-parts.js'
-import type { RealmModel, ServiceModel } from './types.js'
+import type { RealmModel, ServiceDraft } from './types.js'
 
 export const POSTGRES_INIT = 'postgres-init'
 export const KEYCLOAK_SYNC = 'keycloak-sync'
@@ -32,7 +32,7 @@ export const APPLY_INIT_SQL = [
  * The one-shot job that makes the database match the config on every `up`: roles, databases, schemas,
  * extensions and grants from `postgres/init/*.sql`. Passwords reach psql through its environment (`\getenv`).
  */
-export function postgresInitService(images: Images, initEnv: readonly string[]): ServiceModel {
+export function postgresInitService(images: Images, initEnv: readonly string[]): ServiceDraft {
   return {
     ...base,
     name: POSTGRES_INIT,
@@ -65,7 +65,7 @@ export const KEYCLOAK_SYNC_MOUNT = '/sparkbaas/keycloak'
  * leaving what users did at run time alone. The `${VAR}` placeholders of the realm files are filled from its
  * environment, JSON-escaped.
  */
-export function keycloakSyncService(images: Images, realms: readonly RealmModel[]): ServiceModel {
+export function keycloakSyncService(images: Images, realms: readonly RealmModel[]): ServiceDraft {
   const realmVars = realms.flatMap((realm) => [
     realm.signingKeyVar,
     ...realm.clients.flatMap((c) => (c.secretVar ? [c.secretVar] : [])),

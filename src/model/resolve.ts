@@ -1,6 +1,7 @@
 /**
  * Validated config → the one model every renderer reads. Pure apart from finding each function's entry file.
  */
+import { withLimits } from './limits.js'
 import { existsSync } from 'node:fs'
 import { basename, join, resolve as resolvePath } from 'node:path'
 import { AUTHENTICATED_ROLE, DEFAULTS, FUNCTION_ENTRY_FILES } from '../config/defaults.js'
@@ -24,7 +25,7 @@ import {
   traefikService,
   verifierService,
 } from './services.js'
-import type { FunctionModel, PostgresModel, RealmModel, ServiceModel, StackModel } from './types.js'
+import type { FunctionModel, PostgresModel, RealmModel, ServiceDraft, StackModel } from './types.js'
 
 
 export interface ResolveContext {
@@ -79,14 +80,14 @@ export function resolveModel(config: ParsedConfig, ctx: ResolveContext): StackMo
   const functions = config.functions.map((fn): FunctionModel => {
     const sourceDir = resolvePath(configDir, fn.source)
     const entryName = FUNCTION_ENTRY_FILES.find((name) => existsSync(join(sourceDir, name))) ?? 'index.ts'
-    return { name: fn.name, sourceDir, entry: join(sourceDir, entryName), env: fn.env, timeoutMs: fn.timeoutMs }
+    return { name: fn.name, sourceDir, entry: join(sourceDir, entryName), env: fn.env, timeoutMs: fn.timeoutMs, memoryMb: fn.memoryMb }
   })
 
   const routing = resolveRoutes(config)
   const apiRoute = routing.routes.find((r) => r.service === 'postgrest')
   const hasAuth = config.routes.some((r) => r.auth !== undefined)
 
-  const services: ServiceModel[] = [
+  const services: ServiceDraft[] = [
     postgresService(config, images),
     postgresInitService(images, postgres.loginRoles.map((r) => r.passwordVar)),
     ...(needsKeycloak ? [keycloakService(images, keycloakBase)] : []),
@@ -106,6 +107,7 @@ export function resolveModel(config: ParsedConfig, ctx: ResolveContext): StackMo
   // Traefik, always there, waits for postgres-init too, also in a stack where nothing else needs the database.
   routedNames.add(POSTGRES_INIT)
   services.push(traefikService(config, images, services.filter((s) => routedNames.has(s.name))))
+  const limited = withLimits(config, services)
 
   return {
     project: config.project,
@@ -119,7 +121,7 @@ export function resolveModel(config: ParsedConfig, ctx: ResolveContext): StackMo
     configDir,
     configFile: basename(ctx.configFile),
     env: resolveEnvVars(config, { keycloak: needsKeycloak }),
-    services,
+    services: limited,
     networks: [
       // Docker drops published ports on internal networks, so the backend opens up only when Postgres is exposed.
       { name: BACKEND, internal: config.postgres.exposePort === false },

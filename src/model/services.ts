@@ -10,7 +10,7 @@ import { ENV } from './env-vars.js'
 import { KEYCLOAK_SYNC, POSTGRES_INIT } from './jobs.js'
 import { WEB_KEYS, webPorts } from './ports.js'
 import { BACKEND, EDGE, SPARK, base, env, health, httpProbe, nodeProbe, ref, text, type Images } from './service-parts.js'
-import type { RealmModel, ServiceModel, ValuePart } from './types.js'
+import type { RealmModel, ServiceDraft, ValuePart } from './types.js'
 
 export const VERIFIER_PORT = 8080
 export const FUNCTIONS_PORT = 8000
@@ -21,7 +21,7 @@ export const ACME_VOLUME = 'traefik-acme'
 const withSpark = (config: ParsedConfig, networks: readonly string[]) =>
   config.workers.length > 0 ? [...networks, SPARK] : [...networks]
 
-export function postgresService(config: ParsedConfig, images: Images): ServiceModel {
+export function postgresService(config: ParsedConfig, images: Images): ServiceDraft {
   const exposed = config.postgres.exposePort !== false
   return {
     ...base,
@@ -50,7 +50,7 @@ export function postgresService(config: ParsedConfig, images: Images): ServiceMo
   }
 }
 
-export function keycloakService(images: Images, hostname: string): ServiceModel {
+export function keycloakService(images: Images, hostname: string): ServiceDraft {
   return {
     ...base,
     name: 'keycloak',
@@ -80,7 +80,7 @@ export function keycloakService(images: Images, hostname: string): ServiceModel 
   }
 }
 
-export function postgrestService(config: ParsedConfig, images: Images, apiUrl: string | undefined): ServiceModel {
+export function postgrestService(config: ParsedConfig, images: Images, apiUrl: string | undefined): ServiceDraft {
   const api = config.api!
   const database = config.postgres.databases[0]!
   const entries: Record<string, ValuePart[]> = {
@@ -111,7 +111,7 @@ export function postgrestService(config: ParsedConfig, images: Images, apiUrl: s
   }
 }
 
-export function functionsService(images: Images): ServiceModel {
+export function functionsService(images: Images): ServiceDraft {
   return {
     ...base,
     name: 'functions',
@@ -126,7 +126,7 @@ export function functionsService(images: Images): ServiceModel {
   }
 }
 
-export function verifierService(images: Images, realms: readonly RealmModel[]): ServiceModel {
+export function verifierService(images: Images, realms: readonly RealmModel[]): ServiceDraft {
   // One JSON value assembled from literal text and each realm's JWK set in .env.
   const parts: ValuePart[] = [{ text: '{' }]
   realms.forEach((realm, i) => {
@@ -148,10 +148,10 @@ export function verifierService(images: Images, realms: readonly RealmModel[]): 
   }
 }
 
-export function sparkServices(config: ParsedConfig, images: Images): ServiceModel[] {
+export function sparkServices(config: ParsedConfig, images: Images): ServiceDraft[] {
   if (config.workers.length === 0) return []
   const sparkClass = '/opt/spark/bin/spark-class'
-  const master: ServiceModel = {
+  const master: ServiceDraft = {
     ...base,
     name: 'spark-master',
     image: images.spark,
@@ -167,7 +167,7 @@ export function sparkServices(config: ParsedConfig, images: Images): ServiceMode
     healthcheck: health(httpProbe(8080, '/', 'Spark Master'), '30s'),
   }
   const workers = config.workers.map(
-    (worker): ServiceModel => ({
+    (worker): ServiceDraft => ({
       ...base,
       name: `spark-${worker.name}`,
       image: images.spark,
@@ -197,10 +197,10 @@ export function sparkServices(config: ParsedConfig, images: Images): ServiceMode
   return [master, ...workers]
 }
 
-export function extraServices(config: ParsedConfig): ServiceModel[] {
+export function extraServices(config: ParsedConfig): ServiceDraft[] {
   return Object.keys(config.services)
     .sort()
-    .map((name): ServiceModel => {
+    .map((name): ServiceDraft => {
       const svc = config.services[name]!
       return {
         ...base,
@@ -221,7 +221,7 @@ export function extraServices(config: ParsedConfig): ServiceModel[] {
  * Traefik starts when what it routes to is up: healthy where there is a healthcheck, and each one-shot job
  * finished (so `up --wait` also fails when a job fails: compose waits for a one-shot only as a dependency).
  */
-export function traefikService(config: ParsedConfig, images: Images, routed: readonly ServiceModel[]): ServiceModel {
+export function traefikService(config: ParsedConfig, images: Images, routed: readonly ServiceDraft[]): ServiceDraft {
   // Published as <port>:<port>: the entry points listen on the host's numbers (src/model/ports.ts says why).
   const { http, https, ping } = webPorts(config)
   return {

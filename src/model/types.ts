@@ -75,6 +75,17 @@ export interface ServiceModel {
    * `service_completed_successfully`. Exited with code 0 is its healthy end state.
    */
   readonly oneShot?: boolean
+  /** Memory and CPU limits of each of its containers (`deploy.resources.limits`); every service has them. */
+  readonly limits: LimitsModel
+}
+
+/** A service before its limits are known (the service builders make these; limits.ts completes them). */
+export type ServiceDraft = Omit<ServiceModel, 'limits'>
+
+/** `memory` as compose reads it (`"512m"`), `cpus` as a number of CPUs. */
+export interface LimitsModel {
+  readonly memory: string
+  readonly cpus: number
 }
 
 export interface RealmModel {
@@ -136,6 +147,7 @@ export interface FunctionModel {
   readonly entry: string
   readonly env: Readonly<Record<string, string>>
   readonly timeoutMs: number
+  readonly memoryMb: number
 }
 
 /** A Traefik middleware, named and ready to render. */

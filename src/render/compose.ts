@@ -59,6 +59,7 @@ interface ServiceView {
   readonly dependsOn: ServiceModel['dependsOn']
   readonly healthcheck: ServiceModel['healthcheck'] | null
   readonly replicas: number | null
+  readonly limits: ServiceModel['limits']
 }
 
 function fail(detail: string): never {
@@ -95,6 +96,7 @@ function serviceView(service: ServiceModel, named: ReadonlySet<string>): Service
     dependsOn: service.dependsOn,
     healthcheck: service.healthcheck ?? null,
     replicas: service.replicas ?? null,
+    limits: service.limits,
   }
 }
 

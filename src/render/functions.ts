@@ -20,7 +20,7 @@ export const VERIFIER_BLUEPRINT = 'verifier/verifier.mjs'
 const RUNTIME_FILE = 'server.mjs'
 
 export interface FunctionsManifest {
-  functions: { name: string; file: string; timeoutMs: number; env: Record<string, string> }[]
+  functions: { name: string; file: string; timeoutMs: number; memoryMb: number; env: Record<string, string> }[]
 }
 
 export function renderFunctions(model: StackModel, ctx: RenderContext): RenderedFile[] {
@@ -44,6 +44,7 @@ export function renderFunctions(model: StackModel, ctx: RenderContext): Rendered
         name: fn.name,
         file: `${fn.name}.mjs`,
         timeoutMs: fn.timeoutMs,
+        memoryMb: fn.memoryMb,
         env: sortedRecord(fn.env),
       })),
     }

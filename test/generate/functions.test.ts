@@ -140,7 +140,7 @@ describe('renderFunctions', () => {
       project: 'demo',
       functions: [
         { name: 'zeta', source: './z', env: { B: '2', A: '1' } },
-        { name: 'alpha', source: './a', timeoutMs: 500 },
+        { name: 'alpha', source: './a', timeoutMs: 500, memoryMb: 64 },
       ],
     }
     const files = renderFunctions(modelOf(config, dir), ctx(['zeta', 'alpha']))
@@ -152,8 +152,8 @@ describe('renderFunctions', () => {
       `${JSON.stringify(
         {
           functions: [
-            { name: 'alpha', file: 'alpha.mjs', timeoutMs: 500, env: {} },
-            { name: 'zeta', file: 'zeta.mjs', timeoutMs: 10000, env: { A: '1', B: '2' } },
+            { name: 'alpha', file: 'alpha.mjs', timeoutMs: 500, memoryMb: 64, env: {} },
+            { name: 'zeta', file: 'zeta.mjs', timeoutMs: 10000, memoryMb: 256, env: { A: '1', B: '2' } },
           ],
         },
         null,
@@ -185,7 +185,7 @@ describe('the generated functions folder', () => {
     await generate({ cwd: dir })
     const functionsDir = join(dir, 'generated', 'functions')
     expect(JSON.parse(readFileSync(join(functionsDir, 'manifest.json'), 'utf8'))).toEqual({
-      functions: [{ name: 'hello', file: 'hello.mjs', timeoutMs: 10000, env: { GREETING: 'Hi' } }],
+      functions: [{ name: 'hello', file: 'hello.mjs', timeoutMs: 10000, memoryMb: 256, env: { GREETING: 'Hi' } }],
     })
     const server = await startServer(join(functionsDir, 'server.mjs'), {})
     try {

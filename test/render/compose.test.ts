@@ -119,7 +119,10 @@ describe.each(Object.keys(FIXTURE_CONFIGS))('renderCompose(%s)', (name) => {
       expect(svc.networks).toEqual(service.networks)
       expect(svc.security_opt).toEqual(service.noNewPrivileges ? ['no-new-privileges:true'] : undefined)
       expect(svc.user).toBe(service.user)
-      expect(svc.deploy).toEqual(service.replicas === undefined ? undefined : { replicas: service.replicas })
+      expect(svc.deploy).toEqual({
+        ...(service.replicas === undefined ? {} : { replicas: service.replicas }),
+        resources: { limits: { memory: service.limits.memory, cpus: service.limits.cpus } },
+      })
       for (const { target } of service.volumes) {
         expect((svc.volumes as string[]).some((v) => v.split(':')[1] === target)).toBe(true)
       }

@@ -158,7 +158,7 @@ describe('functions runtime (blueprints/functions/server.mjs)', () => {
 
     // After the liveness probe gives up (1 s), the stuck worker is replaced and the function answers again.
     await new Promise((resolve) => setTimeout(resolve, 1_200))
-    expect(server.stderr()).toContain('[spin] worker is unresponsive after a timeout')
+    expect(server.stderr()).toContain('[spin] process is unresponsive after a timeout')
     const again = await fetch(url('/spin'))
     expect(again.status).toBe(200)
     expect(await again.json()).toEqual({ alive: true })

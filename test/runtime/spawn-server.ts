@@ -18,7 +18,7 @@ export interface RunningServer {
  * real port from its "listening on 127.0.0.1:<port>" line, then wait until `/_health` answers 200.
  */
 export async function startServer(script: string, env: Record<string, string>): Promise<RunningServer> {
-  const child = spawn(process.execPath, [script], {
+  const child = spawn(process.env.SPARKBAAS_TEST_NODE || process.execPath, [script], {
     env: { PATH: process.env.PATH ?? '', ...env, HOST: '127.0.0.1', PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
