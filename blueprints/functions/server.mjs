@@ -29,8 +29,8 @@
 //
 // Design:
 // - Each function runs in a child process of its own, started from THIS file (the same file is the server and the
-//   function bootstrap, so the generator ships a single file) when the runtime starts and again after it dies,
-//   never per request. A process, not a worker thread, because a worker shares its process: `process.kill
+//   function bootstrap, so the generator ships a single file) when the runtime starts (or, in a project of more
+//   than EAGER_START_MAX functions, on its first request) and again after it dies, never per request. A process, not a worker thread, because a worker shares its process: `process.kill
 //   (process.pid)` in a worker signals the whole runtime, every thread can read the process's files and
 //   /proc/self/environ, and a worker's `resourceLimits` bound only the JavaScript heap, not Buffers.
 // - Isolation of a function process:
@@ -205,6 +205,8 @@ const DEFAULT_MEMORY_MB = 256
 const MEMORY_POLL_MS = 100
 // How long a function process may take to start and load its module before it is killed and started again.
 const LOAD_TIMEOUT_MS = 10_000
+// Up to this many functions, every process starts with the runtime; beyond it, each starts on its first request.
+const EAGER_START_MAX = 16
 // How long shutdown waits for in-flight requests before answering them 503 and exiting anyway.
 const SHUTDOWN_GRACE_MS = 5_000
 // Why these: Traefik keeps idle connections to backends for 90 s by default. If Node closed them first
@@ -523,8 +525,10 @@ function runServer() {
 
   /** @type {Map<string, FunctionHost>} a Map, not an object, so `/__proto__` is just an unknown name */
   const hosts = new Map(functions.map((fn) => [fn.name, new FunctionHost(fn)]))
-  // Start every function process now: load errors show up in the log at boot and the first request does not pay for it.
-  for (const host of hosts.values()) host.start()
+  // A small project starts every function process now: load errors show up in the log at boot and the first request
+  // does not pay for it. A large one starts each on its first request, so memory follows the functions in use
+  // (each process costs ~40 MB), not the number in the config.
+  if (hosts.size <= EAGER_START_MAX) for (const host of hosts.values()) host.start()
 
   let shuttingDown = false
 
