@@ -6,8 +6,8 @@
  * init is something you run in an existing repository as often as in an empty folder, and a package.json it made
  * up could fight the one the user's tooling expects (`"type"`, workspaces, the package manager). The config still
  * loads without one: the config loader maps `import … from 'sparkbaas'` to the running sparkbaas itself
- * (src/config/loaders.ts). The next steps say `npm install --save-dev sparkbaas`, which creates a minimal
- * package.json when there is none and gives the editor the config's types.
+ * (src/config/loaders.ts). The next steps say how to install sparkbaas into the project (install-step.ts), which
+ * creates a minimal package.json when there is none and gives the editor the config's types.
  */
 import { readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
@@ -16,6 +16,7 @@ import { SparkbaasError, type Problem } from '../errors.js'
 import { exists, readIfExists, write } from './files.js'
 import { mergeGitignore } from './gitignore.js'
 import { projectNameFor, type ProjectName } from './project-name.js'
+import { installStep, PACKAGE_ROOT } from './install-step.js'
 import { shellQuote } from './shell.js'
 import { configTemplate, helloFunctionTemplate } from './templates.js'
 
@@ -77,12 +78,13 @@ export async function initProject(options: InitOptions = {}): Promise<InitResult
 
 /**
  * The commands to run next, from `cwd`. `@types/node` gives the editor `process.env` in the function; the
- * functions runtime itself needs nothing installed.
+ * functions runtime itself needs nothing installed. `packageRoot` is where the running sparkbaas is installed.
  */
-export function nextSteps(result: InitResult, cwd: string = process.cwd()): string[] {
+export function nextSteps(result: InitResult, cwd: string = process.cwd(), packageRoot: string = PACKAGE_ROOT): string[] {
   const rel = path.relative(path.resolve(cwd), result.dir)
   const cd = rel === '' ? [] : [`cd ${shellQuote(rel.startsWith('..') || path.isAbsolute(rel) ? result.dir : rel)}`]
-  return [...cd, 'npm install --save-dev sparkbaas @types/node', 'npx sparkbaas generate', 'npx sparkbaas up']
+  const install = installStep(result.dir, packageRoot)
+  return [...cd, ...(install === undefined ? [] : [install]), 'npx sparkbaas generate', 'npx sparkbaas up']
 }
 
 function checkFolder(dir: string): void {

@@ -10,6 +10,8 @@ import { describe, expect, test } from 'vitest'
 import { STACK_LINE, sparkbaas } from '../helpers/cli.js'
 import { readTree, tempDir } from './_helpers.js'
 
+const REPO = path.resolve(import.meta.dirname, '../..')
+
 describe('init, then validate and generate as written', () => {
   test('in a new folder outside any project', async () => {
     const root = tempDir()
@@ -24,7 +26,9 @@ describe('init, then validate and generate as written', () => {
         '',
         'Next steps:',
         '  cd acme',
-        '  npm install --save-dev sparkbaas @types/node',
+        // The CLI under test runs from this clone, so the project installs the clone (src/scaffold/install-step.ts);
+        // the helper prints the clone's path as <root>.
+        '  npm install --save-dev <root> @types/node',
         '  npx sparkbaas generate',
         '  npx sparkbaas up',
         '',
@@ -66,7 +70,7 @@ describe('init, then validate and generate as written', () => {
       written: ['sparkbaas.config.ts', 'functions/hello/index.ts'],
       overwritten: [],
       gitignore: { created: true, added: ['generated/.env', 'node_modules/', 'backups/'] },
-      nextSteps: ['cd acme', 'npm install --save-dev sparkbaas @types/node', 'npx sparkbaas generate', 'npx sparkbaas up'],
+      nextSteps: ['cd acme', `npm install --save-dev ${REPO} @types/node`, 'npx sparkbaas generate', 'npx sparkbaas up'],
       warnings: [],
     })
   })

@@ -216,12 +216,42 @@ describe('--force', () => {
 })
 
 describe('nextSteps', () => {
+  // A folder that stands for a packed or registry install of sparkbaas: no src/ beside package.json.
+  const installedRoot = () => {
+    const root = tempDir()
+    writeFileSync(path.join(root, 'package.json'), '{}')
+    return root
+  }
+
   test('cd only when the project is elsewhere; quoted for the shell', async () => {
     const root = tempDir()
     const here = await initProject({ cwd: root })
-    expect(nextSteps(here, root)).toEqual(['npm install --save-dev sparkbaas @types/node', 'npx sparkbaas generate', 'npx sparkbaas up'])
+    expect(nextSteps(here, root, installedRoot())).toEqual(['npm install --save-dev sparkbaas @types/node', 'npx sparkbaas generate', 'npx sparkbaas up'])
     const there = await initProject({ cwd: root, dir: 'My $tack' })
     expect(nextSteps(there, root)[0]).toBe("cd 'My $tack'")
     expect(nextSteps(there, path.join(root, 'elsewhere'))[0]).toBe(`cd '${path.join(root, 'My $tack')}'`)
+  })
+
+  test('run from a clone of the repository, the project installs that clone by its path (the registry has no sparkbaas yet)', async () => {
+    const root = tempDir()
+    const result = await initProject({ cwd: root })
+    const repo = path.resolve(import.meta.dirname, '../..')
+    expect(nextSteps(result, root)[0]).toBe(`npm install --save-dev ${repo} @types/node`)
+    const quoted = path.join(tempDir(), "it's here")
+    mkdirSync(path.join(quoted, 'src'), { recursive: true })
+    writeFileSync(path.join(quoted, 'package.json'), '{}')
+    writeFileSync(path.join(quoted, 'src/index.ts'), '')
+    expect(nextSteps(result, root, quoted)[0]).toBe(`npm install --save-dev '${quoted.replaceAll("'", `'\\''`)}' @types/node`)
+  })
+
+  test('nothing to install when the project (or a folder above it) already has the packages, e.g. from a packed tarball', async () => {
+    const root = tempDir()
+    mkdirSync(path.join(root, 'node_modules/sparkbaas'), { recursive: true })
+    writeFileSync(path.join(root, 'node_modules/sparkbaas/package.json'), '{}')
+    const result = await initProject({ cwd: root, dir: 'app' })
+    expect(nextSteps(result, root)).toEqual(['cd app', 'npm install --save-dev @types/node', 'npx sparkbaas generate', 'npx sparkbaas up'])
+    mkdirSync(path.join(root, 'node_modules/@types/node'), { recursive: true })
+    writeFileSync(path.join(root, 'node_modules/@types/node/package.json'), '{}')
+    expect(nextSteps(result, root)).toEqual(['cd app', 'npx sparkbaas generate', 'npx sparkbaas up'])
   })
 })
