@@ -7,6 +7,9 @@ import type { Problem } from '../errors.js'
 import { PINNED_IMAGES, postgresImage, splitImage, type ImageKey } from '../model/images.js'
 import type { ParsedConfig } from './schema.js'
 
+/** A warning as one line, as the CLI prints it after `! ` and lists it in `--json`'s `warnings`. */
+export const warningLine = (warning: Problem): string => `${warning.path}: ${warning.message}`
+
 /**
  * One warning per image the config names that is not pinned: neither a digest (`@sha256:…`, which pins whatever
  * the tag says) nor a tag other than `latest`. Any other tag counts as pinned, a major-only one (`17`, `v3`)

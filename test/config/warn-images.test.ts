@@ -104,7 +104,6 @@ describe('imageWarnings', () => {
   ])('a hostile image name (%s) stays inside one quoted line', (_, image) => {
     const [warning] = service(image)
     expect(warning?.message.startsWith(`${JSON.stringify(image)} has no tag`)).toBe(true)
-    // eslint-disable-next-line no-control-regex
     expect(warning?.message).not.toMatch(/[\u0000-\u001f]/)
   })
 
