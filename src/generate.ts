@@ -5,7 +5,7 @@
 import { join, resolve } from 'node:path'
 import { buildFunctions } from './build/functions.js'
 import { checkLoaded, loadAndCheck, type CheckedConfig } from './config/load-and-check.js'
-import { SparkbaasError } from './errors.js'
+import { SparkbaasError, type Problem } from './errors.js'
 import { DEFAULT_OUT_DIR } from './layout.js'
 import { resolveModel } from './model/resolve.js'
 import type { StackModel } from './model/types.js'
@@ -49,6 +49,11 @@ export interface GenerateResult extends WriteReport {
   /** Absolute config file path. */
   readonly configFile: string
   readonly mode: 'write' | 'dry-run' | 'check'
+  /**
+   * What the config may do but probably should not (an unpinned image), apart from `warnings`, which are about the
+   * output folder: `up` says these itself on every run, generated or not.
+   */
+  readonly configWarnings: readonly Problem[]
   /** Whether the committed output matches the config (always true after a write). */
   readonly upToDate: boolean
   /** Number of compose services. */
@@ -65,7 +70,7 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
     })
   }
   const cwd = resolve(options.cwd ?? process.cwd())
-  const { config, filepath, configDir } = await obtainConfig(options, cwd)
+  const { config, filepath, configDir, warnings: configWarnings } = await obtainConfig(options, cwd)
   const model = resolveModel(config, { configFile: filepath })
   const outDir = options.outDir === undefined ? join(configDir, DEFAULT_OUT_DIR) : resolve(cwd, options.outDir)
   const mode = options.check ? 'check' : options.dryRun ? 'dry-run' : 'write'
@@ -73,7 +78,7 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
   if (mode !== 'check') await checkOutDir(outDir, filepath, options.force === true)
   // A write holds the output folder from reading what is there to the last rename: a second run waits (lock.ts).
   // --check and --dry-run only read, and may run where nothing can be written.
-  const run = () => generateLocked(options, { outDir, mode, model, filepath, configDir })
+  const run = async () => ({ ...(await generateLocked(options, { outDir, mode, model, filepath, configDir })), configWarnings })
   if (mode !== 'write') return run()
   const recovered: string[] = []
   const result = await withFolderLock(
@@ -87,7 +92,7 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
 async function generateLocked(
   options: GenerateOptions,
   { outDir, mode, model, filepath, configDir }: { outDir: string; mode: GenerateResult['mode']; model: StackModel; filepath: string; configDir: string },
-): Promise<GenerateResult> {
+): Promise<Omit<GenerateResult, 'configWarnings'>> {
   // `--check` never touches .env; otherwise its missing RSA keys are made while esbuild and the renderers work.
   const rsaKeys = mode === 'check' ? undefined : prepareEnvKeys(outDir, model.env)
   const verified = await previouslyWritten(outDir)

@@ -5,9 +5,11 @@
 import type { Problem } from '../errors.js'
 import { configSchema, type ParsedConfig } from './schema.js'
 import { RULES, type RuleContext } from './validate.js'
+import { imageWarnings } from './warn-images.js'
 import { describeReceived, problemsFromZod } from './zod-problems.js'
 
-export type CheckResult = { ok: true; config: ParsedConfig } | { ok: false; problems: Problem[] }
+/** `warnings` are what the config may do but probably should not (an unpinned image); they never refuse it. */
+export type CheckResult = { ok: true; config: ParsedConfig; warnings: Problem[] } | { ok: false; problems: Problem[] }
 
 /** Checks any value a config file produced. Never throws: whatever is wrong comes back as problems. */
 export function checkConfig(input: unknown, ctx: RuleContext): CheckResult {
@@ -28,7 +30,7 @@ export function checkConfig(input: unknown, ctx: RuleContext): CheckResult {
     return { ok: false, problems: [{ path: '', code: 'unreadable', message }] }
   }
   const problems = RULES.flatMap((rule) => rule(config, ctx))
-  return problems.length === 0 ? { ok: true, config } : { ok: false, problems: byAppearance(problems, config) }
+  return problems.length === 0 ? { ok: true, config, warnings: imageWarnings(config) } : { ok: false, problems: byAppearance(problems, config) }
 }
 
 /** Orders problems as their paths appear in the config, top to bottom; problems at the same path keep rule order. */

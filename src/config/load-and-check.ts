@@ -1,7 +1,7 @@
 /**
  * Load and check in one call: what every command that needs a valid config starts with.
  */
-import { SparkbaasError } from '../errors.js'
+import { SparkbaasError, type Problem } from '../errors.js'
 import { checkConfig } from './check.js'
 import { loadConfig, type LoadOptions } from './load.js'
 import type { ParsedConfig } from './schema.js'
@@ -13,6 +13,8 @@ export interface CheckedConfig {
   filepath: string
   /** The config file's folder. */
   configDir: string
+  /** What the config may do but probably should not (an unpinned image): printed, never refused. */
+  warnings: readonly Problem[]
 }
 
 /**
@@ -31,5 +33,5 @@ export function checkLoaded(config: unknown, filepath: string, configDir: string
     const count = result.problems.length === 1 ? '1 problem' : `${result.problems.length} problems`
     throw new SparkbaasError('config_invalid', `${filepath} is not a valid config (${count}):`, { problems: result.problems })
   }
-  return { config: result.config, filepath, configDir }
+  return { config: result.config, filepath, configDir, warnings: result.warnings }
 }

@@ -3,7 +3,11 @@
  * schema.ts) key by key; test/types.test-d.ts fails when the two drift apart.
  */
 
-/** A Docker image reference, e.g. `"quay.io/keycloak/keycloak:26.4"`. */
+/**
+ * A Docker image reference, e.g. `"quay.io/keycloak/keycloak:26.4"`. One without a tag, or tagged `latest`, is
+ * whatever the registry holds when it is pulled: `validate`, `generate` and `up` warn about it (exit code unchanged).
+ * Pin a version tag or a digest (`name@sha256:…`).
+ */
 export type ImageRef = string
 
 /** Let's Encrypt through Traefik's ACME resolver (HTTP challenge on port 80). */

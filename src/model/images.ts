@@ -14,17 +14,41 @@ export const postgresImage = (major: number): string => `postgres:${major}-bookw
 
 export type ImageKey = keyof typeof PINNED_IMAGES | 'postgres'
 
+/** An image reference in its parts: `registry:5000/team/app:1.2@sha256:…` → name, tag, digest. */
+export interface ImageParts {
+  /** Everything before the tag: registry host (with its port), path. */
+  readonly name: string
+  /** Undefined when there is none (the engine then pulls `latest`) or it is empty. */
+  readonly tag: string | undefined
+  /** What follows `@`, e.g. `sha256:…`; undefined when there is none or it is empty. */
+  readonly digest: string | undefined
+}
+
+/**
+ * Splits an image reference the way Docker reads one (distribution/reference `reference.go`:
+ * `name [":" tag] ["@" digest]`). The tag follows the first `:` after the last `/`: a `:` before it is a registry
+ * host's port (`registry:5000/app` has no tag). Nothing is validated; the engine refuses a malformed reference.
+ */
+export function splitImage(image: string): ImageParts {
+  const at = image.indexOf('@')
+  const withoutDigest = at === -1 ? image : image.slice(0, at)
+  const digest = at === -1 ? '' : image.slice(at + 1)
+  const colon = withoutDigest.indexOf(':', withoutDigest.lastIndexOf('/') + 1)
+  const tag = colon === -1 ? '' : withoutDigest.slice(colon + 1)
+  return {
+    name: colon === -1 ? withoutDigest : withoutDigest.slice(0, colon),
+    tag: tag === '' ? undefined : tag,
+    digest: digest === '' ? undefined : digest,
+  }
+}
+
 /**
  * The major version an image's tag starts with: `postgres:17-bookworm` → 17, `quay.io/keycloak/keycloak:26.4` → 26,
  * `postgrest/postgrest:v14.8` → 14. Undefined when the tag does not start with a number (`latest`, a digest only).
  */
 export function imageMajor(image: string): number | undefined {
-  const withoutDigest = image.split('@')[0] ?? ''
-  // The tag follows the last `:` after the last `/` (a registry host may carry a port: `host:5000/pg:17`).
-  const lastSlash = withoutDigest.lastIndexOf('/')
-  const colon = withoutDigest.indexOf(':', lastSlash + 1)
-  if (colon === -1) return undefined
-  const match = /^v?(\d+)(?:$|[.\-_])/.exec(withoutDigest.slice(colon + 1))
+  const { tag } = splitImage(image)
+  const match = tag === undefined ? null : /^v?(\d+)(?:$|[.\-_])/.exec(tag)
   return match ? Number(match[1]) : undefined
 }
 

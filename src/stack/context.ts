@@ -9,7 +9,7 @@ import { checkLoaded } from '../config/load-and-check.js'
 import { loadConfig } from '../config/load.js'
 import { type ComposeProject } from '../engine/compose.js'
 import { COMPOSE_FILE, DEFAULT_OUT_DIR, ENV_FILE } from '../layout.js'
-import { SparkbaasError } from '../errors.js'
+import { SparkbaasError, type Problem } from '../errors.js'
 import { resolveModel } from '../model/resolve.js'
 import type { StackModel } from '../model/types.js'
 import { DotenvSyntaxError, dotenvValues, parseDotenv } from '../write/dotenv.js'
@@ -31,6 +31,8 @@ export interface Stack extends ComposeProject {
   /** Absolute path of the config file. */
   readonly configFile: string
   readonly cwd: string
+  /** The config's warnings (an unpinned image); `up` prints them. */
+  readonly warnings: readonly Problem[]
 }
 
 export async function openStack(options: StackOptions = {}): Promise<Stack> {
@@ -39,7 +41,7 @@ export async function openStack(options: StackOptions = {}): Promise<Stack> {
   const checked = checkLoaded(loaded.config, loaded.filepath, loaded.configDir)
   const model = resolveModel(checked.config, { configFile: checked.filepath })
   const outDir = options.outDir === undefined ? join(checked.configDir, DEFAULT_OUT_DIR) : resolve(cwd, options.outDir)
-  return { model, config: loaded.config, configFile: loaded.filepath, cwd, project: model.project, outDir }
+  return { model, config: loaded.config, configFile: loaded.filepath, cwd, project: model.project, outDir, warnings: checked.warnings }
 }
 
 /** A path in a message: relative when it is below the folder the command runs in, as the user would type it. */

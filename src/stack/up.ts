@@ -3,6 +3,7 @@
  * say which service failed and show its log. Each step is its own function so the order reads here.
  */
 import { join } from 'node:path'
+import { warningLine } from '../config/warn-images.js'
 import { ENV_FILE, runCompose } from '../engine/compose.js'
 import { detectEngine, type Engine } from '../engine/detect.js'
 import { commandFailed, type OutputMode, type ProcessResult } from '../engine/process.js'
@@ -35,7 +36,7 @@ export interface UpResult extends StackUrls {
   readonly engine: string
   readonly services: readonly string[]
   readonly regenerated: Regenerated | undefined
-  /** What the user should know but did not stop the start (e.g. a retired HTTP_PORT in `.env`). */
+  /** What the user should know but did not stop the start (an unpinned image, a retired HTTP_PORT in `.env`). */
   readonly warnings: readonly string[]
 }
 
@@ -49,7 +50,7 @@ export async function up(stack: Stack, options: UpOptions): Promise<UpResult> {
 
   const env = await readStackEnv(stack)
   const files = { env: displayPath(stack, join(stack.outDir, ENV_FILE)), config: displayPath(stack, stack.configFile) }
-  const warnings = retiredPortKeys(stack.model, env, files)
+  const warnings = [...stack.warnings.map(warningLine), ...retiredPortKeys(stack.model, env, files)]
   for (const message of warnings) options.onStep?.({ kind: 'warning', message })
   const started = withDependencies(stack.model, services)
   const ports = hostPorts(stack.model, started, env, files)

@@ -165,6 +165,21 @@ describe('sparkbaas up', () => {
     expect((JSON.parse(fromShell.stdout) as { warnings: string[] }).warnings).toEqual([warning('9090').slice(2)])
   })
 
+  test('an unpinned image: up warns on stderr (and in `warnings` with --json) and starts as usual', async () => {
+    const s = await stackFixture()
+    s.writeConfig({ ...STACK_CONFIG, images: { traefik: 'traefik:latest' } })
+    const warning =
+      'images.traefik: "traefik:latest" uses the tag latest, which changes with each release; ' +
+      'pin a version tag such as "traefik:v3.5" or a digest "traefik@sha256:…" so every `up`, on every machine, runs the same image'
+    const run = await s.run(['up'])
+    expect(run.code).toBe(0)
+    expect(run.stderr.split('\n').filter((line) => line.startsWith('! '))).toEqual([`! ${warning}`])
+    const json = await s.run(['up', '--json'])
+    expect(json.code).toBe(0)
+    expect(json.stderr).toBe('')
+    expect((JSON.parse(json.stdout) as { warnings: string[] }).warnings).toEqual([warning])
+  })
+
   test("a port docker reports as allocated is explained the same way", async () => {
     const s = await stackFixture()
     const result = await s.run(['up'], { FAKE_DOCKER_SCENARIO: 'port-allocated', FAKE_DOCKER_BUSY_PORT: String(s.httpPort) })

@@ -45,7 +45,40 @@ describe('a valid config', () => {
       containers: 13,
       routes: 6,
       configFile: path.join(ROOT, 'sparkbaas.config.ts'),
+      warnings: [],
     })
+  })
+})
+
+describe('unpinned images: a warning per image on stderr, exit 0, stdout as without', () => {
+  let dir: string
+  const KEYCLOAK =
+    'images.keycloak: "quay.io/keycloak/keycloak:latest" uses the tag latest, which changes with each release; ' +
+    'pin a version tag such as "quay.io/keycloak/keycloak:26.4" or a digest "quay.io/keycloak/keycloak@sha256:…" so every `up`, on every machine, runs the same image'
+  const CACHE =
+    'services.cache.image: "registry:5000/redis" has no tag, so the engine pulls "registry:5000/redis:latest", which changes with each release; ' +
+    'pin a version tag such as "registry:5000/redis:<version>" or a digest "registry:5000/redis@sha256:…" so every `up`, on every machine, runs the same image'
+  beforeAll(async () => {
+    dir = await tempDir()
+    const config = {
+      project: 'pins',
+      images: { keycloak: 'quay.io/keycloak/keycloak:latest', traefik: 'traefik:v3' },
+      services: { cache: { image: 'registry:5000/redis' }, mail: { image: 'registry:5000/mailpit:1.27' } },
+    }
+    await writeFile(path.join(dir, 'sparkbaas.config.json'), JSON.stringify(config))
+  })
+  afterAll(() => rm(dir, { recursive: true, force: true }))
+
+  test('validate', async () => {
+    const result = await sparkbaas(['validate'], { cwd: dir })
+    expect(result).toMatchObject({ code: 0, stdout: '✔ pins: 5 services, 0 routes (sparkbaas.config.json)\n' })
+    expect(result.stderr).toBe(`! ${KEYCLOAK}\n! ${CACHE}\n`)
+  })
+
+  test('validate --json: the same lines in `warnings`, nothing on stderr', async () => {
+    const result = await sparkbaas(['validate', '--json'], { cwd: dir })
+    expect(result).toMatchObject({ code: 0, stderr: '' })
+    expect(JSON.parse(result.raw.stdout)).toMatchObject({ ok: true, project: 'pins', warnings: [KEYCLOAK, CACHE] })
   })
 })
 

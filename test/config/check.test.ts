@@ -22,6 +22,17 @@ describe('checkConfig', () => {
     expect(result.config.routes[3]).toEqual({ host: 'auth', path: '/', to: 'keycloak', stripPrefix: false })
   })
 
+  it('accepts a config with unpinned images, and says so in warnings (pinned images: none)', () => {
+    expect(check(validConfig)).toMatchObject({ ok: true, warnings: [] })
+    const result = check(withChanges({ images: { spark: 'apache/spark' }, services: { ...validConfig.services, web: { image: 'nginx:latest' } } }))
+    expect(result.ok).toBe(true)
+    if (!result.ok) return
+    expect(result.warnings.map(({ path, code }) => ({ path, code }))).toEqual([
+      { path: 'images.spark', code: 'image_unpinned' },
+      { path: 'services.web.image', code: 'image_unpinned' },
+    ])
+  })
+
   it.each([
     [5, 'number 5'],
     ['acme', 'string "acme"'],

@@ -47,6 +47,25 @@ describe('sparkbaas generate', () => {
     expect(json.envAdded).toContain('POSTGRES_PASSWORD')
   })
 
+  test('an unpinned image: a `!` line on stderr after the summary, in `warnings` with --json; exit 0 either way', async () => {
+    const dir = makeProject({ ...BASE_CONFIG, services: { cache: { image: 'redis' } } })
+    const config = join(dir, 'sparkbaas.config.json')
+    const warning =
+      'services.cache.image: "redis" has no tag, so the engine pulls "redis:latest", which changes with each release; ' +
+      'pin a version tag such as "redis:<version>" or a digest "redis@sha256:…" so every `up`, on every machine, runs the same image'
+    const run = await runCli(['generate', '--config', config])
+    expect(run.code).toBe(0)
+    expect(run.stdout).toMatch(/^✔ Generated /)
+    expect(run.stderr).toBe(`! ${warning}\n`)
+    const json = await runCli(['generate', '--config', config, '--json'])
+    expect(json.code).toBe(0)
+    expect(json.stderr).toBe('')
+    expect((JSON.parse(json.stdout) as { warnings: unknown }).warnings).toEqual([warning])
+    const check = await runCli(['generate', '--config', config, '--check'])
+    expect(check.code).toBe(0)
+    expect(check.stderr).toBe(`! ${warning}\n`)
+  })
+
   test('--out writes elsewhere; --dry-run writes nothing and lists what would change', async () => {
     const dir = makeProject()
     const dry = await runCli(['generate', '--config', join(dir, 'sparkbaas.config.json'), '--out', join(dir, 'stack'), '--dry-run'])

@@ -1,6 +1,7 @@
 /** `sparkbaas generate`: render the stack into the output folder (or, with --check, verify it is current). */
 import path from 'node:path'
 import { defineCommand } from 'citty'
+import { warningLine } from '../../config/warn-images.js'
 import { SparkbaasError, type Problem } from '../../errors.js'
 import { generate, type GenerateResult } from '../../generate.js'
 import { printJson, printSuccess } from '../report.js'
@@ -25,13 +26,15 @@ export default defineCommand({
       force: args.force === true,
     })
     if (result.mode === 'check' && !result.upToDate) throw staleError(result)
+    // The config's warnings first: they hold whatever the output folder says.
+    const warnings = [...result.configWarnings.map(warningLine), ...result.warnings]
     if (args.json) {
-      const { drift: _drift, ...rest } = result
-      printJson({ ok: true, ...rest })
+      const { drift: _drift, configWarnings: _configWarnings, ...rest } = result
+      printJson({ ok: true, ...rest, warnings })
       return
     }
     process.stdout.write(formatResult(result))
-    for (const warning of result.warnings) process.stderr.write(`! ${warning}\n`)
+    for (const warning of warnings) process.stderr.write(`! ${warning}\n`)
   },
 })
 

@@ -2,6 +2,7 @@
 import path from 'node:path'
 import { defineCommand } from 'citty'
 import { loadAndCheck } from '../../config/load-and-check.js'
+import { warningLine } from '../../config/warn-images.js'
 import { resolveModel } from '../../model/resolve.js'
 import { summarize } from '../../model/summary.js'
 import { printJson, printSuccess } from '../report.js'
@@ -14,13 +15,15 @@ export default defineCommand({
     json: { type: 'boolean', description: 'Print the result as JSON on stdout' },
   },
   async run({ args }) {
-    const { config, filepath } = await loadAndCheck({ configFile: args.config })
+    const { config, filepath, warnings } = await loadAndCheck({ configFile: args.config })
     const summary = summarize(resolveModel(config, { configFile: filepath }))
+    const lines = warnings.map(warningLine)
     if (args.json) {
-      printJson({ ok: true, project: summary.project, services: summary.services.length, containers: summary.containers, routes: summary.routes, configFile: filepath })
+      printJson({ ok: true, project: summary.project, services: summary.services.length, containers: summary.containers, routes: summary.routes, configFile: filepath, warnings: lines })
       return
     }
     const where = path.relative(process.cwd(), filepath)
     printSuccess(`${summary.project}: ${plural(summary.services.length, 'service')}, ${plural(summary.routes, 'route')} (${where})`)
+    for (const line of lines) process.stderr.write(`! ${line}\n`)
   },
 })
