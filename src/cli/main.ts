@@ -74,6 +74,10 @@ const main = defineCommand({
       { name: 'migrate', description: 'SQL migrations in migrations/: new <name>, up (apply the pending ones), status.' },
       () => import('./commands/migrate.js').then((m) => m.default),
     ),
+    token: lazyCommand(
+      { name: 'token', description: "Print an access token for the API, signed with the realm's key in generated/.env (--role, --user, --ttl)." },
+      () => import('./commands/token.js').then((m) => m.default),
+    ),
     upgrade: lazyCommand(
       { name: 'upgrade', description: "Compare the stack's images with the ones this release pins and print the plan; --yes applies it." },
       () => import('./commands/upgrade.js').then((m) => m.default),

@@ -29,8 +29,9 @@ export function writeStyled(stream: NodeJS.WriteStream, text: string): void {
   stream.write(useColor(stream) ? text : stripVTControlCharacters(text))
 }
 
-export function printSuccess(text: string): void {
-  process.stdout.write(`${paint(process.stdout, 'green', '✔')} ${text}\n`)
+/** A success line; on stderr where stdout carries the command's result (`sparkbaas token`). */
+export function printSuccess(text: string, stream: NodeJS.WriteStream = process.stdout): void {
+  stream.write(`${paint(stream, 'green', '✔')} ${text}\n`)
 }
 
 export function printJson(value: unknown): void {

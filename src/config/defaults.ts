@@ -90,6 +90,12 @@ export const FUNCTION_ENTRY_FILES = ['index.ts', 'index.mts', 'index.js', 'index
 export const AUTHENTICATED_ROLE = 'authenticated'
 
 /**
+ * The access-token claim PostgREST switches role on (`PGRST_JWT_ROLE_CLAIM_KEY` is `.role`): the API realm's
+ * clients hardcode it to {@link AUTHENTICATED_ROLE}, and `sparkbaas token` sets it the same way.
+ */
+export const ROLE_CLAIM = 'role'
+
+/**
  * Keycloak's default user profile (26.x) refuses usernames shorter than this, and requires email, firstName and
  * lastName of every user: a seed user without them is sent to "update profile" on its first login.
  */

@@ -130,13 +130,14 @@ export function resolveRoutes(config: ParsedConfig): ResolvedRoutes {
     const paths = pathMatcher(route.path)
     const served = paths === null ? `Host(${ruleValue(hostName)})` : `Host(${ruleValue(hostName)}) && ${paths}`
     const url = publicUrl(config, route.host, route.path)
+    const auth = route.auth ? { auth: { realm: route.auth.realm, roles: [...route.auth.roles].sort() } } : {}
     if (route.to !== 'keycloak' || config.keycloak.adminConsole === 'public') {
-      return { name, host: hostName, path: route.path, rule: served, service: service.name, middlewares: chain, url }
+      return { name, host: hostName, path: route.path, rule: served, service: service.name, middlewares: chain, url, ...auth }
     }
     // The exclusion makes the rule longer, and Traefik ranks routers by rule length unless a priority is set: the
     // route keeps the rank of its own host and path, so deeper routes on the host still win.
     const rule = `${served} && !PathRegexp(${ruleValue(keycloakAdminPaths(route.path))})`
-    return { name, host: hostName, path: route.path, rule, priority: served.length, service: service.name, middlewares: chain, url }
+    return { name, host: hostName, path: route.path, rule, priority: served.length, service: service.name, middlewares: chain, url, ...auth }
   })
 
   return {

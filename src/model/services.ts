@@ -5,6 +5,7 @@
  * one network of the Spark master and workers, which Postgres joins so jobs reach the database. The one-shot jobs
  * that converge the stack on every `up` are in jobs.ts.
  */
+import { ROLE_CLAIM } from '../config/defaults.js'
 import type { ParsedConfig } from '../config/schema.js'
 import { ENV } from './env-vars.js'
 import { KEYCLOAK_SYNC, POSTGRES_INIT } from './jobs.js'
@@ -87,7 +88,7 @@ export function postgrestService(config: ParsedConfig, images: Images, apiUrl: s
     PGRST_DB_URI: [{ text: 'postgres://authenticator:' }, ref(ENV.authenticatorPassword), { text: `@postgres:5432/${database}` }],
     PGRST_DB_SCHEMAS: text(api.schemas.join(',')),
     PGRST_JWT_SECRET: [ref(ENV.realmJwks(api.realm))],
-    PGRST_JWT_ROLE_CLAIM_KEY: text('.role'),
+    PGRST_JWT_ROLE_CLAIM_KEY: text(`.${ROLE_CLAIM}`),
     // `postgrest --ready` requests http://<admin-server-host>:<admin-server-port>/ready and exits 1 when that host is
     // a special one such as the default "!4", which admin-server-host inherits from server-host (PostgREST
     // src/PostgREST/Client.hs, Config.hs). The API listens on every IPv4 address, for Traefik over edge; the admin

@@ -180,6 +180,8 @@ export interface RouteModel {
   readonly middlewares: readonly string[]
   /** The public URL, for summaries. */
   readonly url: string
+  /** What the verifier checks before the request reaches the target (`auth` in the config); roles sorted. */
+  readonly auth?: { readonly realm: string; readonly roles: readonly string[] }
 }
 
 export interface TraefikServiceModel {

@@ -6,7 +6,7 @@
  * can never become a placeholder.
  */
 import { isDeepStrictEqual } from 'node:util'
-import { SERVICE_ACCOUNT_USER_PREFIX } from '../config/defaults.js'
+import { ROLE_CLAIM, SERVICE_ACCOUNT_USER_PREFIX } from '../config/defaults.js'
 import { SparkbaasError } from '../errors.js'
 import type { RealmModel, StackModel } from '../model/types.js'
 import { renderBlueprint } from './blueprints.js'
@@ -15,8 +15,7 @@ import type { RenderedFile } from './types.js'
 
 export const REALM_BLUEPRINT = 'keycloak/realm.json.hbs'
 
-/** The claim PostgREST switches role on (its `PGRST_JWT_ROLE_CLAIM_KEY` is `.role`). */
-export const ROLE_CLAIM = 'role'
+export { ROLE_CLAIM }
 export const ROLE_MAPPER_NAME = 'postgrest-role'
 
 export const KEY_PROVIDER_TYPE = 'org.keycloak.keys.KeyProvider'

@@ -208,7 +208,11 @@ export function publicJwks(privateKeyValue: string, keyVar: string): string {
 
 /** Whether a JWK set in the file still carries the derived key (spacing and extra members do not matter). */
 function sameKey(inFile: string, derived: string): boolean {
-  const want = (JSON.parse(derived) as { keys: Record<string, unknown>[] }).keys[0]!
+  return jwksHasKey(inFile, (JSON.parse(derived) as { keys: { kid: string; n: string; e: string }[] }).keys[0]!)
+}
+
+/** Whether a JWK set (JSON text) has a key with this `kid`, modulus and exponent; false when it is not JSON. */
+export function jwksHasKey(inFile: string, want: { readonly kid: string; readonly n: string; readonly e: string }): boolean {
   try {
     const set = JSON.parse(inFile) as { keys?: unknown }
     return Array.isArray(set.keys) && set.keys.some((k: Record<string, unknown>) => k.kid === want.kid && k.n === want.n && k.e === want.e)

@@ -29,6 +29,9 @@ describe('sparkbaas up', () => {
         '    `sparkbaas exec keycloak -- /opt/keycloak/bin/kcadm.sh config credentials --server http://localhost:8080 --realm master --user admin`',
         '    user: admin',
         '    password: in generated/.env (KC_BOOTSTRAP_ADMIN_PASSWORD)',
+        // Issue 13: how to call the API right away, with a token `sparkbaas token` mints from the realm key.
+        '  Call the API with a token of realm main (valid 1h; `sparkbaas token --help` for more):',
+        `    curl -H "Authorization: Bearer $(sparkbaas token)" http://api.localhost:${s.httpPort}/rest/<table>`,
         '',
       ].join('\n'),
     )
@@ -66,7 +69,37 @@ describe('sparkbaas up', () => {
         passwordKey: 'KC_BOOTSTRAP_ADMIN_PASSWORD',
         envFile: '<tmp>/generated/.env',
       },
+      apiCall: {
+        realm: 'main',
+        tokenCommand: 'sparkbaas token',
+        curl: `curl -H "Authorization: Bearer $(sparkbaas token)" http://api.localhost:${s.httpPort}/rest/<table>`,
+      },
     })
+  })
+
+  test('the API call it prints asks the token for the roles the API route requires', async () => {
+    const s = await stackFixture()
+    s.writeConfig({
+      ...STACK_CONFIG,
+      realms: [{ name: 'main', roles: ['reader', 'user'] }],
+      routes: [{ host: 'api', path: '/rest', to: 'api', stripPrefix: true, auth: { realm: 'main', roles: ['user', 'reader'] } }],
+    })
+    const result = await s.run(['up'])
+    expect(result.code).toBe(0)
+    expect(result.stdout.split('\n').slice(-3)).toEqual([
+      '  Call the API with a token of realm main (valid 1h; `sparkbaas token --help` for more):',
+      `    curl -H "Authorization: Bearer $(sparkbaas token --role reader --role user)" http://api.localhost:${s.httpPort}/rest/<table>`,
+      '',
+    ])
+  })
+
+  test('no API route: no API call printed', async () => {
+    const s = await stackFixture()
+    s.writeConfig({ ...STACK_CONFIG, routes: [{ host: 'auth', to: 'keycloak' }] })
+    const result = await s.run(['up'])
+    expect(result.code).toBe(0)
+    expect(result.stdout).not.toContain('sparkbaas token')
+    expect(JSON.parse((await s.run(['up', '--json'])).stdout).apiCall).toBeNull()
   })
 
   test('with keycloak.adminConsole "public", prints the admin console URL', async () => {

@@ -1,6 +1,7 @@
 /** `sparkbaas up [service…]`: generate when stale, check host ports, start with `compose up --wait`, print the URLs. */
 import { join } from 'node:path'
 import { defineCommand } from 'citty'
+import { DEFAULT_TTL_SECONDS, formatTtl } from '../../auth/claims.js'
 import { ENV_FILE } from '../../engine/compose.js'
 import { openStack } from '../../stack/context.js'
 import { up, type UpResult } from '../../stack/up.js'
@@ -52,6 +53,7 @@ export default defineCommand({
         warnings: result.warnings,
         routes: result.routes,
         keycloak: result.keycloakLogin === undefined ? null : { ...result.keycloakLogin, envFile: join(stack.outDir, ENV_FILE) },
+        apiCall: result.apiCall ?? null,
       })
       return
     }
@@ -75,6 +77,12 @@ function formatUp(result: UpResult, envFile: string): string {
     }
     if (login.username) lines.push(`    user: ${login.username}`)
     lines.push(`    password: in ${envFile} (${login.passwordKey})`)
+  }
+  if (result.apiCall) {
+    lines.push(
+      `  Call the API with a token of realm ${result.apiCall.realm} (valid ${formatTtl(DEFAULT_TTL_SECONDS)}; \`sparkbaas token --help\` for more):`,
+      `    ${result.apiCall.curl}`,
+    )
   }
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`
 }
