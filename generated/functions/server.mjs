@@ -22,7 +22,12 @@
 //   worker restarted mid-flight 503 {"error":"function_restarted",...}
 //
 // Environment: PORT (8000), HOST (0.0.0.0), FUNCTIONS_MANIFEST (./manifest.json beside this file),
-// FUNCTIONS_MAX_BODY_BYTES (6 MiB). None of it reaches a function: a function's process.env is its manifest `env`.
+// FUNCTIONS_MAX_BODY_BYTES (6 MiB), AUTH_HEADERS_KEY (unset: no identity headers at all). None of it reaches a
+// function: a function's process.env is its manifest `env`.
+//
+// Identity headers: a function sees X-Auth-Subject, X-Auth-Username and X-Auth-Roles only when the request carries
+// a valid X-Auth-Signature from the verifier (see verifyIdentity); otherwise every X-Auth-* header is removed and
+// the function gets the request as an anonymous one. X-Auth-Signature itself never reaches a function.
 //
 // Logs: one line per request on stdout (`GET /hello/x 200 1.2ms`, no query string). Every line a function writes
 // (console.*, process.stdout/stderr) and every line the runtime writes about one function starts with `[<name>] `,
@@ -56,6 +61,7 @@
 
 import { createServer } from 'node:http'
 import { spawn } from 'node:child_process'
+import { createHmac, timingSafeEqual } from 'node:crypto'
 import { readFile, readFileSync, writeFile } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -227,6 +233,12 @@ const HOP_BY_HOP = new Set([
   'upgrade',
   'http2-settings',
 ])
+
+// The identity headers the verifier signs (in this order), and the one that carries the signature.
+const IDENTITY_HEADERS = ['x-auth-subject', 'x-auth-username', 'x-auth-roles']
+const SIGNATURE_HEADER = 'x-auth-signature'
+// Shorter keys are refused at start; `sparkbaas generate` makes 32 random base64url characters (192 bits).
+const MIN_AUTH_KEY_LENGTH = 32
 
 class HttpError extends Error {
   constructor(status, code, message) {
@@ -514,6 +526,13 @@ function runServer() {
   const port = parsePort(process.env.PORT, 8000)
   const host = process.env.HOST || '0.0.0.0'
   const maxBodyBytes = parsePositiveInt('FUNCTIONS_MAX_BODY_BYTES', process.env.FUNCTIONS_MAX_BODY_BYTES, 6 * 1024 * 1024)
+  const authKey = process.env.AUTH_HEADERS_KEY || null
+  if (authKey !== null && authKey.length < MIN_AUTH_KEY_LENGTH) {
+    console.error(
+      `functions runtime: AUTH_HEADERS_KEY must be at least ${MIN_AUTH_KEY_LENGTH} characters (got ${authKey.length}); delete its line in .env and run \`sparkbaas generate\` to get a new one`,
+    )
+    process.exit(1)
+  }
 
   let functions
   try {
@@ -587,7 +606,7 @@ function runServer() {
     return fnHost.invoke({
       method: req.method,
       url: publicUrl(req, rest + target.search),
-      headers: forwardableHeaders(req.rawHeaders),
+      headers: verifyIdentity(forwardableHeaders(req.rawHeaders), req.method, authKey),
       body: req.method === 'GET' || req.method === 'HEAD' ? null : body,
     })
   }
@@ -711,6 +730,37 @@ function forwardableHeaders(rawHeaders) {
     if (!HOP_BY_HOP.has(name)) headers.push([name, rawHeaders[i + 1]])
   }
   return headers
+}
+
+/**
+ * The request headers a function may see: every X-Auth-* header is removed unless the verifier signed the identity
+ * headers for this very request, and then only those it signed pass. Why: Traefik deletes client-sent X-Auth-* and
+ * only the verifier sets them, but anything on the stack's networks can call this runtime directly.
+ *
+ * The verifier sends `X-Auth-Signature: <exp>.<mac>`, mac = base64url(HMAC-SHA256(AUTH_HEADERS_KEY, JSON of
+ * ["sparkbaas-x-auth-v1", method, host, subject, username, roles, exp])), each header's value as sent or null when
+ * absent, exp in Unix seconds (30 s after it answered). It is valid when exp is still ahead, the method and Host of
+ * this request are the ones signed, and no X-Auth-* header it covers is repeated. Not covered: the path (a
+ * signature seen in transit can be replayed to any path of the same host and method until it expires).
+ * @param {[string, string][]} headers lowercased names
+ * @param {string | null} key
+ */
+function verifyIdentity(headers, method, key) {
+  const others = headers.filter(([name]) => !name.startsWith('x-auth-'))
+  if (key === null) return others
+  const values = (name) => headers.filter(([n]) => n === name).map(([, value]) => value)
+  const signature = values(SIGNATURE_HEADER)
+  const identity = IDENTITY_HEADERS.map(values)
+  const host = values('host')
+  if (signature.length !== 1 || host.length !== 1 || identity.some((v) => v.length > 1)) return others
+  const match = /^([1-9][0-9]{0,14})\.([A-Za-z0-9_-]{43})$/.exec(signature[0])
+  if (!match) return others
+  const exp = Number(match[1])
+  if (Date.now() / 1000 >= exp) return others
+  const signed = JSON.stringify(['sparkbaas-x-auth-v1', method, host[0], ...identity.map((v) => v[0] ?? null), exp])
+  const expected = Buffer.from(createHmac('sha256', key).update(signed).digest('base64url'))
+  if (!timingSafeEqual(expected, Buffer.from(match[2]))) return others
+  return [...others, ...IDENTITY_HEADERS.flatMap((name, i) => identity[i].map((value) => [name, value]))]
 }
 
 /** Buffer the request body, refusing more than `limit` bytes with 413. */

@@ -4,7 +4,7 @@
 // A zero-dependency HTTP server (Node built-ins only, Node 20+) behind Traefik's forwardAuth middleware.
 // Traefik's open-source edition has no JWT/OIDC middleware, so a route with `auth: { realm, roles }` gets
 //   forwardAuth: { address: "http://verifier:8080/verify?realm=<realm>&roles=<r1>,<r2>",
-//                  authResponseHeaders: ["X-Auth-Subject", "X-Auth-Username", "X-Auth-Roles"] }
+//                  authResponseHeaders: ["X-Auth-Subject", "X-Auth-Username", "X-Auth-Roles", "X-Auth-Signature"] }
 // Traefik sends the original request's headers (Authorization included) here. A 2xx lets the request through
 // (copying the authResponseHeaders onto it); anything else is returned to the client as is.
 //
@@ -17,15 +17,17 @@
 // HTTP contract:
 //   GET  /_health                           200 {"status":"ok","realms":[...]}
 //   ANY  /verify?realm=<r>[&roles=a,b]      200 + X-Auth-Subject / X-Auth-Username / X-Auth-Roles
+//                                           (+ X-Auth-Signature, see signIdentity)
 //                                           401 {"error":"unauthorized",...} + WWW-Authenticate: Bearer ...
 //                                           403 {"error":"forbidden","message":"missing role \"admin\""}
 //                                           500 {"error":"misconfigured",...} (unknown or missing realm)
 //   anything else                           404 {"error":"not_found",...}
 //
-// Environment: VERIFIER_REALMS (required), PORT (8080), HOST (0.0.0.0).
+// Environment: VERIFIER_REALMS (required), PORT (8080), HOST (0.0.0.0), AUTH_HEADERS_KEY (the key shared with the
+// functions runtime; unset: no X-Auth-Signature, so the runtime passes no identity on).
 
 import { createServer } from 'node:http'
-import { createPublicKey, verify as verifySignature } from 'node:crypto'
+import { createHmac, createPublicKey, verify as verifySignature } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 
 // Tolerated clock difference between Keycloak and this container, in seconds.
@@ -39,6 +41,10 @@ const SHUTDOWN_GRACE_MS = 5_000
 // gets them with X-Auth-Roles added (at most the token's own roles). 2 MiB + 64 KiB holds either; the same in server.mjs.
 const MAX_HEADER_BYTES = 2 * 1024 * 1024 + 64 * 1024
 const BASE64URL = /^[A-Za-z0-9_-]+$/
+// How long a signature of the identity headers holds: Traefik hands the request on right after our answer.
+const SIGNATURE_SECONDS = 30
+// As in the functions runtime: shorter keys are refused at start.
+const MIN_AUTH_KEY_LENGTH = 32
 
 class VerifyError extends Error {
   /** @param {401 | 403 | 500} status */
@@ -163,6 +169,33 @@ function realmRoles(claims) {
 }
 
 /**
+ * `X-Auth-Signature: <exp>.<mac>` for the identity headers of this answer, so that the functions runtime can tell
+ * them from headers sent to it by anything else on the stack's networks. mac = base64url(HMAC-SHA256(key, JSON of
+ * ["sparkbaas-x-auth-v1", method, host, subject, username, roles, exp])): each identity header's value exactly as
+ * sent (null when absent), exp in Unix seconds. A JSON array keeps the fields unambiguous whatever they contain.
+ * The method and host are the original request's, from forwardAuth's X-Forwarded-Method and X-Forwarded-Host; the
+ * runtime checks them against the request it gets, so a signature is no use on another host or with another method.
+ * Without them (not called by forwardAuth) nothing is signed.
+ * @returns {string | undefined}
+ */
+function signIdentity(key, req, identity, nowSeconds) {
+  const method = req.headers['x-forwarded-method']
+  const host = req.headers['x-forwarded-host']
+  if (typeof method !== 'string' || method === '' || typeof host !== 'string' || host === '') return undefined
+  const exp = nowSeconds + SIGNATURE_SECONDS
+  const signed = JSON.stringify([
+    'sparkbaas-x-auth-v1',
+    method,
+    host,
+    identity['x-auth-subject'] ?? null,
+    identity['x-auth-username'] ?? null,
+    identity['x-auth-roles'] ?? null,
+    exp,
+  ])
+  return `${exp}.${createHmac('sha256', key).update(signed).digest('base64url')}`
+}
+
+/**
  * Header values must be Latin-1 without control characters or Node refuses them. Plain ASCII is sent as is;
  * anything else (e.g. a non-ASCII username) is percent-encoded, so a consumer that sees a "%" may decode it.
  */
@@ -184,6 +217,13 @@ function main() {
     process.exit(1)
   }
   const host = process.env.HOST || '0.0.0.0'
+  const authKey = process.env.AUTH_HEADERS_KEY || null
+  if (authKey !== null && authKey.length < MIN_AUTH_KEY_LENGTH) {
+    console.error(
+      `verifier: AUTH_HEADERS_KEY must be at least ${MIN_AUTH_KEY_LENGTH} characters (got ${authKey.length}); delete its line in .env and run \`sparkbaas generate\` to get a new one`,
+    )
+    process.exit(1)
+  }
   let shuttingDown = false
 
   // requireHostHeader: false — the Host is irrelevant here, and Node's own 400 for a missing one is not JSON.
@@ -278,9 +318,10 @@ function main() {
     const match = /^Bearer[ ]+([^\s]+)[ ]*$/i.exec(authorization)
     if (!match) return unauthorized('the Authorization header is not a bearer token')
 
+    const nowSeconds = Math.floor(Date.now() / 1000)
     let claims
     try {
-      claims = verifyToken(match[1], realm, Math.floor(Date.now() / 1000))
+      claims = verifyToken(match[1], realm, nowSeconds)
     } catch (error) {
       if (error instanceof VerifyError) return unauthorized(error.message)
       throw error
@@ -295,6 +336,8 @@ function main() {
     const headers = { 'x-auth-roles': headerValue(roles.join(',')) }
     if (typeof claims.sub === 'string') headers['x-auth-subject'] = headerValue(claims.sub)
     if (typeof claims.preferred_username === 'string') headers['x-auth-username'] = headerValue(claims.preferred_username)
+    const signature = authKey === null ? undefined : signIdentity(authKey, req, headers, nowSeconds)
+    if (signature !== undefined) headers['x-auth-signature'] = signature
     return sendJson(
       res,
       200,

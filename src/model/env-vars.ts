@@ -20,6 +20,7 @@ export const ENV = {
   keycloakAdminUser: 'KC_BOOTSTRAP_ADMIN_USERNAME',
   keycloakAdminPassword: 'KC_BOOTSTRAP_ADMIN_PASSWORD',
   authenticatorPassword: 'PGRST_AUTHENTICATOR_PASSWORD',
+  authHeadersKey: 'AUTH_HEADERS_KEY',
   realmSigningKey: (realm: string) => envName('REALM', realm, 'SIGNING_KEY'),
   realmJwks: (realm: string) => envName('REALM', realm, 'JWKS'),
   clientSecret: (realm: string, client: string) => envName('REALM', realm, client, 'SECRET'),
@@ -30,7 +31,7 @@ const password = { kind: 'password' } as const
 const setting = (value: string) => ({ kind: 'setting', value }) as const
 
 /** Every `.env` key the config needs, in a stable, readable order. */
-export function resolveEnvVars(config: ParsedConfig, parts: { keycloak: boolean }): EnvVar[] {
+export function resolveEnvVars(config: ParsedConfig, parts: { keycloak: boolean; functions: boolean }): EnvVar[] {
   // Traefik's web ports are not here: they live in the config (`ports`), which every public URL is built from.
   const vars: EnvVar[] = []
   vars.push({ key: ENV.postgresPassword, comment: 'Postgres superuser (postgres) password', generate: password })
@@ -43,6 +44,13 @@ export function resolveEnvVars(config: ParsedConfig, parts: { keycloak: boolean 
   }
   if (config.api) {
     vars.push({ key: ENV.authenticatorPassword, comment: 'Password PostgREST logs in with (role authenticator)', generate: password })
+  }
+  if (parts.functions) {
+    vars.push({
+      key: ENV.authHeadersKey,
+      comment: 'Key the verifier signs X-Auth-* identity headers with and the functions runtime checks them with',
+      generate: password,
+    })
   }
   if (parts.keycloak) {
     vars.push(

@@ -94,7 +94,7 @@ export function resolveModel(config: ParsedConfig, ctx: ResolveContext): StackMo
     ...(realms.length > 0 ? [keycloakSyncService(images, realms)] : []),
     ...(config.api ? [postgrestService(config, images, apiRoute?.url)] : []),
     ...(functions.length > 0 ? [functionsService(images)] : []),
-    ...(hasAuth ? [verifierService(images, realms)] : []),
+    ...(hasAuth ? [verifierService(images, realms, functions.length > 0)] : []),
     ...sparkServices(config, images),
     ...extraServices(config),
   ]
@@ -120,7 +120,7 @@ export function resolveModel(config: ParsedConfig, ctx: ResolveContext): StackMo
     images,
     configDir,
     configFile: basename(ctx.configFile),
-    env: resolveEnvVars(config, { keycloak: needsKeycloak }),
+    env: resolveEnvVars(config, { keycloak: needsKeycloak, functions: functions.length > 0 }),
     services: limited,
     networks: [
       // Docker drops published ports on internal networks, so the backend opens up only when Postgres is exposed.

@@ -40,12 +40,14 @@ export function ruleValue(value: string): string {
 }
 
 /**
- * The identity headers the verifier answers with and forwardAuth copies into the request. forwardAuth deletes each
- * of them before copying (traefik/traefik pkg/middlewares/auth/forward.go), but a router without forwardAuth passes
- * what the client sent, so every router first removes them: a headers middleware whose `customRequestHeaders`
- * value is "" deletes that request header (pkg/middlewares/headers/header.go, modifyCustomRequestHeaders).
+ * The identity headers the verifier answers with and forwardAuth copies into the request, and X-Auth-Signature, the
+ * verifier's signature over them that the functions runtime checks (so that a container calling the runtime
+ * directly cannot claim an identity). forwardAuth deletes each of them before copying (traefik/traefik
+ * pkg/middlewares/auth/forward.go), but a router without forwardAuth passes what the client sent, so every router
+ * first removes them: a headers middleware whose `customRequestHeaders` value is "" deletes that request header
+ * (pkg/middlewares/headers/header.go, modifyCustomRequestHeaders).
  */
-export const AUTH_HEADERS = ['X-Auth-Subject', 'X-Auth-Username', 'X-Auth-Roles'] as const
+export const AUTH_HEADERS = ['X-Auth-Subject', 'X-Auth-Username', 'X-Auth-Roles', 'X-Auth-Signature'] as const
 
 /**
  * The part of a rule that matches a route's path: the path itself and the paths below it, never a longer segment.

@@ -118,7 +118,12 @@ export function functionsService(images: Images): ServiceDraft {
     name: 'functions',
     image: images.node,
     command: ['node', '/app/server.mjs'],
-    environment: env({ PORT: text(String(FUNCTIONS_PORT)), FUNCTIONS_MANIFEST: text('/app/manifest.json') }),
+    environment: env({
+      PORT: text(String(FUNCTIONS_PORT)),
+      FUNCTIONS_MANIFEST: text('/app/manifest.json'),
+      // Identity headers reach a function only with the verifier's signature made with this key (server.mjs).
+      AUTH_HEADERS_KEY: [ref(ENV.authHeadersKey)],
+    }),
     volumes: [{ source: './functions', target: '/app', readOnly: true }],
     listens: [FUNCTIONS_PORT],
     networks: [BACKEND, EDGE],
@@ -127,7 +132,8 @@ export function functionsService(images: Images): ServiceDraft {
   }
 }
 
-export function verifierService(images: Images, realms: readonly RealmModel[]): ServiceDraft {
+/** `signsIdentity`: the stack has a functions runtime, which passes on X-Auth-* headers only with its signature. */
+export function verifierService(images: Images, realms: readonly RealmModel[], signsIdentity: boolean): ServiceDraft {
   // One JSON value assembled from literal text and each realm's JWK set in .env.
   const parts: ValuePart[] = [{ text: '{' }]
   realms.forEach((realm, i) => {
@@ -140,7 +146,11 @@ export function verifierService(images: Images, realms: readonly RealmModel[]): 
     name: 'verifier',
     image: images.node,
     command: ['node', '/app/verifier.mjs'],
-    environment: env({ PORT: text(String(VERIFIER_PORT)), VERIFIER_REALMS: parts }),
+    environment: env({
+      PORT: text(String(VERIFIER_PORT)),
+      VERIFIER_REALMS: parts,
+      ...(signsIdentity ? { AUTH_HEADERS_KEY: [ref(ENV.authHeadersKey)] } : {}),
+    }),
     volumes: [{ source: './verifier', target: '/app', readOnly: true }],
     listens: [VERIFIER_PORT],
     networks: [EDGE],

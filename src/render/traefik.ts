@@ -255,7 +255,15 @@ function checkDynamic(doc: Doc, model: StackModel, staticDoc: Doc, entryPoints: 
   }
   for (const [name, m] of Object.entries(middlewares)) {
     if (!isMap(m) || Object.keys(m).length !== 1) bad(`middleware ${name} must have exactly one kind`)
-    if (isMap(m.forwardAuth)) checkTarget(model, m.forwardAuth.address, `middleware ${name}`, bad)
+    if (isMap(m.forwardAuth)) {
+      checkTarget(model, m.forwardAuth.address, `middleware ${name}`, bad)
+      // Without one of them a function would get no identity, or (without the signature) always none.
+      const copied: unknown = m.forwardAuth.authResponseHeaders
+      const lacking = AUTH_HEADERS.filter((header) => !Array.isArray(copied) || !copied.includes(header))
+      if (lacking.length > 0) {
+        bad(`middleware ${name} must copy ${AUTH_HEADERS.join(', ')} from the verifier: its forwardAuth.authResponseHeaders lacks ${lacking.join(', ')}`)
+      }
+    }
   }
 }
 

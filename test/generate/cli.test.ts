@@ -22,18 +22,22 @@ describe('sparkbaas generate', () => {
         '  7 services, 2 routes',
         '    http://api.localhost/fn/hello',
         '    http://auth.localhost/',
-        '  .env: added POSTGRES_PASSWORD, KEYCLOAK_DB_PASSWORD, KC_BOOTSTRAP_ADMIN_USERNAME, KC_BOOTSTRAP_ADMIN_PASSWORD, REALM_MAIN_SIGNING_KEY, REALM_MAIN_JWKS, REALM_MAIN_USER_DEV_PASSWORD, REALM_EXTRA_SIGNING_KEY, REALM_EXTRA_JWKS (values only in <project>/generated/.env)',
+        '  .env: added POSTGRES_PASSWORD, AUTH_HEADERS_KEY, KEYCLOAK_DB_PASSWORD, KC_BOOTSTRAP_ADMIN_USERNAME, KC_BOOTSTRAP_ADMIN_PASSWORD, REALM_MAIN_SIGNING_KEY, REALM_MAIN_JWKS, REALM_MAIN_USER_DEV_PASSWORD, REALM_EXTRA_SIGNING_KEY, REALM_EXTRA_JWKS (values only in <project>/generated/.env)',
         '',
       ].join('\n'),
     )
     const env = readFileSync(join(dir, 'generated', '.env'), 'utf8')
     const password = /^POSTGRES_PASSWORD=(.*)$/m.exec(env)![1]!
     expect(first.stdout).not.toContain(password)
+    const authKey = /^AUTH_HEADERS_KEY=(.*)$/m.exec(env)![1]!
+    expect(first.stdout).not.toContain(authKey)
 
     const second = await runCli(['generate', '--config', config])
     expect(normalize(second.stdout, dir)).toBe(
       ['✔ Generated <project>/generated/: 0 written, 17 unchanged', '  7 services, 2 routes', '    http://api.localhost/fn/hello', '    http://auth.localhost/', ''].join('\n'),
     )
+    // Kept across runs, like every generated secret: the verifier and the runtime keep agreeing after a regenerate.
+    expect(/^AUTH_HEADERS_KEY=(.*)$/m.exec(readFileSync(join(dir, 'generated', '.env'), 'utf8'))![1]).toBe(authKey)
   })
 
   test('--json prints the summary as JSON', async () => {

@@ -14,6 +14,7 @@ import { parse } from 'yaml'
 import { generate } from '../../src/generate.js'
 import { dotenvValues, parseDotenv } from '../../src/write/dotenv.js'
 import { HELLO_FUNCTION } from '../generate/helpers.js'
+import { send } from '../helpers/http.js'
 import { scanInterpolation } from '../render/compose-interpolation.js'
 import { pickRouter } from '../helpers/traefik-rule.js'
 import { startServer, type RunningServer } from '../runtime/spawn-server.js'
@@ -22,7 +23,7 @@ import { startServer, type RunningServer } from '../runtime/spawn-server.js'
 const WHOAMI_FUNCTION = `export default function whoami(request: Request) {
   const h = (name: string) => request.headers.get(name)
   // The runtime passes the path below the function's own segment.
-  return { subject: h('x-auth-subject'), username: h('x-auth-username'), roles: h('x-auth-roles'), path: new URL(request.url).pathname }
+  return { subject: h('x-auth-subject'), username: h('x-auth-username'), roles: h('x-auth-roles'), signature: h('x-auth-signature'), path: new URL(request.url).pathname }
 }
 `
 
@@ -62,12 +63,16 @@ let dynamic: { http: { routers: Record<string, { rule: string; middlewares?: str
 let verifier: RunningServer
 let functions: RunningServer
 
-/** A compose environment value with its `${VAR:?…}` references replaced from .env, `$$` unescaped. */
-function composeEnv(service: string, key: string): string {
-  const raw = compose.services[service]!.environment[key]!
-  return scanInterpolation(raw)
-    .map((part) => ('text' in part ? part.text : env.get(part.ref.name) ?? ''))
-    .join('')
+/** A service's compose environment with its `${VAR:?…}` references replaced from .env, `$$` unescaped. */
+function composeEnv(service: string): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(compose.services[service]!.environment).map(([key, raw]) => [
+      key,
+      scanInterpolation(raw)
+        .map((part) => ('text' in part ? part.text : env.get(part.ref.name) ?? ''))
+        .join(''),
+    ]),
+  )
 }
 
 function base64url(value: object): string {
@@ -98,12 +103,15 @@ const RESPONSE_HEADER_OPTIONS = new Set(['frameDeny', 'contentTypeNosniff', 'ref
  * Traefik's 404), applies its middlewares in order as Traefik does, then forwards to the functions runtime.
  * Each step follows traefik/traefik source: headers `customRequestHeaders` with "" deletes the request header
  * (pkg/middlewares/headers/header.go, modifyCustomRequestHeaders); forwardAuth answers non-2xx itself, else deletes
- * each authResponseHeaders header and copies the auth server's value back (pkg/middlewares/auth/forward.go);
+ * each authResponseHeaders header and copies the auth server's value back, and tells the auth server the request's
+ * method and host in X-Forwarded-Method / X-Forwarded-Host, taken from the request itself (pkg/middlewares/auth/
+ * forward.go, oldWriteHeader: trustForwardHeader is not set); the service gets the client's Host (`passHostHeader:
+ * true`, pkg/proxy/httputil/proxy.go);
  * stripPrefix trims the prefix and adds a leading "/" only to a non-empty rest (pkg/middlewares/stripprefix);
  * addPrefix prepends (pkg/middlewares/addprefix). An empty path goes out as "/": the proxy sends
  * `URL.RequestURI()`, which is "/" for an empty path (Go net/url). Any other middleware kind or option throws.
  */
-async function walkRouter(url: string, clientHeaders: Record<string, string> = {}): Promise<Response> {
+async function walkRouter(url: string, clientHeaders: Record<string, string> = {}, method = 'GET'): Promise<Response> {
   const request = new URL(url)
   const picked = pickRouter(dynamic.http.routers, { host: request.hostname, path: request.pathname })
   if (!picked) return new Response('404 page not found\n', { status: 404 })
@@ -125,7 +133,8 @@ async function walkRouter(url: string, clientHeaders: Record<string, string> = {
     } else if (kind === 'forwardAuth') {
       const address = new URL(spec.address as string)
       expect(address.host).toBe('verifier:8080')
-      const answer = await fetch(`${verifier.baseUrl}${address.pathname}${address.search}`, { headers })
+      const forwarded = { 'x-forwarded-method': method, 'x-forwarded-host': request.host, 'x-forwarded-uri': `${path}${request.search}`, 'x-forwarded-proto': 'http' }
+      const answer = await fetch(`${verifier.baseUrl}${address.pathname}${address.search}`, { headers: { ...Object.fromEntries(headers), ...forwarded } })
       if (answer.status < 200 || answer.status > 299) return answer
       for (const header of spec.authResponseHeaders as string[]) {
         headers.delete(header)
@@ -141,8 +150,13 @@ async function walkRouter(url: string, clientHeaders: Record<string, string> = {
       throw new Error(`walkRouter: middleware kind ${kind} is not modelled`)
     }
   }
-  return fetch(`${functions.baseUrl}${path || '/'}${request.search}`, { headers })
+  headers.delete('host')
+  return send(`${functions.baseUrl}${path || '/'}${request.search}`, { method, headers: [['host', request.host], ...headers] })
 }
+
+/** A request straight to the runtime, as a container on the stack's networks can send it (no Traefik, no verifier). */
+const direct = (path: string, headers: Record<string, string>, method = 'GET') =>
+  send(`${functions.baseUrl}${path}`, { method, headers: { host: 'api.localhost', ...headers } })
 
 beforeAll(async () => {
   // Not the generate helpers' tempDir: it is removed after each test, and these servers outlive one test.
@@ -157,10 +171,10 @@ beforeAll(async () => {
   env = dotenvValues(parseDotenv(readFileSync(join(out, '.env'), 'utf8')))
   compose = parse(readFileSync(join(out, 'docker-compose.yml'), 'utf8'))
   dynamic = parse(readFileSync(join(out, 'traefik', 'dynamic.yml'), 'utf8'))
-  verifier = await startServer(join(out, 'verifier', 'verifier.mjs'), {
-    VERIFIER_REALMS: composeEnv('verifier', 'VERIFIER_REALMS'),
-  })
+  // As compose starts them (HOST and PORT are set by startServer), the runtime's manifest at its path here.
+  verifier = await startServer(join(out, 'verifier', 'verifier.mjs'), composeEnv('verifier'))
   functions = await startServer(join(out, 'functions', 'server.mjs'), {
+    ...composeEnv('functions'),
     FUNCTIONS_MANIFEST: join(out, 'functions', 'manifest.json'),
   })
 }, 60_000)
@@ -193,7 +207,7 @@ describe('a route with auth, through the generated Traefik chain, verifier and f
   it('serves a route without auth to anyone', async () => {
     const res = await walkRouter('http://api.localhost/open')
     expect(res.status).toBe(200)
-    expect(await res.json()).toEqual({ subject: null, username: null, roles: null, path: '/' })
+    expect(await res.json()).toEqual({ subject: null, username: null, roles: null, signature: null, path: '/' })
   })
 })
 
@@ -202,13 +216,48 @@ describe('identity headers a client sends', () => {
   it('never reach a function behind a route without auth', async () => {
     const res = await walkRouter('http://api.localhost/open/me', FORGED)
     expect(res.status).toBe(200)
-    expect(await res.json()).toEqual({ subject: null, username: null, roles: null, path: '/me' })
+    expect(await res.json()).toEqual({ subject: null, username: null, roles: null, signature: null, path: '/me' })
   })
 
   it('are replaced by the verifier on a route with auth', async () => {
     const res = await walkRouter('http://api.localhost/acme', { ...FORGED, ...bearer(['admin'], 'acme') })
     expect(res.status).toBe(200)
-    expect(await res.json()).toEqual({ subject: 'u1', username: 'ada', roles: 'admin', path: '/' })
+    expect(await res.json()).toEqual({ subject: 'u1', username: 'ada', roles: 'admin', signature: null, path: '/' })
+  })
+})
+
+// Issue 12, item 8: the runtime is reachable without Traefik from anything on the stack's networks. It passes
+// X-Auth-* on only with the verifier's signature (made with AUTH_HEADERS_KEY, which compose gives the two of them).
+describe('identity headers sent straight to the functions runtime', () => {
+  it('are removed, with or without a forged signature; the request still reaches the function', async () => {
+    for (const extra of [{} as Record<string, string>, { 'X-Auth-Signature': `${Math.floor(Date.now() / 1000) + 30}.${'A'.repeat(43)}` }]) {
+      const res = await direct('/whoami/me', { ...FORGED, ...extra })
+      expect(res.status).toBe(200)
+      expect(await res.json()).toEqual({ subject: null, username: null, roles: null, signature: null, path: '/me' })
+    }
+  })
+
+  it('are removed when they carry a signature the verifier made for another method or host', async () => {
+    const answer = await fetch(`${verifier.baseUrl}/verify?realm=acme`, {
+      headers: { ...bearer(['admin'], 'acme'), 'x-forwarded-method': 'GET', 'x-forwarded-host': 'api.localhost' },
+    })
+    expect(answer.status).toBe(200)
+    const signed = Object.fromEntries([...answer.headers].filter(([name]) => name.startsWith('x-auth-')))
+    expect(Object.keys(signed).sort()).toEqual(['x-auth-roles', 'x-auth-signature', 'x-auth-subject', 'x-auth-username'])
+    // The same headers as they came: the runtime's own check passes them on (what Traefik would hand it).
+    expect(await (await direct('/whoami', signed)).json()).toEqual({ subject: 'u1', username: 'ada', roles: 'admin', signature: null, path: '/' })
+    const none = { subject: null, username: null, roles: null, signature: null, path: '/' }
+    expect(await (await direct('/whoami', signed, 'POST')).json()).toEqual(none)
+    expect(await (await send(`${functions.baseUrl}/whoami`, { headers: { ...signed, host: 'auth.localhost' } })).json()).toEqual(none)
+    expect(await (await direct('/whoami', { ...signed, 'x-auth-roles': 'admin,root' })).json()).toEqual(none)
+  })
+
+  it('a client\'s own X-Auth-Signature is removed by the routers, so only the verifier\'s reaches the runtime', async () => {
+    expect(dynamic.http.middlewares['remove-auth-headers']).toEqual({
+      headers: { customRequestHeaders: { 'X-Auth-Subject': '', 'X-Auth-Username': '', 'X-Auth-Roles': '', 'X-Auth-Signature': '' } },
+    })
+    const res = await walkRouter('http://api.localhost/acme', { ...FORGED, 'X-Auth-Signature': 'forged', ...bearer(['admin'], 'acme') }, 'DELETE')
+    expect(await res.json()).toEqual({ subject: 'u1', username: 'ada', roles: 'admin', signature: null, path: '/' })
   })
 })
 

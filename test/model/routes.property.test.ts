@@ -84,12 +84,12 @@ describe('generated Traefik names (property)', () => {
         config.routes.forEach((route, i) => {
           const router = http.routers[model.routes[i]!.name]!
           const chain = router.middlewares.map((name) => http.middlewares[name]!)
-          const expected: Mw[] = [{ headers: { customRequestHeaders: { 'X-Auth-Subject': '', 'X-Auth-Username': '', 'X-Auth-Roles': '' } } }]
+          const expected: Mw[] = [{ headers: { customRequestHeaders: { 'X-Auth-Subject': '', 'X-Auth-Username': '', 'X-Auth-Roles': '', 'X-Auth-Signature': '' } } }]
           if (route.rateLimit) expected.push({ rateLimit: { average: route.rateLimit.average, burst: route.rateLimit.burst ?? route.rateLimit.average } })
           if (route.auth) {
             const roles = [...route.auth.roles].sort()
             const query = `realm=${route.auth.realm}${roles.length > 0 ? `&roles=${roles.join(',')}` : ''}`
-            expected.push({ forwardAuth: { address: `http://verifier:8080/verify?${query}`, authResponseHeaders: ['X-Auth-Subject', 'X-Auth-Username', 'X-Auth-Roles'] } })
+            expected.push({ forwardAuth: { address: `http://verifier:8080/verify?${query}`, authResponseHeaders: ['X-Auth-Subject', 'X-Auth-Username', 'X-Auth-Roles', 'X-Auth-Signature'] } })
           }
           if (route.stripPrefix && route.path !== '/') expected.push({ stripPrefix: { prefixes: [route.path] } })
           if (typeof route.to === 'object' && 'function' in route.to) expected.push({ addPrefix: { prefix: `/${route.to.function}` } })

@@ -283,6 +283,26 @@ describe('engines as they run', () => {
     expect(service(noSparkRoute, 'traefik').networks).toEqual(['edge'])
   })
 
+  // Issue 12, item 8: the verifier signs the X-Auth-* headers it answers with and the functions runtime checks the
+  // signature (blueprints/verifier/verifier.mjs signIdentity, blueprints/functions/server.mjs verifyIdentity). The
+  // key is theirs alone: a container that had it could sign any identity.
+  it('gives the identity-header key to the verifier and the functions runtime, and to no other service', () => {
+    const users = (model: StackModel) =>
+      model.services.filter((s) => s.environment.some(({ value }) => value.some((p) => 'ref' in p && p.ref === 'AUTH_HEADERS_KEY'))).map((s) => s.name)
+    expect(users(example)).toEqual(['functions', 'verifier'])
+    expect(envOf(example, 'functions').AUTH_HEADERS_KEY).toBe('<AUTH_HEADERS_KEY>')
+    expect(envOf(example, 'verifier').AUTH_HEADERS_KEY).toBe('<AUTH_HEADERS_KEY>')
+    expect(example.env.find((v) => v.key === 'AUTH_HEADERS_KEY')?.generate).toEqual({ kind: 'password' })
+    // Functions without any route with auth: the runtime still needs it, to remove every X-Auth-* header it gets.
+    const noAuth = modelOf({ project: 'fn', functions: [{ name: 'hello', source: './functions/hello' }], routes: [{ host: 'api', to: { function: 'hello' } }] })
+    expect(users(noAuth)).toEqual(['functions'])
+    // Auth without functions: nothing checks a signature, so there is no key.
+    const noFunctions = modelOf({ ...FIXTURE_CONFIGS.example!, functions: [], routes: FIXTURE_CONFIGS.example!.routes!.filter((r) => typeof r.to !== 'object') })
+    expect(service(noFunctions, 'verifier')).toBeDefined()
+    expect(users(noFunctions)).toEqual([])
+    expect(noFunctions.env.map((v) => v.key)).not.toContain('AUTH_HEADERS_KEY')
+  })
+
   it('checks each worker registered with the master, through its own web UI', () => {
     // WorkerPage.renderJson → JsonProtocol.writeWorkerState: "masterurl" is Worker.activeMasterUrl, "" until the
     // master's RegisteredWorker reply (changeMaster sets it to the master's spark:// URL). The image has bash, no curl.

@@ -170,11 +170,21 @@ describe.each(Object.keys(FIXTURE_CONFIGS))('fixture %s', (fixture) => {
   // Issue 11, item 11: routers without forwardAuth pass client headers through (forwardAuth only replaces its
   // authResponseHeaders: pkg/middlewares/auth/forward.go); customRequestHeaders "" deletes a request header
   // (pkg/middlewares/headers/header.go, modifyCustomRequestHeaders).
+  // Issue 12, item 8: also X-Auth-Signature, the verifier's signature the functions runtime checks (a client's
+  // own must never reach the runtime as if the verifier had sent it).
   it('removes client-sent X-Auth-* headers first on every router', () => {
     for (const [name, router] of Object.entries(out.dynamic.http.routers)) {
       const first = out.dynamic.http.middlewares[router.middlewares![0]!]!
-      expect(first, name).toEqual({ headers: { customRequestHeaders: { 'X-Auth-Subject': '', 'X-Auth-Username': '', 'X-Auth-Roles': '' } } })
+      expect(first, name).toEqual({ headers: { customRequestHeaders: { 'X-Auth-Subject': '', 'X-Auth-Username': '', 'X-Auth-Roles': '', 'X-Auth-Signature': '' } } })
     }
+  })
+
+  // forwardAuth copies only the headers its authResponseHeaders lists from the verifier's answer
+  // (pkg/middlewares/auth/forward.go); without X-Auth-Signature the runtime would pass no identity on.
+  it('copies the verifier\'s identity headers and their signature into the request on every forwardAuth', () => {
+    const forwardAuths = Object.values(out.dynamic.http.middlewares).flatMap((m) => ('forwardAuth' in m ? [m.forwardAuth] : []))
+    expect(forwardAuths.length > 0).toBe(configSchema.parse(config).routes.some((route) => route.auth !== undefined))
+    for (const fa of forwardAuths) expect(fa.authResponseHeaders).toEqual(['X-Auth-Subject', 'X-Auth-Username', 'X-Auth-Roles', 'X-Auth-Signature'])
   })
 
   // Issue 11, item 5: Keycloak sets X-Frame-Options SAMEORIGIN and CSP frame-ancestors 'self' itself (realm
@@ -539,12 +549,21 @@ describe('refuses to return a broken file', () => {
     expectRenderFailed(() => renderTraefik(model, override('dynamic.yml.hbs', text)), /router api-rest: middlewares differ from the model/)
   })
 
+  it('a forwardAuth that does not copy every identity header and the signature back', () => {
+    const text = builtin('dynamic.yml.hbs').replace('{{#each forwardAuth.authResponseHeaders}}\n          - {{yaml this}}\n', '{{#each forwardAuth.authResponseHeaders}}\n{{#unless @last}}          - {{yaml this}}\n{{/unless}}')
+    expect(text).not.toBe(builtin('dynamic.yml.hbs'))
+    expectRenderFailed(
+      () => renderTraefik(model, override('dynamic.yml.hbs', text)),
+      /^blueprint traefik\/dynamic\.yml\.hbs produced invalid traefik\/dynamic\.yml: middleware auth-acme must copy X-Auth-Subject, X-Auth-Username, X-Auth-Roles, X-Auth-Signature from the verifier: its forwardAuth\.authResponseHeaders lacks X-Auth-Signature$/,
+    )
+  })
+
   it('a router that does not remove client-sent X-Auth-* headers first', () => {
     const text = builtin('dynamic.yml.hbs').replace('          {{yaml this}}: ""\n', '{{#if @first}}          {{yaml this}}: ""\n{{/if}}')
     expect(text).not.toBe(builtin('dynamic.yml.hbs'))
     expectRenderFailed(
       () => renderTraefik(model, override('dynamic.yml.hbs', text)),
-      /^blueprint traefik\/dynamic\.yml\.hbs produced invalid traefik\/dynamic\.yml: router api-rest must first remove the client's X-Auth-Subject, X-Auth-Username, X-Auth-Roles headers: its first middleware must be headers\.customRequestHeaders setting each to ""$/,
+      /^blueprint traefik\/dynamic\.yml\.hbs produced invalid traefik\/dynamic\.yml: router api-rest must first remove the client's X-Auth-Subject, X-Auth-Username, X-Auth-Roles, X-Auth-Signature headers: its first middleware must be headers\.customRequestHeaders setting each to ""$/,
     )
   })
 

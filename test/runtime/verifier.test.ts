@@ -282,3 +282,78 @@ describe('token verifier (blueprints/verifier/verifier.mjs)', () => {
     ).rejects.toThrow(/realm "acme": no RS256 signing key/)
   })
 })
+
+// Issue 12, item 8: the functions runtime passes X-Auth-* on only with the verifier's signature over them
+// (test/runtime/functions-auth-headers.test.ts). Traefik's forwardAuth tells the verifier the original request's
+// method and host in X-Forwarded-Method and X-Forwarded-Host, set from the request itself whatever the client sent
+// (traefik/traefik pkg/middlewares/auth/forward.go: oldWriteHeader when trustForwardHeader is unset, as generated;
+// writeHeader deletes client X-Forwarded-* first when it is false).
+describe('token verifier with AUTH_HEADERS_KEY', () => {
+  const KEY = 'verifier-test-key-0123456789abcdef'
+  let server: RunningServer
+  const forwarded = { 'x-forwarded-method': 'PATCH', 'x-forwarded-host': 'api.localhost:8443', 'x-forwarded-uri': '/fn/x' }
+  const verify = (token: string, headers: Record<string, string> = forwarded) =>
+    fetch(`${server.baseUrl}/verify?realm=acme`, { headers: { authorization: `Bearer ${token}`, ...headers } })
+
+  beforeAll(async () => {
+    server = await startServer(VERIFIER, {
+      VERIFIER_REALMS: JSON.stringify({ acme: { issuer: ISSUER, jwks: { keys: [jwk] } } }),
+      AUTH_HEADERS_KEY: KEY,
+    })
+  })
+  afterAll(async () => {
+    await server?.kill()
+  })
+
+  it('signs the method, host, identity headers and an expiry 30 s ahead', async () => {
+    const before = now()
+    const res = await verify(rs256(claims({ preferred_username: 'dév' })))
+    expect(res.status).toBe(200)
+    const [exp, mac] = res.headers.get('x-auth-signature')!.split('.') as [string, string]
+    expect(Number(exp) - before).toBeGreaterThanOrEqual(30)
+    expect(Number(exp) - now()).toBeLessThanOrEqual(30)
+    // Over the header values as sent (the username percent-encoded), as the runtime sees them.
+    expect(res.headers.get('x-auth-username')).toBe('d%C3%A9v')
+    const signed = JSON.stringify(['sparkbaas-x-auth-v1', 'PATCH', 'api.localhost:8443', 'f7c3c6a2-0000-4000-8000-000000000001', 'd%C3%A9v', 'user,admin', Number(exp)])
+    expect(mac).toBe(createHmac('sha256', KEY).update(signed).digest('base64url'))
+  })
+
+  it('signs an absent username as null', async () => {
+    const res = await verify(rs256(claims({ preferred_username: undefined })))
+    expect(res.headers.get('x-auth-username')).toBeNull()
+    const [exp, mac] = res.headers.get('x-auth-signature')!.split('.') as [string, string]
+    const signed = JSON.stringify(['sparkbaas-x-auth-v1', 'PATCH', 'api.localhost:8443', 'f7c3c6a2-0000-4000-8000-000000000001', null, 'user,admin', Number(exp)])
+    expect(mac).toBe(createHmac('sha256', KEY).update(signed).digest('base64url'))
+  })
+
+  it('signs nothing without the forwarded method and host (not called by forwardAuth)', async () => {
+    const res = await verify(rs256(claims()), {})
+    expect(res.status).toBe(200)
+    expect(res.headers.get('x-auth-subject')).toBe('f7c3c6a2-0000-4000-8000-000000000001')
+    expect(res.headers.get('x-auth-signature')).toBeNull()
+  })
+
+  it('signs nothing when it refuses', async () => {
+    const res = await fetch(`${server.baseUrl}/verify?realm=acme&roles=root`, { headers: { authorization: `Bearer ${rs256(claims())}`, ...forwarded } })
+    expect(res.status).toBe(403)
+    expect(res.headers.get('x-auth-signature')).toBeNull()
+  })
+
+  it('exits 1 with a key shorter than 32 characters', async () => {
+    const started = startServer(VERIFIER, { VERIFIER_REALMS: JSON.stringify({ acme: { issuer: ISSUER, jwks: { keys: [jwk] } } }), AUTH_HEADERS_KEY: 'short' })
+    await expect(started.then((running) => running.kill().then(() => 'started'))).rejects.toThrow(/exited with 1[\s\S]*verifier: AUTH_HEADERS_KEY must be at least 32 characters \(got 5\); delete its line in \.env and run `sparkbaas generate` to get a new one/)
+  })
+})
+
+it('without AUTH_HEADERS_KEY the verifier signs nothing', async () => {
+  const own = await startServer(VERIFIER, { VERIFIER_REALMS: JSON.stringify({ acme: { issuer: ISSUER, jwks: { keys: [jwk] } } }) })
+  try {
+    const res = await fetch(`${own.baseUrl}/verify?realm=acme`, {
+      headers: { authorization: `Bearer ${rs256(claims())}`, 'x-forwarded-method': 'GET', 'x-forwarded-host': 'api.localhost' },
+    })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('x-auth-signature')).toBeNull()
+  } finally {
+    await own.kill()
+  }
+})
