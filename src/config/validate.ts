@@ -281,25 +281,40 @@ export const reservedPostgresNames: Rule = (config) => [
   ),
 ]
 
-/** Every cross-field rule, in the order of the config keys they mostly look at. */
-export const RULES: readonly Rule[] = [
-  duplicateNames,
-  reservedServiceNames,
-  reservedRoles,
-  reservedPostgresNames,
-  reservedFunctionNames,
-  unknownRealms,
-  undefinedRoles,
-  serviceAccountRoles,
-  seedUsers,
-  functionSources,
-  unknownRouteTargets,
-  unroutableServices,
-  sparkRoutesNeedWorkers,
-  apiRoutesNeedApi,
-  duplicateRoutes,
-  envKeyCollisions,
-  postgrestImageVersion,
-  portClashes,
-  unknownResourceServices,
+/**
+ * What a rule reads, by top-level key, so it can run on a config that failed the shape check (check.ts):
+ * - `"each"`: it looks at the entries of a list or record one at a time, and its messages name no other entry, so
+ *   the entries that did not parse can be left out;
+ * - `"all"`: it needs the whole value: it compares entries, counts them, looks a name up among them, or names
+ *   another entry by its index. A key that failed anywhere, even in one entry, keeps the rule from running.
+ * A test runs each rule on a config that records what it reads, so this table cannot fall behind the code.
+ */
+export type RuleReads = Readonly<Partial<Record<keyof ParsedConfig, 'each' | 'all'>>>
+
+const RULE_TABLE: readonly (readonly [Rule, RuleReads])[] = [
+  [duplicateNames, { postgres: 'all', workers: 'all', realms: 'all', functions: 'all', services: 'each' }],
+  [reservedServiceNames, { workers: 'all', services: 'each' }],
+  [reservedRoles, { api: 'all' }],
+  [reservedPostgresNames, { postgres: 'all', api: 'all' }],
+  [reservedFunctionNames, { functions: 'each' }],
+  [unknownRealms, { api: 'all', realms: 'all', routes: 'each' }],
+  [undefinedRoles, { realms: 'all', routes: 'each' }],
+  [serviceAccountRoles, { realms: 'each' }],
+  [seedUsers, { realms: 'all', domain: 'all' }],
+  [functionSources, { functions: 'each' }],
+  [unknownRouteTargets, { functions: 'all', services: 'all', routes: 'each' }],
+  [unroutableServices, { services: 'all', routes: 'each' }],
+  [sparkRoutesNeedWorkers, { workers: 'all', routes: 'each' }],
+  [apiRoutesNeedApi, { api: 'all', routes: 'each' }],
+  [duplicateRoutes, { routes: 'all', domain: 'all' }],
+  [envKeyCollisions, { realms: 'all' }],
+  [postgrestImageVersion, { api: 'all', images: 'all' }],
+  [portClashes, { tls: 'all', ports: 'all', postgres: 'all' }],
+  [unknownResourceServices, { resources: 'each', api: 'all', realms: 'all', functions: 'all', workers: 'all', services: 'all', routes: 'all' }],
 ]
+
+/** Every cross-field rule, in the order of the config keys they mostly look at. */
+export const RULES: readonly Rule[] = RULE_TABLE.map(([rule]) => rule)
+
+/** The keys each rule of RULES reads. */
+export const RULE_READS: ReadonlyMap<Rule, RuleReads> = new Map(RULE_TABLE)

@@ -6,6 +6,7 @@ import type { SparkbaasConfig } from '../../src/config/types.js'
 import * as validate from '../../src/config/validate.js'
 import {
   RULES,
+  RULE_READS,
   apiRoutesNeedApi,
   duplicateNames,
   duplicateRoutes,
@@ -42,6 +43,58 @@ describe('RULES', () => {
     const exported = Object.values(validate).filter((value) => typeof value === 'function')
     expect(new Set(RULES)).toEqual(new Set(exported))
     expect(RULES.flatMap((rule) => rule(parse(), ctx))).toEqual([])
+  })
+
+  // check.ts runs a rule on a config that failed the shape check only when every key it reads parsed: a key read
+  // but not declared would let it report the echo of a shape problem, so each rule runs on configs that take it
+  // down its branches (problems found, messages built) while a proxy records the top-level keys it reads.
+  it('declares every top-level key each rule reads (RULE_READS)', () => {
+    const busy = parse({
+      domain: 'example.com',
+      tls: 'self-signed',
+      ports: { http: 8080, https: 8080 },
+      images: { postgrest: 'postgrest/postgrest:v12.2' },
+      postgres: { databases: ['app', 'app', 'postgres'], exposePort: 8080 },
+      api: { realm: 'nope', anonRole: 'postgres', schemas: ['pg_x'] },
+      workers: [{ name: 'a' }, { name: 'a' }, { name: 'init' }],
+      realms: [
+        {
+          name: 'r',
+          roles: ['x'],
+          clients: [{ id: 'c', type: 'public', serviceAccountRoles: ['y'] }, { id: 'c', type: 'confidential' }],
+          users: [{ username: 'usr', roles: ['z'] }, { username: 'usr' }, { username: 'service-account-q' }, { username: 'bad@x' }],
+        },
+        { name: 'r' },
+        { name: 'r-c', users: [{ username: 'c-secret' }] },
+      ],
+      functions: [{ name: 'f', source: './nope' }, { name: 'f', source: './functions/hello' }, { name: 'server', source: './functions/hello' }],
+      services: { postgres: { image: 'p' }, 'spark-a': { image: 'x' }, quiet: { image: 'q' } },
+      routes: [
+        { host: 'a', to: { function: 'nope' } },
+        { host: 'a', to: { service: 'nope' } },
+        { host: 'b', to: { service: 'quiet' } },
+        { host: 'c', to: 'spark', auth: { realm: 'nope', roles: ['q'] } },
+        { host: 'c', to: 'api', auth: { realm: 'r', roles: ['q'] } },
+        { host: 'd', to: 'keycloak' },
+      ],
+      resources: { nope: { cpus: 1 } },
+    })
+    const configs = [parse(), busy, parse({ workers: [], api: undefined, routes: [{ host: 'x', to: 'spark' }, { host: 'y', to: 'api' }] })]
+    for (const rule of RULES) {
+      const declared = Object.keys(RULE_READS.get(rule) ?? {})
+      const read = new Set<string>()
+      for (const config of configs) {
+        const recording = new Proxy(config, {
+          get(target, key, receiver) {
+            if (typeof key === 'string') read.add(key)
+            return Reflect.get(target, key, receiver) as unknown
+          },
+        })
+        rule(recording, { configDir, exists: (path) => !path.includes('nope') })
+      }
+      expect([...read].filter((key) => !declared.includes(key)), rule.name).toEqual([])
+    }
+    expect([...RULE_READS.keys()]).toEqual(RULES)
   })
 })
 
