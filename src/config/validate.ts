@@ -93,9 +93,31 @@ export const apiRoutesNeedApi: Rule = (config) =>
     ? []
     : config.routes.flatMap(({ to }, i) =>
         to === 'api'
-          ? [problem(`routes[${i}].to`, 'api_not_enabled', '"api" routes to PostgREST, which only runs when api is set — add api: { realm: "<realm name>" }, or remove this route')]
+          ? [problem(`routes[${i}].to`, 'api_not_enabled', '"api" routes to PostgREST, which only runs when api is set — add api: {} (anonymous requests only) or api: { realm: "<realm name>" } (that realm\'s tokens too), or remove this route')]
           : [],
       )
+
+/**
+ * Without `api.realm`, PostgREST has no key to check tokens with (no jwt-secret): a request without a token runs as
+ * `anonRole`, and one with a token is refused (PostgREST src/PostgREST/Auth/Jwt.hs parseClaims, Auth/JwtCache.hs
+ * JwtSecretMissing). With no anonymous role either, nothing could ever use the API.
+ */
+export const apiNeedsAccess: Rule = (config) => {
+  if (config.api === undefined || config.api.realm !== undefined || config.api.anonRole !== false) return []
+  const message =
+    'with anonRole: false and no realm, PostgREST refuses every request: without a token for want of an anonymous role (401), with one for want of a key to check it (500 "Server lacks JWT secret") — set api.realm to the realm whose tokens it accepts, or give anonymous requests a role, e.g. anonRole: "anon"'
+  return [problem('api.anonRole', 'api_unusable', message)]
+}
+
+/** A route with `auth` lets only requests with a token through, and PostgREST without `api.realm` refuses tokens. */
+export const apiAuthNeedsRealm: Rule = (config) =>
+  config.api === undefined || config.api.realm !== undefined
+    ? []
+    : config.routes.flatMap(({ to, auth }, i) => {
+        if (to !== 'api' || auth === undefined) return []
+        const message = `this route lets requests with a token of realm "${auth.realm}" through to PostgREST, which accepts no token without api.realm (it answers 500 "Server lacks JWT secret") — set api.realm: "${auth.realm}", or remove auth to serve the API anonymously`
+        return [problem(`routes[${i}].auth`, 'api_without_realm', message)]
+      })
 
 /** `api.realm` and `routes[].auth.realm` must name a realm of the config. */
 export const unknownRealms: Rule = (config) => {
@@ -104,7 +126,7 @@ export const unknownRealms: Rule = (config) => {
   const check = (path: string, realm: string) =>
     known.has(realm) ? [] : [problem(path, 'unknown_realm', `no realm named "${realm}" — ${defined('realms', names)}`)]
   return [
-    ...(config.api === undefined ? [] : check('api.realm', config.api.realm)),
+    ...(config.api?.realm === undefined ? [] : check('api.realm', config.api.realm)),
     ...config.routes.flatMap(({ auth }, i) => (auth === undefined ? [] : check(`routes[${i}].auth.realm`, auth.realm))),
   ]
 }
@@ -295,6 +317,7 @@ const RULE_TABLE: readonly (readonly [Rule, RuleReads])[] = [
   [duplicateNames, { postgres: 'all', workers: 'all', realms: 'all', functions: 'all', services: 'each' }],
   [reservedServiceNames, { workers: 'all', services: 'each' }],
   [reservedRoles, { api: 'all' }],
+  [apiNeedsAccess, { api: 'all' }],
   [reservedPostgresNames, { postgres: 'all', api: 'all' }],
   [reservedFunctionNames, { functions: 'each' }],
   [unknownRealms, { api: 'all', realms: 'all', routes: 'each' }],
@@ -306,6 +329,7 @@ const RULE_TABLE: readonly (readonly [Rule, RuleReads])[] = [
   [unroutableServices, { services: 'all', routes: 'each' }],
   [sparkRoutesNeedWorkers, { workers: 'all', routes: 'each' }],
   [apiRoutesNeedApi, { api: 'all', routes: 'each' }],
+  [apiAuthNeedsRealm, { api: 'all', routes: 'each' }],
   [duplicateRoutes, { routes: 'all', domain: 'all' }],
   [envKeyCollisions, { realms: 'all' }],
   [postgrestImageVersion, { api: 'all', images: 'all' }],

@@ -185,6 +185,13 @@ describe('every problem at once: the cross-field rules run on the parts that par
   })
 })
 
+describe('a minimal config', () => {
+  it('takes api without a realm: PostgREST for anonymous requests', () => {
+    const result = check({ project: 'x', api: {}, routes: [{ host: 'api', path: '/rest', to: 'api' }] })
+    expect(result.ok && result.config.api).toEqual({ schemas: ['api'], anonRole: 'anon', anonReadsNewTables: false })
+  })
+})
+
 describe('extension names', () => {
   it('accepts the names CREATE EXTENSION uses, with "-" (uuid-ossp)', () => {
     const result = check(withChanges({ postgres: { extensions: ['uuid-ossp', 'pg_trgm', 'citext'] } }))

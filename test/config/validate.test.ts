@@ -7,6 +7,8 @@ import * as validate from '../../src/config/validate.js'
 import {
   RULES,
   RULE_READS,
+  apiAuthNeedsRealm,
+  apiNeedsAccess,
   apiRoutesNeedApi,
   duplicateNames,
   duplicateRoutes,
@@ -170,7 +172,7 @@ describe('apiRoutesNeedApi', () => {
       {
         path: 'routes[0].to',
         code: 'api_not_enabled',
-        message: '"api" routes to PostgREST, which only runs when api is set — add api: { realm: "<realm name>" }, or remove this route',
+        message: '"api" routes to PostgREST, which only runs when api is set — add api: {} (anonymous requests only) or api: { realm: "<realm name>" } (that realm\'s tokens too), or remove this route',
       },
     ])
   })
@@ -680,5 +682,44 @@ describe('portClashes', () => {
         message: 'Let\'s Encrypt\'s HTTP challenge (tls: { acme }) always connects to port 80, not 8080 — set ports.http to 80 (ports.https may differ), or use tls: "self-signed"',
       },
     ])
+  })
+})
+
+describe('api without a realm', () => {
+  it('is fine for anonymous access, with routes to it that carry no auth', () => {
+    const overrides = { api: {}, routes: [{ host: 'api', path: '/rest', to: 'api' as const }] }
+    expect(run(apiNeedsAccess, overrides)).toEqual([])
+    expect(run(apiAuthNeedsRealm, overrides)).toEqual([])
+  })
+
+  it('refuses anonRole: false, which would leave PostgREST refusing every request', () => {
+    // PostgREST v14.8 src/PostgREST/Auth/Jwt.hs parseClaims: no role claim and no anon role is JwtTokenRequired
+    // (401); Auth/JwtCache.hs: any token without a jwt-secret is JwtSecretMissing (500).
+    expect(run(apiNeedsAccess, { api: { anonRole: false } })).toEqual([
+      {
+        path: 'api.anonRole',
+        code: 'api_unusable',
+        message:
+          'with anonRole: false and no realm, PostgREST refuses every request: without a token for want of an anonymous role (401), with one for want of a key to check it (500 "Server lacks JWT secret") — set api.realm to the realm whose tokens it accepts, or give anonymous requests a role, e.g. anonRole: "anon"',
+      },
+    ])
+    expect(run(apiNeedsAccess, { api: { anonRole: false, realm: 'acme' } })).toEqual([])
+  })
+
+  it('refuses a route with auth to the api: the tokens it lets through would reach a PostgREST that accepts none', () => {
+    const routes = [
+      { host: 'api', path: '/open', to: 'api' as const },
+      { host: 'api', path: '/rest', to: 'api' as const, auth: { realm: 'acme' } },
+      { host: 'api', path: '/fn', to: { function: 'hello' }, auth: { realm: 'acme' } },
+    ]
+    expect(run(apiAuthNeedsRealm, { api: {}, routes })).toEqual([
+      {
+        path: 'routes[1].auth',
+        code: 'api_without_realm',
+        message:
+          'this route lets requests with a token of realm "acme" through to PostgREST, which accepts no token without api.realm (it answers 500 "Server lacks JWT secret") — set api.realm: "acme", or remove auth to serve the API anonymously',
+      },
+    ])
+    expect(run(apiAuthNeedsRealm, { api: { realm: 'acme' }, routes })).toEqual([])
   })
 })
