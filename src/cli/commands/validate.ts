@@ -2,6 +2,7 @@
 import path from 'node:path'
 import { defineCommand } from 'citty'
 import { loadAndCheck } from '../../config/load-and-check.js'
+import { configNotes } from '../../config/notes.js'
 import { resolveModel } from '../../model/resolve.js'
 import { summarize } from '../../model/summary.js'
 import { printJson, printSuccess } from '../report.js'
@@ -16,11 +17,13 @@ export default defineCommand({
   async run({ args }) {
     const { config, filepath } = await loadAndCheck({ configFile: args.config })
     const summary = summarize(resolveModel(config, { configFile: filepath }))
+    const warnings = configNotes(config)
     if (args.json) {
-      printJson({ ok: true, project: summary.project, services: summary.services.length, containers: summary.containers, routes: summary.routes, configFile: filepath })
+      printJson({ ok: true, project: summary.project, services: summary.services.length, containers: summary.containers, routes: summary.routes, configFile: filepath, warnings })
       return
     }
     const where = path.relative(process.cwd(), filepath)
     printSuccess(`${summary.project}: ${plural(summary.services.length, 'service')}, ${plural(summary.routes, 'route')} (${where})`)
+    for (const warning of warnings) process.stderr.write(`! ${warning}\n`)
   },
 })
