@@ -5,6 +5,7 @@
 import { join, resolve } from 'node:path'
 import { buildFunctions } from './build/functions.js'
 import { checkLoaded, loadAndCheck, type CheckedConfig } from './config/load-and-check.js'
+import { configNotes } from './config/notes.js'
 import { SparkbaasError, type Problem } from './errors.js'
 import { DEFAULT_OUT_DIR } from './layout.js'
 import { resolveModel } from './model/resolve.js'
@@ -79,14 +80,17 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
   // A write holds the output folder from reading what is there to the last rename: a second run waits (lock.ts).
   // --check and --dry-run only read, and may run where nothing can be written.
   const run = async () => ({ ...(await generateLocked(options, { outDir, mode, model, filepath, configDir })), configWarnings })
-  if (mode !== 'write') return run()
+  // Notes on the config itself (nothing routed) come first among the writer's warnings.
+  const notes = configNotes(config)
+  const withNotes = (result: GenerateResult): GenerateResult => (notes.length === 0 ? result : { ...result, warnings: [...notes, ...result.warnings] })
+  if (mode !== 'write') return withNotes(await run())
   const recovered: string[] = []
   const result = await withFolderLock(
     outDir,
     { command: 'sparkbaas generate', warn: (m) => recovered.push(m), ...(options.lockTimeoutMs === undefined ? {} : { timeoutMs: options.lockTimeoutMs }) },
     run,
   )
-  return recovered.length === 0 ? result : { ...result, warnings: [...recovered, ...result.warnings] }
+  return withNotes(recovered.length === 0 ? result : { ...result, warnings: [...recovered, ...result.warnings] })
 }
 
 async function generateLocked(

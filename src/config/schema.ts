@@ -75,7 +75,7 @@ const apiSchema = z.strictObject({
   schemas: z.array(named('sqlName')).min(1, { error: 'expected at least one schema' }).default([...DEFAULTS.api.schemas]),
   anonRole: z.union([z.literal(false), named('role')]).default(DEFAULTS.api.anonRole),
   anonReadsNewTables: z.boolean().default(DEFAULTS.api.anonReadsNewTables),
-  realm: named('identifier'),
+  realm: named('identifier').optional(),
 })
 
 const keycloakSchema = z.strictObject({

@@ -113,8 +113,12 @@ export interface ApiConfig {
   /**
    * Realm whose access tokens PostgREST accepts. A valid token switches to the Postgres role `authenticated`;
    * its realm roles are readable in SQL as `current_setting('request.jwt.claims', true)::json -> 'realm_access'`.
+   * Leave it out for an API that serves anonymous requests only (as `anonRole`): PostgREST then has no key to check
+   * tokens with, and answers a request that carries one with 500 "Server lacks JWT secret". A route with `auth` to
+   * `"api"` needs it.
+   * @example "acme"
    */
-  realm: string
+  realm?: string
 }
 
 /** How Keycloak is served through the `keycloak` route. */

@@ -93,9 +93,31 @@ export const apiRoutesNeedApi: Rule = (config) =>
     ? []
     : config.routes.flatMap(({ to }, i) =>
         to === 'api'
-          ? [problem(`routes[${i}].to`, 'api_not_enabled', '"api" routes to PostgREST, which only runs when api is set — add api: { realm: "<realm name>" }, or remove this route')]
+          ? [problem(`routes[${i}].to`, 'api_not_enabled', '"api" routes to PostgREST, which only runs when api is set — add api: {} (anonymous requests only) or api: { realm: "<realm name>" } (that realm\'s tokens too), or remove this route')]
           : [],
       )
+
+/**
+ * Without `api.realm`, PostgREST has no key to check tokens with (no jwt-secret): a request without a token runs as
+ * `anonRole`, and one with a token is refused (PostgREST src/PostgREST/Auth/Jwt.hs parseClaims, Auth/JwtCache.hs
+ * JwtSecretMissing). With no anonymous role either, nothing could ever use the API.
+ */
+export const apiNeedsAccess: Rule = (config) => {
+  if (config.api === undefined || config.api.realm !== undefined || config.api.anonRole !== false) return []
+  const message =
+    'with anonRole: false and no realm, PostgREST refuses every request: without a token for want of an anonymous role (401), with one for want of a key to check it (500 "Server lacks JWT secret") — set api.realm to the realm whose tokens it accepts, or give anonymous requests a role, e.g. anonRole: "anon"'
+  return [problem('api.anonRole', 'api_unusable', message)]
+}
+
+/** A route with `auth` lets only requests with a token through, and PostgREST without `api.realm` refuses tokens. */
+export const apiAuthNeedsRealm: Rule = (config) =>
+  config.api === undefined || config.api.realm !== undefined
+    ? []
+    : config.routes.flatMap(({ to, auth }, i) => {
+        if (to !== 'api' || auth === undefined) return []
+        const message = `this route lets requests with a token of realm "${auth.realm}" through to PostgREST, which accepts no token without api.realm (it answers 500 "Server lacks JWT secret") — set api.realm: "${auth.realm}", or remove auth to serve the API anonymously`
+        return [problem(`routes[${i}].auth`, 'api_without_realm', message)]
+      })
 
 /** `api.realm` and `routes[].auth.realm` must name a realm of the config. */
 export const unknownRealms: Rule = (config) => {
@@ -104,7 +126,7 @@ export const unknownRealms: Rule = (config) => {
   const check = (path: string, realm: string) =>
     known.has(realm) ? [] : [problem(path, 'unknown_realm', `no realm named "${realm}" — ${defined('realms', names)}`)]
   return [
-    ...(config.api === undefined ? [] : check('api.realm', config.api.realm)),
+    ...(config.api?.realm === undefined ? [] : check('api.realm', config.api.realm)),
     ...config.routes.flatMap(({ auth }, i) => (auth === undefined ? [] : check(`routes[${i}].auth.realm`, auth.realm))),
   ]
 }
@@ -281,25 +303,42 @@ export const reservedPostgresNames: Rule = (config) => [
   ),
 ]
 
-/** Every cross-field rule, in the order of the config keys they mostly look at. */
-export const RULES: readonly Rule[] = [
-  duplicateNames,
-  reservedServiceNames,
-  reservedRoles,
-  reservedPostgresNames,
-  reservedFunctionNames,
-  unknownRealms,
-  undefinedRoles,
-  serviceAccountRoles,
-  seedUsers,
-  functionSources,
-  unknownRouteTargets,
-  unroutableServices,
-  sparkRoutesNeedWorkers,
-  apiRoutesNeedApi,
-  duplicateRoutes,
-  envKeyCollisions,
-  postgrestImageVersion,
-  portClashes,
-  unknownResourceServices,
+/**
+ * What a rule reads, by top-level key, so it can run on a config that failed the shape check (check.ts):
+ * - `"each"`: it looks at the entries of a list or record one at a time, and its messages name no other entry, so
+ *   the entries that did not parse can be left out;
+ * - `"all"`: it needs the whole value: it compares entries, counts them, looks a name up among them, or names
+ *   another entry by its index. A key that failed anywhere, even in one entry, keeps the rule from running.
+ * A test runs each rule on a config that records what it reads, so this table cannot fall behind the code.
+ */
+export type RuleReads = Readonly<Partial<Record<keyof ParsedConfig, 'each' | 'all'>>>
+
+const RULE_TABLE: readonly (readonly [Rule, RuleReads])[] = [
+  [duplicateNames, { postgres: 'all', workers: 'all', realms: 'all', functions: 'all', services: 'each' }],
+  [reservedServiceNames, { workers: 'all', services: 'each' }],
+  [reservedRoles, { api: 'all' }],
+  [apiNeedsAccess, { api: 'all' }],
+  [reservedPostgresNames, { postgres: 'all', api: 'all' }],
+  [reservedFunctionNames, { functions: 'each' }],
+  [unknownRealms, { api: 'all', realms: 'all', routes: 'each' }],
+  [undefinedRoles, { realms: 'all', routes: 'each' }],
+  [serviceAccountRoles, { realms: 'each' }],
+  [seedUsers, { realms: 'all', domain: 'all' }],
+  [functionSources, { functions: 'each' }],
+  [unknownRouteTargets, { functions: 'all', services: 'all', routes: 'each' }],
+  [unroutableServices, { services: 'all', routes: 'each' }],
+  [sparkRoutesNeedWorkers, { workers: 'all', routes: 'each' }],
+  [apiRoutesNeedApi, { api: 'all', routes: 'each' }],
+  [apiAuthNeedsRealm, { api: 'all', routes: 'each' }],
+  [duplicateRoutes, { routes: 'all', domain: 'all' }],
+  [envKeyCollisions, { realms: 'all' }],
+  [postgrestImageVersion, { api: 'all', images: 'all' }],
+  [portClashes, { tls: 'all', ports: 'all', postgres: 'all' }],
+  [unknownResourceServices, { resources: 'each', api: 'all', realms: 'all', functions: 'all', workers: 'all', services: 'all', routes: 'all' }],
 ]
+
+/** Every cross-field rule, in the order of the config keys they mostly look at. */
+export const RULES: readonly Rule[] = RULE_TABLE.map(([rule]) => rule)
+
+/** The keys each rule of RULES reads. */
+export const RULE_READS: ReadonlyMap<Rule, RuleReads> = new Map(RULE_TABLE)

@@ -139,7 +139,7 @@ export function resolveModel(config: ParsedConfig, ctx: ResolveContext): StackMo
             anonRole: config.api.anonRole,
             anonReadsNewTables: config.api.anonRole !== false && config.api.anonReadsNewTables,
             authenticatedRole: AUTHENTICATED_ROLE,
-            realm: config.api.realm,
+            ...(config.api.realm === undefined ? {} : { realm: config.api.realm }),
           },
         }
       : {}),

@@ -87,8 +87,6 @@ export function postgrestService(config: ParsedConfig, images: Images, apiUrl: s
   const entries: Record<string, ValuePart[]> = {
     PGRST_DB_URI: [{ text: 'postgres://authenticator:' }, ref(ENV.authenticatorPassword), { text: `@postgres:5432/${database}` }],
     PGRST_DB_SCHEMAS: text(api.schemas.join(',')),
-    PGRST_JWT_SECRET: [ref(ENV.realmJwks(api.realm))],
-    PGRST_JWT_ROLE_CLAIM_KEY: text(`.${ROLE_CLAIM}`),
     // `postgrest --ready` requests http://<admin-server-host>:<admin-server-port>/ready and exits 1 when that host is
     // a special one such as the default "!4", which admin-server-host inherits from server-host (PostgREST
     // src/PostgREST/Client.hs, Config.hs). The API listens on every IPv4 address, for Traefik over edge; the admin
@@ -96,6 +94,12 @@ export function postgrestService(config: ParsedConfig, images: Images, apiUrl: s
     PGRST_SERVER_HOST: text('0.0.0.0'),
     PGRST_ADMIN_SERVER_HOST: text('127.0.0.1'),
     PGRST_ADMIN_SERVER_PORT: text('3001'),
+  }
+  // Without a realm PostgREST gets no jwt-secret and serves anonymous requests only (Config.hs decodeJWKS leaves
+  // configJWKS Nothing; a request that carries a token is refused, Auth/JwtCache.hs JwtSecretMissing).
+  if (api.realm !== undefined) {
+    entries.PGRST_JWT_SECRET = [ref(ENV.realmJwks(api.realm))]
+    entries.PGRST_JWT_ROLE_CLAIM_KEY = text(`.${ROLE_CLAIM}`)
   }
   if (api.anonRole !== false) entries.PGRST_DB_ANON_ROLE = text(api.anonRole)
   if (apiUrl) entries.PGRST_OPENAPI_SERVER_PROXY_URI = text(apiUrl)

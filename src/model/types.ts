@@ -126,7 +126,8 @@ export interface ApiModel {
   readonly anonReadsNewTables: boolean
   /** The role every valid token switches to (a hardcoded `role` claim the realm's clients add). */
   readonly authenticatedRole: string
-  readonly realm: string
+  /** The realm whose tokens PostgREST accepts; none: anonymous requests only. */
+  readonly realm?: string
 }
 
 export interface PostgresModel {

@@ -61,8 +61,9 @@ export function stackUrls(model: StackModel, env: EnvLookup): StackUrls {
  */
 function apiCall(model: StackModel): ApiCall | undefined {
   const route = model.routes.find((r) => r.service === 'postgrest')
-  if (route === undefined || model.api === undefined) return undefined
-  const roles = route.auth?.realm === model.api.realm ? route.auth.roles : []
+  // Without an API realm PostgREST takes no tokens: the API is anonymous, and no token can be minted for it.
+  if (route === undefined || model.api?.realm === undefined) return undefined
+  const roles = route.auth !== undefined && route.auth.realm === model.api.realm ? route.auth.roles : []
   const command = tokenCommand(roles)
   // Traefik's self-signed certificate is signed by no CA curl knows.
   const insecure = model.tls.mode === 'self-signed' ? ' -k' : ''

@@ -22,11 +22,25 @@ describe('a valid config', () => {
     ['mjs', '✔ from-mjs: 5 services, 1 route (sparkbaas.config.mjs)'],
     ['json', '✔ from-json: 4 services, 1 route (sparkbaas.config.json)'],
     ['yaml', '✔ from-yaml: 6 services, 1 route (sparkbaas.config.yaml)'],
-    ['package-json', '✔ from-package-json: 3 services, 0 routes (package.json)'],
-    ['nested/deeper', '✔ from-parent: 3 services, 0 routes (../sparkbaas.config.ts)'],
   ])('%s', async (dir, line) => {
     const result = await sparkbaas(['validate'], { cwd: fixture(dir) })
     expect(result).toMatchObject({ code: 0, stdout: `${line}\n`, stderr: '' })
+  })
+
+  // `{ project }` alone: Postgres and a Traefik with nothing to serve. Valid, with a warning that says what to add.
+  const NOTHING_ROUTED = '! no routes: nothing is reachable from outside the stack — add api: {} and a route such as { host: "api", path: "/rest", to: "api" }\n'
+  test.each([
+    ['package-json', '✔ from-package-json: 3 services, 0 routes (package.json)'],
+    ['nested/deeper', '✔ from-parent: 3 services, 0 routes (../sparkbaas.config.ts)'],
+  ])('%s: nothing routed, so a warning on stderr', async (dir, line) => {
+    const result = await sparkbaas(['validate'], { cwd: fixture(dir) })
+    expect(result).toMatchObject({ code: 0, stdout: `${line}\n`, stderr: NOTHING_ROUTED })
+  })
+
+  test('--json lists the warnings', async () => {
+    const result = await sparkbaas(['validate', '--json'], { cwd: fixture('package-json') })
+    expect(result).toMatchObject({ code: 0, stderr: '' })
+    expect(JSON.parse(result.raw.stdout)).toMatchObject({ ok: true, routes: 0, warnings: [NOTHING_ROUTED.slice(2, -1)] })
   })
 
   test('--config takes a path relative to the working directory', async () => {
@@ -174,6 +188,14 @@ describe("a user's mistake: exit 1, a clean message, no stack", () => {
         '  project: expected lowercase letters, digits and "-", starting with a letter, at most 39 characters, received "Acme Corp"\n' +
         '  postgres.version: expected number, received string "17" — write 17 without quotes\n' +
         '  extra: unknown key "extra" — allowed keys: project, domain, tls, ports, images, postgres, api, keycloak, workers, realms, functions, services, routes, resources\n',
+    ],
+    [
+      'shape and cross-reference mistakes together, in the order they appear',
+      () => ({ cwd: fixture('shape-and-reference') }),
+      '✖ <fixtures>/load/shape-and-reference/sparkbaas.config.ts is not a valid config (3 problems):\n' +
+        '  workers[0].cores: expected number, received string "2" — write 2 without quotes\n' +
+        '  routes[0].to: "api" routes to PostgREST, which only runs when api is set — add api: {} (anonymous requests only) or api: { realm: "<realm name>" } (that realm\'s tokens too), or remove this route\n' +
+        '  routes[1].stripPrefix: expected boolean, received string "yes"\n',
     ],
   ]
 

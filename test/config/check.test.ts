@@ -71,9 +71,12 @@ describe('checkConfig', () => {
     expect(problemsOf(config)).toEqual([{ path: '', code: 'unreadable', message: 'could not read the config, a value threw while being read' }])
   })
 
-  it('runs the cross-field rules only once the shape is right', () => {
+  it('reports a shape problem and a cross-field problem in one run, in the order they appear', () => {
     const config = withChanges({ domain: 'Not A Domain', routes: [{ host: 'api', to: { function: 'nope' } }] })
-    expect(problemsOf(config).map((p) => p.code)).toEqual(['invalid_format'])
+    expect(problemsOf(config).map(({ path, code }) => `${path} ${code}`)).toEqual([
+      'domain invalid_format',
+      'routes[0].to.function unknown_function',
+    ])
   })
 
   it('reports every mistake at once, in the order they appear in the config', () => {
@@ -114,6 +117,89 @@ describe('checkConfig', () => {
     })
     // duplicateNames runs before reservedServiceNames, yet services.postgres comes first in the config.
     expect(problemsOf(config).map((p) => p.path)).toEqual(['services.postgres', 'services.my_app', 'routes[0].to.service'])
+  })
+})
+
+describe('every problem at once: the cross-field rules run on the parts that parsed', () => {
+  const summary = (input: unknown) => problemsOf(input).map(({ path, code }) => `${path} ${code}`)
+
+  it('checks the routes that parsed, at their own index, beside a route that did not', () => {
+    const config = withChanges({
+      routes: [
+        { host: 'api', path: '/a', to: { function: 'hello' } },
+        { host: 'Bad Host', to: 'keycloak' },
+        { host: 'api', path: '/b', to: { function: 'helo' } },
+        { host: 'api', path: '/c', to: 'spark', rateLimit: { average: 0 } },
+      ],
+    })
+    expect(summary(config)).toEqual([
+      'routes[1].host invalid_format',
+      'routes[2].to.function unknown_function',
+      'routes[3].rateLimit.average too_small',
+    ])
+  })
+
+  it('says nothing about a route to a function whose entry did not parse', () => {
+    const config = withChanges({
+      functions: [{ name: 'hello', source: './functions/hello', memoryMb: 'lots' as unknown as number }],
+      routes: [{ host: 'api', to: { function: 'hello' } }],
+    })
+    expect(summary(config)).toEqual(['functions[0].memoryMb invalid_type'])
+  })
+
+  it('says nothing about a name another broken entry may hold (services, realms, workers, api)', () => {
+    const config = withChanges({
+      workers: [{ name: 'etl', cores: 0 }],
+      realms: [{ name: 'acme', roles: 'admin' as unknown as string[] }],
+      services: { mail: { image: '' } },
+      routes: [
+        { host: 'mail', to: { service: 'mail' } },
+        { host: 'spark', to: 'spark', auth: { realm: 'acme', roles: ['admin'] } },
+      ],
+    })
+    expect(summary(config)).toEqual([
+      'workers[0].cores too_small',
+      'realms[0].roles invalid_type',
+      'services.mail.image too_small',
+    ])
+    expect(summary(withChanges({ api: { realm: 5 as unknown as string }, routes: [{ host: 'api', to: 'api' }] }))).toEqual([
+      'api.realm invalid_type',
+    ])
+  })
+
+  it('reads a misspelt top-level key as the key it resembles, so nothing it held is reported missing', () => {
+    const { realms, ...rest } = validConfig
+    expect(summary({ ...rest, relams: realms })).toEqual(['relams unknown_key'])
+  })
+
+  it('compares routes only when every route parsed (a broken one could be the duplicate)', () => {
+    const config = withChanges({
+      routes: [
+        { host: 'api', path: '/x', to: 'keycloak' },
+        { host: 'api', path: '/x', to: 'keycloak', stripPrefix: 'yes' as unknown as boolean },
+        { host: 'api', path: '/y', to: 'keycloak' },
+        { host: 'api', path: '/y', to: 'keycloak' },
+      ],
+    })
+    expect(summary(config)).toEqual(['routes[1].stripPrefix invalid_type'])
+  })
+
+  it('still runs a rule whose keys all parsed, next to shape problems elsewhere', () => {
+    const config = withChanges({
+      tls: 'self-signed',
+      ports: { http: 8080, https: 8080 },
+      workers: [{ name: 'etl', memory: 'much' }],
+      functions: [...(validConfig.functions ?? []), { name: 'server', source: './functions/hello' }],
+    })
+    // `ports` comes last here: withChanges adds the keys validConfig lacks after its own.
+    expect(summary(config)).toEqual(['workers[0].memory invalid_format', 'functions[2].name reserved_name', 'ports.https port_clash'])
+  })
+})
+
+describe('a minimal config', () => {
+  it('takes api without a realm: PostgREST for anonymous requests', () => {
+    const result = check({ project: 'x', api: {}, routes: [{ host: 'api', path: '/rest', to: 'api' }] })
+    expect(result.ok && result.config.api).toEqual({ schemas: ['api'], anonRole: 'anon', anonReadsNewTables: false })
   })
 })
 

@@ -6,6 +6,9 @@ import type { SparkbaasConfig } from '../../src/config/types.js'
 import * as validate from '../../src/config/validate.js'
 import {
   RULES,
+  RULE_READS,
+  apiAuthNeedsRealm,
+  apiNeedsAccess,
   apiRoutesNeedApi,
   duplicateNames,
   duplicateRoutes,
@@ -42,6 +45,58 @@ describe('RULES', () => {
     const exported = Object.values(validate).filter((value) => typeof value === 'function')
     expect(new Set(RULES)).toEqual(new Set(exported))
     expect(RULES.flatMap((rule) => rule(parse(), ctx))).toEqual([])
+  })
+
+  // check.ts runs a rule on a config that failed the shape check only when every key it reads parsed: a key read
+  // but not declared would let it report the echo of a shape problem, so each rule runs on configs that take it
+  // down its branches (problems found, messages built) while a proxy records the top-level keys it reads.
+  it('declares every top-level key each rule reads (RULE_READS)', () => {
+    const busy = parse({
+      domain: 'example.com',
+      tls: 'self-signed',
+      ports: { http: 8080, https: 8080 },
+      images: { postgrest: 'postgrest/postgrest:v12.2' },
+      postgres: { databases: ['app', 'app', 'postgres'], exposePort: 8080 },
+      api: { realm: 'nope', anonRole: 'postgres', schemas: ['pg_x'] },
+      workers: [{ name: 'a' }, { name: 'a' }, { name: 'init' }],
+      realms: [
+        {
+          name: 'r',
+          roles: ['x'],
+          clients: [{ id: 'c', type: 'public', serviceAccountRoles: ['y'] }, { id: 'c', type: 'confidential' }],
+          users: [{ username: 'usr', roles: ['z'] }, { username: 'usr' }, { username: 'service-account-q' }, { username: 'bad@x' }],
+        },
+        { name: 'r' },
+        { name: 'r-c', users: [{ username: 'c-secret' }] },
+      ],
+      functions: [{ name: 'f', source: './nope' }, { name: 'f', source: './functions/hello' }, { name: 'server', source: './functions/hello' }],
+      services: { postgres: { image: 'p' }, 'spark-a': { image: 'x' }, quiet: { image: 'q' } },
+      routes: [
+        { host: 'a', to: { function: 'nope' } },
+        { host: 'a', to: { service: 'nope' } },
+        { host: 'b', to: { service: 'quiet' } },
+        { host: 'c', to: 'spark', auth: { realm: 'nope', roles: ['q'] } },
+        { host: 'c', to: 'api', auth: { realm: 'r', roles: ['q'] } },
+        { host: 'd', to: 'keycloak' },
+      ],
+      resources: { nope: { cpus: 1 } },
+    })
+    const configs = [parse(), busy, parse({ workers: [], api: undefined, routes: [{ host: 'x', to: 'spark' }, { host: 'y', to: 'api' }] })]
+    for (const rule of RULES) {
+      const declared = Object.keys(RULE_READS.get(rule) ?? {})
+      const read = new Set<string>()
+      for (const config of configs) {
+        const recording = new Proxy(config, {
+          get(target, key, receiver) {
+            if (typeof key === 'string') read.add(key)
+            return Reflect.get(target, key, receiver) as unknown
+          },
+        })
+        rule(recording, { configDir, exists: (path) => !path.includes('nope') })
+      }
+      expect([...read].filter((key) => !declared.includes(key)), rule.name).toEqual([])
+    }
+    expect([...RULE_READS.keys()]).toEqual(RULES)
   })
 })
 
@@ -117,7 +172,7 @@ describe('apiRoutesNeedApi', () => {
       {
         path: 'routes[0].to',
         code: 'api_not_enabled',
-        message: '"api" routes to PostgREST, which only runs when api is set — add api: { realm: "<realm name>" }, or remove this route',
+        message: '"api" routes to PostgREST, which only runs when api is set — add api: {} (anonymous requests only) or api: { realm: "<realm name>" } (that realm\'s tokens too), or remove this route',
       },
     ])
   })
@@ -627,5 +682,44 @@ describe('portClashes', () => {
         message: 'Let\'s Encrypt\'s HTTP challenge (tls: { acme }) always connects to port 80, not 8080 — set ports.http to 80 (ports.https may differ), or use tls: "self-signed"',
       },
     ])
+  })
+})
+
+describe('api without a realm', () => {
+  it('is fine for anonymous access, with routes to it that carry no auth', () => {
+    const overrides = { api: {}, routes: [{ host: 'api', path: '/rest', to: 'api' as const }] }
+    expect(run(apiNeedsAccess, overrides)).toEqual([])
+    expect(run(apiAuthNeedsRealm, overrides)).toEqual([])
+  })
+
+  it('refuses anonRole: false, which would leave PostgREST refusing every request', () => {
+    // PostgREST v14.8 src/PostgREST/Auth/Jwt.hs parseClaims: no role claim and no anon role is JwtTokenRequired
+    // (401); Auth/JwtCache.hs: any token without a jwt-secret is JwtSecretMissing (500).
+    expect(run(apiNeedsAccess, { api: { anonRole: false } })).toEqual([
+      {
+        path: 'api.anonRole',
+        code: 'api_unusable',
+        message:
+          'with anonRole: false and no realm, PostgREST refuses every request: without a token for want of an anonymous role (401), with one for want of a key to check it (500 "Server lacks JWT secret") — set api.realm to the realm whose tokens it accepts, or give anonymous requests a role, e.g. anonRole: "anon"',
+      },
+    ])
+    expect(run(apiNeedsAccess, { api: { anonRole: false, realm: 'acme' } })).toEqual([])
+  })
+
+  it('refuses a route with auth to the api: the tokens it lets through would reach a PostgREST that accepts none', () => {
+    const routes = [
+      { host: 'api', path: '/open', to: 'api' as const },
+      { host: 'api', path: '/rest', to: 'api' as const, auth: { realm: 'acme' } },
+      { host: 'api', path: '/fn', to: { function: 'hello' }, auth: { realm: 'acme' } },
+    ]
+    expect(run(apiAuthNeedsRealm, { api: {}, routes })).toEqual([
+      {
+        path: 'routes[1].auth',
+        code: 'api_without_realm',
+        message:
+          'this route lets requests with a token of realm "acme" through to PostgREST, which accepts no token without api.realm (it answers 500 "Server lacks JWT secret") — set api.realm: "acme", or remove auth to serve the API anonymously',
+      },
+    ])
+    expect(run(apiAuthNeedsRealm, { api: { realm: 'acme' }, routes })).toEqual([])
   })
 })

@@ -45,3 +45,12 @@ describe.each(Object.keys(FIXTURE_CONFIGS))('%s', (name) => {
     for (const path of committed) expect(readFileSync(join(again.outDir, path), 'utf8'), path).toBe(tree.get(path)!.contents.toString('utf8'))
   })
 })
+
+test('generate warns when nothing is routed, and only then', async () => {
+  const nothing = await generate({ config: FIXTURE_CONFIGS['postgres-only'], configFile: FIXTURE_CONFIG_FILE, outDir: tempDir(), dryRun: true })
+  expect(nothing.warnings).toEqual([
+    'no routes: nothing is reachable from outside the stack — add api: {} and a route such as { host: "api", path: "/rest", to: "api" }',
+  ])
+  const routed = await generate({ config: FIXTURE_CONFIGS['anonymous-api'], configFile: FIXTURE_CONFIG_FILE, outDir: tempDir(), dryRun: true })
+  expect(routed.warnings).toEqual([])
+})

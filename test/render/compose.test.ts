@@ -237,6 +237,24 @@ describe('engines as they run', () => {
     expect(service(example, 'postgrest').listens).toEqual([3000])
   })
 
+  it('runs PostgREST without a realm for anonymous requests only: no JWT secret, no role claim, no Keycloak', () => {
+    // PostgREST v14.8 src/PostgREST/Config.hs decodeJWKS: no jwt-secret leaves configJWKS Nothing, so
+    // Auth/JwtCache.hs newJwtCache makes JwtNoJwks. lookupJwtCache answers a request without a token with empty
+    // claims, and Auth/Jwt.hs parseClaims then takes configDbAnonRole (JwtTokenRequired, 401, when there is none);
+    // a request with a token hits `decode JwtNoJwks`, JwtSecretMissing: 500 PGRST300 "Server lacks JWT secret"
+    // (test/spec/Feature/Auth/NoJwtSecretSpec.hs).
+    const model = modelOf({ project: 'x', api: {}, routes: [{ host: 'api', path: '/rest', to: 'api' }] })
+    const env = envOf(model, 'postgrest')
+    expect(env.PGRST_DB_ANON_ROLE).toBe('anon')
+    expect(Object.keys(env).filter((key) => key.startsWith('PGRST_JWT'))).toEqual([])
+    expect(model.services.map((s) => s.name)).toEqual(['postgres', 'postgres-init', 'postgrest', 'traefik'])
+    expect(model.env.map((v) => v.key).filter((key) => key.includes('JWKS') || key.includes('KEYCLOAK'))).toEqual([])
+    // With a realm, its JWK set is the secret and `.role` the claim PostgREST switches on.
+    const withRealm = envOf(modelOf({ project: 'x', realms: [{ name: 'acme' }], api: { realm: 'acme' } }), 'postgrest')
+    expect(withRealm.PGRST_JWT_SECRET).toBe('<REALM_ACME_JWKS>')
+    expect(withRealm.PGRST_JWT_ROLE_CLAIM_KEY).toBe('.role')
+  })
+
   it('puts the Spark master on one network that every worker shares, so its name means one address', () => {
     // Master.scala startRpcEnvAndEndpoint → RpcEnv.create(SYSTEM_NAME, host, port, …) binds and advertises one address:
     // what `--host spark-master` resolves to in the master's own container. moby daemon/libnetwork/sandbox.go

@@ -33,6 +33,10 @@ describe('the API call up prints', () => {
     expect(apiCall({ routes: [{ host: 'api', path: '/rest', to: 'api', auth: { realm: 'other', roles: ['user'] } }] })?.tokenCommand).toBe('sparkbaas token')
   })
 
+  it('none for an API without a realm: it serves anonymous requests only, and no token is accepted', () => {
+    expect(apiCall({ api: {}, routes: [{ host: 'api', path: '/rest', to: 'api' }] })).toBeUndefined()
+  })
+
   it('none without a route to the API', () => {
     expect(apiCall({ routes: [] })).toBeUndefined()
   })

@@ -2,6 +2,7 @@
 import path from 'node:path'
 import { defineCommand } from 'citty'
 import { loadAndCheck } from '../../config/load-and-check.js'
+import { configNotes } from '../../config/notes.js'
 import { warningLine } from '../../config/warn-images.js'
 import { resolveModel } from '../../model/resolve.js'
 import { summarize } from '../../model/summary.js'
@@ -17,7 +18,7 @@ export default defineCommand({
   async run({ args }) {
     const { config, filepath, warnings } = await loadAndCheck({ configFile: args.config })
     const summary = summarize(resolveModel(config, { configFile: filepath }))
-    const lines = warnings.map(warningLine)
+    const lines = [...configNotes(config), ...warnings.map(warningLine)]
     if (args.json) {
       printJson({ ok: true, project: summary.project, services: summary.services.length, containers: summary.containers, routes: summary.routes, configFile: filepath, warnings: lines })
       return
