@@ -79,7 +79,7 @@ describe('unpinned images: a warning per image on stderr, exit 0, stdout as with
       images: { keycloak: 'quay.io/keycloak/keycloak:latest', traefik: 'traefik:v3' },
       services: { cache: { image: 'registry:5000/redis' }, mail: { image: 'registry:5000/mailpit:1.27', port: 8025 } },
       // A route, so the "no routes" note (src/config/notes.ts) does not join the warnings under test.
-      routes: [{ host: 'mail', to: 'mail' }],
+      routes: [{ host: 'mail', to: { service: 'mail' } }],
     }
     await writeFile(path.join(dir, 'sparkbaas.config.json'), JSON.stringify(config))
   })
