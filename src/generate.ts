@@ -2,7 +2,8 @@
  * `sparkbaas generate` as a library call: load → check → resolve → bundle functions → render → write.
  * Rendering happens entirely in memory and is checked before anything touches disk (src/write/).
  */
-import { join, resolve } from 'node:path'
+import { existsSync } from 'node:fs'
+import { basename, join, resolve } from 'node:path'
 import { buildFunctions } from './build/functions.js'
 import { checkLoaded, loadAndCheck, type CheckedConfig } from './config/load-and-check.js'
 import { SparkbaasError } from './errors.js'
@@ -11,6 +12,7 @@ import { resolveModel } from './model/resolve.js'
 import type { StackModel } from './model/types.js'
 import { renderAllWhileBundling } from './render/index.js'
 import type { WriteHooks } from './write/atomic.js'
+import { handEditWarning, shown } from './write/hand-edits.js'
 import { withFolderLock } from './write/lock.js'
 import { readManifest, sha256 } from './write/manifest.js'
 import { checkOutDir } from './write/out-dir.js'
@@ -73,7 +75,7 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
   if (mode !== 'check') await checkOutDir(outDir, filepath, options.force === true)
   // A write holds the output folder from reading what is there to the last rename: a second run waits (lock.ts).
   // --check and --dry-run only read, and may run where nothing can be written.
-  const run = () => generateLocked(options, { outDir, mode, model, filepath, configDir })
+  const run = () => generateLocked(options, { outDir, mode, model, filepath, configDir, cwd })
   if (mode !== 'write') return run()
   const recovered: string[] = []
   const result = await withFolderLock(
@@ -86,12 +88,20 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
 
 async function generateLocked(
   options: GenerateOptions,
-  { outDir, mode, model, filepath, configDir }: { outDir: string; mode: GenerateResult['mode']; model: StackModel; filepath: string; configDir: string },
+  {
+    outDir,
+    mode,
+    model,
+    filepath,
+    configDir,
+    cwd,
+  }: { outDir: string; mode: GenerateResult['mode']; model: StackModel; filepath: string; configDir: string; cwd: string },
 ): Promise<GenerateResult> {
   // `--check` never touches .env; otherwise its missing RSA keys are made while esbuild and the renderers work.
   const rsaKeys = mode === 'check' ? undefined : prepareEnvKeys(outDir, model.env)
   const verified = await previouslyWritten(outDir)
-  const files = await renderAllWhileBundling(model, { blueprintsDir: join(configDir, 'blueprints'), verified }, buildFunctions(model))
+  const blueprintsDir = join(configDir, 'blueprints')
+  const files = await renderAllWhileBundling(model, { blueprintsDir, verified }, buildFunctions(model))
 
   const report = await writeOutput(files, {
     outDir,
@@ -101,10 +111,22 @@ async function generateLocked(
     ...(options.hooks ? { hooks: options.hooks } : {}),
     ...(rsaKeys ? { rsaKeys } : {}),
     force: options.force === true,
+    shownDir: shown(outDir, cwd),
   })
   const { stale, missing, extra } = report.drift
+  const blueprintOf = new Map(files.map((file) => [file.path, file.blueprint]))
+  const handEdits =
+    mode === 'check'
+      ? []
+      : report.handEdited.map((path) =>
+          handEditWarning(
+            { path, blueprint: blueprintOf.get(path) },
+            { mode, outDir, blueprintsDir, configName: basename(filepath), cwd, overridden: (name) => existsSync(join(blueprintsDir, name)) },
+          ),
+        )
   return {
     ...report,
+    warnings: [...report.warnings, ...handEdits],
     outDir,
     configFile: filepath,
     mode,
