@@ -2,7 +2,8 @@
  * `sparkbaas generate` as a library call: load → check → resolve → bundle functions → render → write.
  * Rendering happens entirely in memory and is checked before anything touches disk (src/write/).
  */
-import { join, resolve } from 'node:path'
+import { existsSync } from 'node:fs'
+import { basename, join, resolve } from 'node:path'
 import { buildFunctions } from './build/functions.js'
 import { checkLoaded, loadAndCheck, type CheckedConfig } from './config/load-and-check.js'
 import { configNotes } from './config/notes.js'
@@ -12,6 +13,7 @@ import { resolveModel } from './model/resolve.js'
 import type { StackModel } from './model/types.js'
 import { renderAllWhileBundling } from './render/index.js'
 import type { WriteHooks } from './write/atomic.js'
+import { handEditWarning, shown } from './write/hand-edits.js'
 import { withFolderLock } from './write/lock.js'
 import { readManifest, sha256 } from './write/manifest.js'
 import { checkOutDir } from './write/out-dir.js'
@@ -79,7 +81,7 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
   if (mode !== 'check') await checkOutDir(outDir, filepath, options.force === true)
   // A write holds the output folder from reading what is there to the last rename: a second run waits (lock.ts).
   // --check and --dry-run only read, and may run where nothing can be written.
-  const run = async () => ({ ...(await generateLocked(options, { outDir, mode, model, filepath, configDir })), configWarnings })
+  const run = async () => ({ ...(await generateLocked(options, { outDir, mode, model, filepath, configDir, cwd })), configWarnings })
   // Notes on the config itself (nothing routed) come first among the writer's warnings.
   const notes = configNotes(config)
   const withNotes = (result: GenerateResult): GenerateResult => (notes.length === 0 ? result : { ...result, warnings: [...notes, ...result.warnings] })
@@ -95,12 +97,20 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
 
 async function generateLocked(
   options: GenerateOptions,
-  { outDir, mode, model, filepath, configDir }: { outDir: string; mode: GenerateResult['mode']; model: StackModel; filepath: string; configDir: string },
+  {
+    outDir,
+    mode,
+    model,
+    filepath,
+    configDir,
+    cwd,
+  }: { outDir: string; mode: GenerateResult['mode']; model: StackModel; filepath: string; configDir: string; cwd: string },
 ): Promise<Omit<GenerateResult, 'configWarnings'>> {
   // `--check` never touches .env; otherwise its missing RSA keys are made while esbuild and the renderers work.
   const rsaKeys = mode === 'check' ? undefined : prepareEnvKeys(outDir, model.env)
   const verified = await previouslyWritten(outDir)
-  const files = await renderAllWhileBundling(model, { blueprintsDir: join(configDir, 'blueprints'), verified }, buildFunctions(model))
+  const blueprintsDir = join(configDir, 'blueprints')
+  const files = await renderAllWhileBundling(model, { blueprintsDir, verified }, buildFunctions(model))
 
   const report = await writeOutput(files, {
     outDir,
@@ -110,10 +120,22 @@ async function generateLocked(
     ...(options.hooks ? { hooks: options.hooks } : {}),
     ...(rsaKeys ? { rsaKeys } : {}),
     force: options.force === true,
+    shownDir: shown(outDir, cwd),
   })
   const { stale, missing, extra } = report.drift
+  const blueprintOf = new Map(files.map((file) => [file.path, file.blueprint]))
+  const handEdits =
+    mode === 'check'
+      ? []
+      : report.handEdited.map((path) =>
+          handEditWarning(
+            { path, blueprint: blueprintOf.get(path) },
+            { mode, outDir, blueprintsDir, configName: basename(filepath), cwd, overridden: (name) => existsSync(join(blueprintsDir, name)) },
+          ),
+        )
   return {
     ...report,
+    warnings: [...report.warnings, ...handEdits],
     outDir,
     configFile: filepath,
     mode,

@@ -199,5 +199,5 @@ export function renderCompose(model: StackModel, ctx: RenderContext): RenderedFi
     }
     checkParsed(doc, model, services)
   }
-  return [{ path: COMPOSE_FILE, contents, format: 'yaml', artifact: COMPOSE_FILE, parsedBack: true }]
+  return [{ path: COMPOSE_FILE, contents, format: 'yaml', artifact: COMPOSE_FILE, blueprint: BLUEPRINT, parsedBack: true }]
 }

@@ -56,6 +56,7 @@ export function renderFunctions(model: StackModel, ctx: RenderContext): Rendered
       contents: withHeader(model, readBlueprint(RUNTIME_BLUEPRINT, ctx.blueprintsDir)),
       format: 'text',
       artifact: 'functions',
+      blueprint: RUNTIME_BLUEPRINT,
     })
   }
   if (model.services.some((service) => service.name === 'verifier')) {
@@ -64,6 +65,7 @@ export function renderFunctions(model: StackModel, ctx: RenderContext): Rendered
       contents: withHeader(model, readBlueprint(VERIFIER_BLUEPRINT, ctx.blueprintsDir)),
       format: 'text',
       artifact: 'verifier',
+      blueprint: VERIFIER_BLUEPRINT,
     })
   }
   return files

@@ -16,5 +16,5 @@ export const SYNC_FILE = 'keycloak/sync.mjs'
 export function renderKeycloakSync(model: StackModel, ctx: RenderContext): RenderedFile[] {
   if (!model.services.some((s) => s.name === KEYCLOAK_SYNC)) return []
   const code = readBlueprint(SYNC_BLUEPRINT, ctx.blueprintsDir)
-  return [{ path: SYNC_FILE, contents: `${header('//', model.configFile)}${code}`, format: 'text', artifact: 'keycloak' }]
+  return [{ path: SYNC_FILE, contents: `${header('//', model.configFile)}${code}`, format: 'text', artifact: 'keycloak', blueprint: SYNC_BLUEPRINT }]
 }

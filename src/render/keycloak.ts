@@ -116,7 +116,7 @@ export function renderKeycloak(model: StackModel, ctx: RenderContext): RenderedF
     const contents = renderBlueprint(REALM_BLUEPRINT, view, ctx.blueprintsDir)
     const path = realmFile(realm.name)
     if (!ctx.verified?.(path, contents)) checkRealmFile(contents, view, envKeys)
-    return { path, contents, format: 'json', artifact: 'keycloak' }
+    return { path, contents, format: 'json', artifact: 'keycloak', blueprint: REALM_BLUEPRINT }
   })
 }
 

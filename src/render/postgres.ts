@@ -145,7 +145,7 @@ export function renderPostgres(model: StackModel, ctx: RenderContext): RenderedF
         { hint: `Rendered from ${source}. If you changed this blueprint, compare it with the built-in one.` },
       )
     }
-    return { path, contents, format: 'sql' as const, artifact: ARTIFACT }
+    return { path, contents, format: 'sql' as const, artifact: ARTIFACT, blueprint: bp.name }
   })
 }
 

@@ -279,7 +279,7 @@ export function renderTraefik(model: StackModel, ctx: RenderContext): RenderedFi
     checkDynamic(dynamicDoc, model, staticDoc, entryPoints)
   }
   return [
-    { path: TRAEFIK_STATIC, contents: staticText, format: 'yaml', artifact: 'traefik', parsedBack: true },
-    { path: TRAEFIK_DYNAMIC, contents: dynamicText, format: 'yaml', artifact: 'traefik', parsedBack: true },
+    { path: TRAEFIK_STATIC, contents: staticText, format: 'yaml', artifact: 'traefik', blueprint: STATIC_BLUEPRINT, parsedBack: true },
+    { path: TRAEFIK_DYNAMIC, contents: dynamicText, format: 'yaml', artifact: 'traefik', blueprint: DYNAMIC_BLUEPRINT, parsedBack: true },
   ]
 }

@@ -7,6 +7,8 @@ export interface RenderedFile {
   readonly format: 'yaml' | 'json' | 'sql' | 'env' | 'text'
   /** Which artifact produced it, named in errors. */
   readonly artifact: string
+  /** The blueprint it comes from (its name in `blueprints/`), where a blueprint makes it: named to a user who edited the file. */
+  readonly blueprint?: string
   /** File mode; `.env` is 0600. */
   readonly mode?: number
   /**

@@ -4,6 +4,9 @@
  * - `.env`: never rendered wholesale. The existing file is kept byte for byte and missing keys are appended
  *   (secrets.ts); it is per-machine, so it is neither in the manifest nor compared by `--check`; mode 0600.
  * - `.gitignore`: keeps `.env` out of git (see {@link planGitignore}).
+ *
+ * A committed file whose bytes no longer have the manifest's hash was edited by hand since the last run: reported
+ * in `handEdited`, and kept in the private folder before it is replaced (hand-edits.ts).
  */
 import type { KeyObject } from 'node:crypto'
 import { chmod, readFile, stat } from 'node:fs/promises'
@@ -13,8 +16,10 @@ import type { EnvVar } from '../model/types.js'
 import { header } from '../render/header.js'
 import type { RenderedFile } from '../render/types.js'
 import { writeAtomically, type StagedFile, type WriteHooks } from './atomic.js'
+import { SparkbaasError } from '../errors.js'
 import { checkRenderedFiles } from './check.js'
 import { linkError, linkOnPath } from './links.js'
+import { keepHandEdits } from './hand-edits.js'
 import { MANIFEST_FILE, readManifest, renderManifest, sha256, type Manifest } from './manifest.js'
 import { notOurs } from './out-dir.js'
 import { ensureEnvWithKeys, startRsaKeys } from './secrets.js'
@@ -43,6 +48,8 @@ export interface WriteOutputOptions {
   readonly rsaKeys?: Promise<KeyObject[]>
   /** Replace files that are on disk but not in the manifest (files sparkbaas did not write). */
   readonly force?: boolean
+  /** How the output folder is shown in the `--check` diff (ending in a separator). @default `outDir` and `/` */
+  readonly shownDir?: string
 }
 
 export interface WriteReport {
@@ -59,8 +66,16 @@ export interface WriteReport {
   readonly envUnused: string[]
   /** An existing `.env` was readable by others and was (or would be) set to 0600. */
   readonly envModeFixed: boolean
-  /** Committed files only: differ on disk, absent on disk, left over from an earlier config. */
-  readonly drift: { readonly stale: string[]; readonly missing: string[]; readonly extra: string[] }
+  /**
+   * Files replaced (or that would be) that were edited by hand since the last `generate`: their bytes are not the
+   * ones its manifest records. `.env` never is (it is the user's, and never replaced).
+   */
+  readonly handEdited: string[]
+  /**
+   * Committed files only: differ on disk, absent on disk, left over from an earlier config. In check mode, when
+   * any differs, `diff` shows how (drift-diff.ts): bounded, secrets of `.env` replaced by `[.env KEY]`.
+   */
+  readonly drift: { readonly stale: string[]; readonly missing: string[]; readonly extra: string[]; readonly diff?: string }
   readonly warnings: string[]
 }
 
@@ -83,8 +98,10 @@ export async function writeOutput(rendered: readonly RenderedFile[], options: Wr
   const unchanged: string[] = []
   const stale: string[] = []
   const missing: string[] = []
+  const handEdited: { path: string; bytes: Buffer }[] = []
   const files = [...committed.values()]
   const current = await mapConcurrently(files, READ_CONCURRENCY, (file) => readBytes(join(outDir, file.path)))
+  const onDiskOf = new Map(files.map((file, index) => [file.path, current[index]]))
   for (const [index, file] of files.entries()) {
     const onDisk = current[index]
     if (onDisk !== undefined && onDisk.equals(Buffer.from(file.contents, 'utf8'))) {
@@ -93,6 +110,11 @@ export async function writeOutput(rendered: readonly RenderedFile[], options: Wr
     }
     ;(onDisk === undefined ? missing : stale).push(file.path)
     toWrite.push(file)
+    // .gitignore is merged, not replaced (planGitignore); the manifest does not list itself.
+    const recorded = previous.files.get(file.path)
+    if (onDisk !== undefined && recorded !== undefined && file.path !== GITIGNORE_FILE && sha256(onDisk) !== recorded) {
+      handEdited.push({ path: file.path, bytes: onDisk })
+    }
   }
   // Replacing a file sparkbaas did not write (not in the manifest) takes --force. An unreadable manifest was
   // warned about; .gitignore is merged, not replaced (planGitignore); the manifest is sparkbaas's by its name.
@@ -102,6 +124,7 @@ export async function writeOutput(rendered: readonly RenderedFile[], options: Wr
   }
 
   const removed: string[] = []
+  const removedBytes = new Map<string, Buffer>()
   const kept: string[] = []
   const linkCache = new Map<string, ReturnType<typeof linkOnPath>>()
   for (const [path, hash] of previous.files) {
@@ -113,6 +136,7 @@ export async function writeOutput(rendered: readonly RenderedFile[], options: Wr
     if (onDisk === undefined) continue
     if (sha256(onDisk) === hash) {
       removed.push(path)
+      if (mode === 'check') removedBytes.set(path, onDisk)
     } else {
       kept.push(path)
       warn(`${path} is no longer generated, but it changed since sparkbaas wrote it: kept. Delete it if you do not need it.`)
@@ -140,13 +164,29 @@ export async function writeOutput(rendered: readonly RenderedFile[], options: Wr
   }
   const env = mode === 'check' ? Promise.resolve(undefined) : envFile()
 
-  if (mode === 'write') await writeAtomically(outDir, toWrite, options.hooks, env, removed)
+  if (mode === 'write') {
+    await keepHandEdits(outDir, handEdited).catch((error: unknown) => {
+      throw new SparkbaasError('write_failed', `Could not keep a copy of the files edited by hand in ${outDir}: ${(error as Error).message}. Nothing was changed.`, {
+        cause: error,
+      })
+    })
+    await writeAtomically(outDir, toWrite, options.hooks, env, removed)
+  }
   const envWritten = await env
   const written = [...toWrite, ...(envWritten ? [envWritten] : [])].map((f) => f.path)
   if (mode === 'write') {
     // A rewritten .env was staged with 0600; an unchanged one is fixed in place.
     if (envModeFixed && envWritten === undefined) await chmod(join(outDir, ENV_FILE), ENV_MODE)
   }
+
+  const diff =
+    mode === 'check' && stale.length + missing.length + removed.length > 0
+      ? await driftDiff(outDir, options, {
+          modified: stale.map((path) => ({ path, actual: onDiskOf.get(path)!, expected: committed.get(path)!.contents })),
+          missing: missing.map((path) => ({ path, expected: committed.get(path)!.contents })),
+          extra: removed.map((path) => ({ path, actual: removedBytes.get(path)! })),
+        })
+      : undefined
 
   return {
     written: sorted(written),
@@ -156,9 +196,36 @@ export async function writeOutput(rendered: readonly RenderedFile[], options: Wr
     envAdded,
     envUnused,
     envModeFixed,
-    drift: { stale: sorted(stale), missing: sorted(missing), extra: sorted(removed) },
+    handEdited: sorted(handEdited.map((edit) => edit.path)),
+    drift: { stale: sorted(stale), missing: sorted(missing), extra: sorted(removed), ...(diff === undefined ? {} : { diff }) },
     warnings,
   }
+}
+
+/**
+ * The `--check` diff of the drifted files (drift-diff.ts, with jsdiff: imported only here, so an unchanged
+ * `--check` never loads them). `.env` is read only for its secrets, kept out of the diff; it is never written.
+ */
+async function driftDiff(
+  outDir: string,
+  options: WriteOutputOptions,
+  drift: {
+    modified: { path: string; actual: Buffer | undefined; expected: string }[]
+    missing: { path: string; expected: string }[]
+    extra: { path: string; actual: Buffer }[]
+  },
+): Promise<string> {
+  const { envSecrets, unifiedDrift } = await import('./drift-diff.js')
+  const secrets = envSecrets((await readBytes(join(outDir, ENV_FILE)))?.toString('utf8'), options.env)
+  return unifiedDrift(
+    [
+      ...drift.modified.map((f) => ({ path: f.path, kind: 'modified' as const, actual: f.actual?.toString('utf8') ?? '', expected: f.expected })),
+      ...drift.missing.map((f) => ({ path: f.path, kind: 'missing' as const, expected: f.expected })),
+      ...drift.extra.map((f) => ({ path: f.path, kind: 'extra' as const, actual: f.actual.toString('utf8') })),
+    ],
+    options.shownDir ?? `${outDir}/`,
+    secrets,
+  )
 }
 
 /**

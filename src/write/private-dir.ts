@@ -2,7 +2,7 @@
  * `.sparkbaas/`: the private folder sparkbaas keeps inside a folder it writes to (the output folder, the backups
  * folder). It holds what must never be read by others nor committed: the staging folder of a `generate` (the new
  * `.env` with its passwords and RSA keys), a backup's dumps before they are packed, a restore's unpacked archive,
- * and the lock files (lock.ts).
+ * the lock files (lock.ts), and the last version of each generated file edited by hand (hand-edits.ts).
  *
  * - Mode 0700, and every scratch folder in it 0700 too (mkdtemp's), so nothing in it is readable by others.
  * - It holds a `.gitignore` of `*`: git ignores the folder whole (that file included) from the moment it exists,

@@ -101,7 +101,11 @@ describe('sparkbaas generate', () => {
     writeConfig(dir, { ...BASE_CONFIG, functions: [{ name: 'hello', source: './functions/hello', env: { GREETING: 'Hey' } }] })
     const stale = await runCli(['generate', '--config', config, '--check'])
     expect(stale.code).toBe(1)
-    expect(stale.stdout).toBe('')
+    // The diff on stdout (test/generate/hand-edits.test.ts), the summary on stderr.
+    expect([...normalize(stale.stdout, dir).matchAll(/^\+\+\+ (.*)$/gm)].map((m) => m[1])).toEqual([
+      '<project>/generated/.sparkbaas-manifest.json\t(generated)',
+      '<project>/generated/functions/manifest.json\t(generated)',
+    ])
     expect(normalize(stale.stderr, dir)).toBe(
       [
         '✖ <project>/generated/ is out of date with sparkbaas.config.json (2 files):',
