@@ -4,12 +4,13 @@ import { defineCommand } from 'citty'
 import { SparkbaasError, type Problem } from '../../errors.js'
 import { generate, type GenerateResult } from '../../generate.js'
 import { printJson, printSuccess } from '../report.js'
+import { CONFIG_ARG } from '../stack-args.js'
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
 
 export default defineCommand({
   args: {
-    config: { type: 'string', valueHint: 'path', description: 'Config file to use (default: search from the current folder upward)' },
+    config: CONFIG_ARG,
     out: { type: 'string', valueHint: 'dir', description: 'Output folder (default: generated/ beside the config file)' },
     check: { type: 'boolean', description: 'Write nothing; exit 1 when the committed output is out of date (for CI)' },
     'dry-run': { type: 'boolean', description: 'Write nothing; show what would change' },
