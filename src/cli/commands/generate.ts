@@ -24,6 +24,8 @@ export default defineCommand({
       check: args.check === true,
       dryRun: args['dry-run'] === true,
       force: args.force === true,
+      // For a person at a terminal: the first run pauses on the keys. Scripts, CI logs and --json get nothing.
+      ...(args.json !== true && process.stderr.isTTY === true ? { onRsaKeys: (count: number) => process.stderr.write(`${rsaProgress(count)}\n`) } : {}),
     })
     if (result.mode === 'check' && !result.upToDate) throw staleError(result)
     if (args.json) {
@@ -35,6 +37,10 @@ export default defineCommand({
     for (const warning of result.warnings) process.stderr.write(`! ${warning}\n`)
   },
 })
+
+/** While the keys of realms new to .env are made: the first run, or after adding a realm. */
+const rsaProgress = (count: number) =>
+  count === 1 ? 'Making the RSA signing key of a Keycloak realm (once per realm)…' : `Making the RSA signing keys of ${count} Keycloak realms (once per realm)…`
 
 /** A folder as the user would type it: relative below the current folder, absolute elsewhere. */
 const where = (dir: string) => {
