@@ -40,6 +40,8 @@ export interface GenerateOptions {
    * Never allows the filesystem root or the config file's own folder.
    */
   force?: boolean
+  /** Called when RSA keys for `.env` start being made (a first run: one per realm, 100–300 ms of CPU each). */
+  onRsaKeys?: (count: number) => void
   /** @internal Test seams for the writer. */
   hooks?: WriteHooks
   /** @internal How long to wait for another run holding the output folder (lock.ts). */
@@ -107,7 +109,7 @@ async function generateLocked(
   }: { outDir: string; mode: GenerateResult['mode']; model: StackModel; filepath: string; configDir: string; cwd: string },
 ): Promise<Omit<GenerateResult, 'configWarnings'>> {
   // `--check` never touches .env; otherwise its missing RSA keys are made while esbuild and the renderers work.
-  const rsaKeys = mode === 'check' ? undefined : prepareEnvKeys(outDir, model.env)
+  const rsaKeys = mode === 'check' ? undefined : prepareEnvKeys(outDir, model.env, options.onRsaKeys)
   const verified = await previouslyWritten(outDir)
   const blueprintsDir = join(configDir, 'blueprints')
   const files = await renderAllWhileBundling(model, { blueprintsDir, verified }, buildFunctions(model))

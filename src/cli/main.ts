@@ -51,7 +51,7 @@ const main = defineCommand({
       () => import('./commands/logs.js').then((m) => m.default),
     ),
     restart: lazyCommand(
-      { name: 'restart', description: 'Restart services (all by default).' },
+      { name: 'restart', description: 'Restart services (default: all).' },
       () => import('./commands/restart.js').then((m) => m.default),
     ),
     exec: lazyCommand(
@@ -59,7 +59,7 @@ const main = defineCommand({
       () => import('./commands/exec.js').then((m) => m.default),
     ),
     backup: lazyCommand(
-      { name: 'backup', description: 'Dump every database and the roles of the running stack into one archive (backups/ by default).' },
+      { name: 'backup', description: 'Dump every database and the roles of the running stack into one archive in backups/ (or --file).' },
       () => import('./commands/backup.js').then((m) => m.default),
     ),
     restore: lazyCommand(

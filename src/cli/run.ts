@@ -1,13 +1,16 @@
 /**
  * Runs a citty command tree with the behaviour a script can rely on, which citty's own `runMain` does not give:
  * usage mistakes (unknown command or option, a missing value) exit 2 instead of 1 and say what was wrong, an
- * unknown option is an error rather than silently ignored, and every error goes through report.ts.
- * Parsing and help rendering stay citty's.
+ * unknown option is an error rather than silently ignored (with a guess at what was meant), global flags may come
+ * before the command, `help [command]` shows a command's help, and every error goes through report.ts.
+ * Parsing stays citty's; the help pages are usage.ts's.
  */
 import { stripVTControlCharacters } from 'node:util'
-import { renderUsage, runCommand, type ArgsDef, type CommandDef, type CommandMeta, type PositionalArgDef } from 'citty'
+import { runCommand, type ArgsDef, type CommandDef, type CommandMeta } from 'citty'
 import { SparkbaasError } from '../errors.js'
-import { reportError, writeStyled } from './report.js'
+import { reportError, useColor, writeStyled } from './report.js'
+import { closest, didYouMean } from './suggest.js'
+import { commandPage, formatHelp, groupPage, helpOf, isVariadic, type Row } from './usage.js'
 
 type Resolvable<T> = T | Promise<T> | (() => T | Promise<T>)
 const resolve = async <T>(value: Resolvable<T>): Promise<T> => (typeof value === 'function' ? (value as () => T | Promise<T>)() : value)
@@ -15,15 +18,7 @@ const resolve = async <T>(value: Resolvable<T>): Promise<T> => (typeof value ===
 const HELP = ['--help', '-h']
 const VERSION = ['--version', '-v']
 
-/**
- * Marks a positional as taking every remaining argument (`up [service…]`); the command reads them from `args._`.
- * citty has no variadic positionals, and the check below otherwise rejects a surplus argument.
- */
-const VARIADIC = new WeakSet<object>()
-export function variadic<T extends PositionalArgDef>(def: T): T {
-  VARIADIC.add(def)
-  return def
-}
+export { passthrough, variadic } from './usage.js'
 
 /** The module loader of each {@link lazyCommand}: a command group's subcommands live in its module. */
 const LOADERS = new WeakMap<object, () => Promise<CommandDef<ArgsDef>>>()
@@ -63,76 +58,153 @@ export async function runCli(root: CommandDef<ArgsDef>, rawArgs: string[]): Prom
   }
 }
 
+/** The CLI's name and version, for messages and help titles. */
+interface Cli {
+  readonly root: CommandDef<ArgsDef>
+  readonly name: string
+  readonly version: string | undefined
+}
+
+/**
+ * The flags before the command's name: --help and --version, and the global flags (--json, -c/--config PATH), which
+ * are handed on to the command as if written after its name.
+ */
 async function dispatch(root: CommandDef<ArgsDef>, rawArgs: string[]): Promise<unknown> {
   const rootMeta = await resolve(root.meta ?? {})
-  const name = rootMeta.name ?? 'sparkbaas'
-  const at = rawArgs.findIndex((arg) => !arg.startsWith('-'))
-  const rootFlags = at === -1 ? rawArgs : rawArgs.slice(0, at)
-
-  if (rootFlags.some((flag) => HELP.includes(flag))) return showUsage(root)
-  if (at === -1 && rootFlags.some((flag) => VERSION.includes(flag))) {
-    process.stdout.write(`${rootMeta.version}\n`)
-    return
+  const cli: Cli = { root, name: rootMeta.name ?? 'sparkbaas', version: rootMeta.version }
+  const { name } = cli
+  const forwarded: string[] = []
+  let help = false
+  let version: string | undefined
+  let at = 0
+  for (; at < rawArgs.length; at++) {
+    const arg = rawArgs[at] as string
+    if (!arg.startsWith('-')) break
+    if (HELP.includes(arg)) help = true
+    else if (VERSION.includes(arg)) version = arg
+    else if (arg === '--json' || /^(--config|-c)=/.test(arg)) forwarded.push(arg)
+    else if (arg === '--config' || arg === '-c') {
+      const value = rawArgs[at + 1]
+      if (value === undefined || value.startsWith('-')) throw needsValue(arg, 'path', name)
+      forwarded.push(arg, value)
+      at++
+    } else throw unknownOption(arg, name, ROOT_OPTIONS)
   }
-  // Before a command only --help counts; --version stands alone.
-  const stray = at === -1 ? rootFlags.find((flag) => !VERSION.includes(flag)) : rootFlags[0]
-  if (stray !== undefined) throw unknownOption(stray, name)
-  if (at === -1) {
-    writeStyled(process.stderr, `${await renderUsage(root)}\n\n`)
+  if (help) return showHelp(cli, root, name)
+  const commandName = rawArgs[at]
+  if (version !== undefined) {
+    // --version stands alone.
+    if (commandName === undefined && forwarded.length === 0) {
+      process.stdout.write(`${cli.version}\n`)
+      return
+    }
+    throw unknownOption(version, name, ROOT_OPTIONS)
+  }
+  if (commandName === undefined) {
+    writeStyled(process.stderr, await helpText(cli, root, name, process.stderr))
+    process.stderr.write('\n')
     throw new SparkbaasError('usage', 'No command given.', { hint: `Run \`${name} <command>\`, e.g. \`${name} validate\`.` })
   }
-
-  const commandName = rawArgs[at] as string
   const subCommands = await resolve(root.subCommands ?? {})
-  const sub = Object.hasOwn(subCommands, commandName) ? await resolve(subCommands[commandName]!) : await byAlias(subCommands, commandName)
-  if (sub === undefined) {
-    throw new SparkbaasError('usage', `Unknown command "${commandName}".`, {
-      hint: `The commands are: ${Object.keys(subCommands).join(', ')}. Run \`${name} --help\` for more.`,
-    })
-  }
-  return runNamed(sub, rawArgs.slice(at + 1), `${name} ${commandName}`, root)
+  if (commandName === 'help' && !Object.hasOwn(subCommands, 'help')) return helpCommand(cli, rawArgs.slice(at + 1))
+  const found = await find(subCommands, commandName, name, true)
+  return runNamed(cli, found.command, rawArgs.slice(at + 1), `${name} ${found.name}`, forwarded)
 }
 
 /**
  * Runs `command` (called `path` on the command line) with the arguments after its name. A command group
  * (`function list|logs|…`) hands them to the subcommand named first, as deep as groups go.
  */
-async function runNamed(command: CommandDef<ArgsDef>, rest: string[], path: string, parent: CommandDef<ArgsDef>): Promise<unknown> {
+async function runNamed(cli: Cli, command: CommandDef<ArgsDef>, rest: string[], path: string, forwarded: string[]): Promise<unknown> {
   const group = await loaded(command)
   const subCommands = await resolve(group.subCommands ?? {})
+  const ours = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest
   if (Object.keys(subCommands).length > 0) {
-    // A parent named by the whole path, so the usage reads `sparkbaas function list`, not `function list`.
-    const self = { meta: { name: path.slice(0, path.lastIndexOf(' ')) } }
     const subName = rest[0]
     if (subName === undefined || subName.startsWith('-')) {
-      if (rest.some((arg) => HELP.includes(arg))) return showUsage(group, self)
+      if (rest.some((arg) => HELP.includes(arg))) return showHelp(cli, group, path)
       throw new SparkbaasError('usage', `\`${path}\` needs a command: ${Object.keys(subCommands).join(', ')}.`, { hint: `Run \`${path} --help\` for more.` })
     }
-    const sub = Object.hasOwn(subCommands, subName) ? await resolve(subCommands[subName]!) : await byAlias(subCommands, subName)
-    if (sub === undefined) {
-      throw new SparkbaasError('usage', `Unknown command "${subName}" for \`${path}\`.`, {
-        hint: `Its commands are: ${Object.keys(subCommands).join(', ')}. Run \`${path} --help\` for more.`,
-      })
+    const found = await find(subCommands, subName, path, false)
+    return runNamed(cli, found.command, rest.slice(1), `${path} ${found.name}`, forwarded)
+  }
+  // After `--` the arguments belong to the command `exec` runs, -h included.
+  if (ours.some((arg) => HELP.includes(arg))) return showHelp(cli, command, path)
+  const args = [...forwarded, ...splitShortValues(rest)]
+  checkArgs(args, await resolve(command.args ?? {}), path)
+  return (await runCommand(command, { rawArgs: args })).result
+}
+
+/** `sparkbaas help [command [subcommand]]`: the same page as `--help` gives. */
+async function helpCommand(cli: Cli, names: string[]): Promise<void> {
+  let command = cli.root
+  let path = cli.name
+  for (const name of names) {
+    // `help -h` and `help help` are the top-level help, as `help` is.
+    if (HELP.includes(name) || (name === 'help' && command === cli.root)) continue
+    if (name.startsWith('-')) throw new SparkbaasError('usage', `Unknown option ${name} for \`${cli.name} help\`.`, { hint: `Run \`${cli.name} help\` to see the commands.` })
+    const subCommands = await resolve((await loaded(command)).subCommands ?? {})
+    if (Object.keys(subCommands).length === 0) {
+      const last = path.slice(path.lastIndexOf(' ') + 1)
+      throw new SparkbaasError('usage', `Unexpected argument "${name}" for \`${helpOf(path)}\`: ${last} has no subcommands.`, { hint: `Run \`${helpOf(path)}\` to see its usage.` })
     }
-    return runNamed(sub, rest.slice(1), `${path} ${subName}`, { meta: { name: path } })
+    const found = await find(subCommands, name, path, command === cli.root)
+    command = found.command
+    path = `${path} ${found.name}`
   }
-  if (rest.some((arg) => HELP.includes(arg))) return showUsage(command, parent)
-  checkArgs(rest, await resolve(command.args ?? {}), path)
-  return (await runCommand(command, { rawArgs: rest })).result
+  return showHelp(cli, command, path)
 }
 
-/** A command by one of its `meta.alias` names (`ps` for `status`); lazy commands' meta is inline, so this is cheap. */
-async function byAlias(subCommands: Record<string, Resolvable<CommandDef<ArgsDef>>>, alias: string): Promise<CommandDef<ArgsDef> | undefined> {
-  for (const candidate of Object.values(subCommands)) {
+/** The subcommand called `name` (or aliased so: `ps` for `status`), with its own name; else a usage error with a guess. */
+async function find(
+  subCommands: Record<string, Resolvable<CommandDef<ArgsDef>>>,
+  name: string,
+  path: string,
+  root: boolean,
+): Promise<{ name: string; command: CommandDef<ArgsDef> }> {
+  if (Object.hasOwn(subCommands, name)) return { name, command: await resolve(subCommands[name]!) }
+  const known: string[] = []
+  for (const [key, candidate] of Object.entries(subCommands)) {
+    // Lazy commands' meta is inline, so this is cheap.
     const command = await resolve(candidate)
-    const meta = await resolve(command.meta ?? {})
-    if ([meta.alias ?? []].flat().includes(alias)) return command
+    const aliases = [(await resolve(command.meta ?? {})).alias ?? []].flat()
+    if (aliases.includes(name)) return { name: key, command }
+    known.push(key, ...aliases)
   }
-  return undefined
+  const names = Object.keys(subCommands)
+  const guess = closest(name, root ? [...known, 'help'] : known)
+  const message = `Unknown command "${name}"${root ? '' : ` for \`${path}\``}.${didYouMean(guess)}`
+  if (guess.length > 0) throw new SparkbaasError('usage', message, { hint: `Run \`${path} --help\` to see ${root ? 'the' : 'its'} commands.` })
+  throw new SparkbaasError('usage', message, {
+    hint: root ? `The commands are: ${[...names, 'help'].join(', ')}. Run \`${path} --help\` for more.` : `Its commands are: ${names.join(', ')}. Run \`${path} --help\` for more.`,
+  })
 }
 
-async function showUsage(command: CommandDef<ArgsDef>, parent?: CommandDef<ArgsDef>): Promise<void> {
-  writeStyled(process.stdout, `${await renderUsage(command, parent)}\n`)
+async function showHelp(cli: Cli, command: CommandDef<ArgsDef>, path: string): Promise<void> {
+  writeStyled(process.stdout, await helpText(cli, command, path, process.stdout))
+}
+
+/** The help page of `command`, called `path` on the command line. */
+async function helpText(cli: Cli, command: CommandDef<ArgsDef>, path: string, stream: NodeJS.WriteStream): Promise<string> {
+  const root = command === cli.root
+  const group = root ? command : await loaded(command)
+  const description = (await resolve(command.meta ?? {})).description ?? ''
+  const subCommands = await resolve(group.subCommands ?? {})
+  if (Object.keys(subCommands).length === 0) return formatHelp(commandPage(path, cli.version, description, await resolve(command.args ?? {})), useColor(stream))
+  const rows: Row[] = []
+  for (const [name, candidate] of Object.entries(subCommands)) {
+    const meta = await resolve((await resolve(candidate)).meta ?? {})
+    if (meta.hidden) continue
+    rows.push({ label: [name, ...[meta.alias ?? []].flat()].join(', '), description: meta.description ?? '' })
+  }
+  if (root) rows.push({ label: 'help [command]', description: `Show this help, or a command's: ${cli.name} help up` })
+  return formatHelp(groupPage(path, cli.version, description, rows, { root }), useColor(stream))
+}
+
+/** `-c=FILE` as `-c FILE`: citty (node's parseArgs) would read the value as "=FILE". */
+function splitShortValues(rawArgs: string[]): string[] {
+  const at = rawArgs.includes('--') ? rawArgs.indexOf('--') : rawArgs.length
+  return [...rawArgs.slice(0, at).flatMap((arg) => (/^-[^-]=/.test(arg) ? [arg.slice(0, 2), arg.slice(3)] : [arg])), ...rawArgs.slice(at)]
 }
 
 /**
@@ -140,13 +212,15 @@ async function showUsage(command: CommandDef<ArgsDef>, parent?: CommandDef<ArgsD
  * value and a surplus argument are usage errors that name the culprit.
  */
 function checkArgs(rawArgs: string[], defs: ArgsDef, command: string): void {
-  const byName = new Map<string, ArgsDef[string]>()
+  const long = new Map<string, ArgsDef[string]>()
+  const short = new Map<string, ArgsDef[string]>()
   for (const [key, def] of Object.entries(defs)) {
+    if (def.type === 'positional') continue
     const aliases = 'alias' in def && def.alias !== undefined ? [def.alias].flat() : []
-    for (const n of [key, kebab(key), ...aliases]) byName.set(n, def)
+    for (const n of [key, kebab(key), ...aliases]) (n.length === 1 ? short : long).set(n, def)
   }
   const positionalDefs = Object.values(defs).filter((def) => def.type === 'positional')
-  let positionals = positionalDefs.some((def) => VARIADIC.has(def)) ? Infinity : positionalDefs.length
+  let positionals = positionalDefs.some((def) => isVariadic(def)) ? Infinity : positionalDefs.length
   for (let i = 0; i < rawArgs.length; i++) {
     const arg = rawArgs[i] as string
     if (arg === '--') return
@@ -154,22 +228,48 @@ function checkArgs(rawArgs: string[], defs: ArgsDef, command: string): void {
       if (positionals-- <= 0) throw new SparkbaasError('usage', `Unexpected argument "${arg}" for \`${command}\`.`, { hint: `Run \`${command} --help\` to see its usage.` })
       continue
     }
-    const [flag = '', inline] = arg.replace(/^--?/, '').split(/=(.*)/s)
-    const negated = flag.startsWith('no-') ? byName.get(flag.slice(3)) : undefined
-    const def = byName.get(flag) ?? (negated?.type === 'boolean' ? negated : undefined)
-    if (def === undefined) throw unknownOption(arg, command)
+    const dashes = arg.startsWith('--') ? 2 : 1
+    const [flag = '', inline] = arg.slice(dashes).split(/=(.*)/s)
+    const names = dashes === 2 ? long : short
+    const negated = dashes === 2 && flag.startsWith('no-') ? long.get(flag.slice(3)) : undefined
+    const def = names.get(flag) ?? (negated?.type === 'boolean' ? negated : undefined)
+    if (def === undefined) throw unknownOption(arg, command, optionNames(defs))
     if ((def.type === 'string' || def.type === 'enum') && inline === undefined) {
       const next = rawArgs[i + 1]
-      if (next === undefined || next.startsWith('-')) {
-        const hint = 'valueHint' in def && def.valueHint ? def.valueHint.toUpperCase() : 'VALUE'
-        throw new SparkbaasError('usage', `Option ${arg} needs a value: ${arg} ${hint}.`, { hint: `Run \`${command} --help\` to see its usage.` })
-      }
+      if (next === undefined || next.startsWith('-')) throw needsValue(arg, 'valueHint' in def && def.valueHint ? def.valueHint : 'value', command)
       i++
     }
   }
 }
 
+/** The options of a command as its help shows them, to guess from: long names, `--no-` forms, short flags. */
+function optionNames(defs: ArgsDef): { long: string[]; short: string[] } {
+  const long = ['help']
+  const short = ['h']
+  for (const [key, def] of Object.entries(defs)) {
+    if (def.type === 'positional') continue
+    long.push(kebab(key))
+    if (def.type === 'boolean' && (def.default === true || def.negativeDescription !== undefined)) long.push(`no-${kebab(key)}`)
+    short.push(...('alias' in def && def.alias !== undefined ? [def.alias].flat() : []).filter((alias) => alias.length === 1))
+  }
+  return { long, short }
+}
+
+const ROOT_OPTIONS = { long: ['help', 'version', 'json', 'config'], short: ['h', 'v', 'c'] }
+
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
 
-const unknownOption = (arg: string, command: string) =>
-  new SparkbaasError('usage', `Unknown option ${arg.split('=')[0]} for \`${command}\`.`, { hint: `Run \`${command} --help\` to see its options.` })
+/**
+ * An unknown option, with the known one it most likely meant: `--chek` → `--check`, `-json` → `--json` (one dash
+ * before a word is a long option mistyped), `-C` → `-c`.
+ */
+function unknownOption(arg: string, command: string, known: { long: string[]; short: string[] }): SparkbaasError {
+  const typed = arg.split('=')[0] as string
+  const name = typed.replace(/^--?/, '')
+  const asLong = typed.startsWith('--') || [...name].length > 1
+  const guess = closest(name, asLong ? known.long : known.short).map((n) => `${asLong ? '--' : '-'}${n}`)
+  return new SparkbaasError('usage', `Unknown option ${typed} for \`${command}\`.${didYouMean(guess, false)}`, { hint: `Run \`${command} --help\` to see its options.` })
+}
+
+const needsValue = (arg: string, hint: string, command: string) =>
+  new SparkbaasError('usage', `Option ${arg} needs a value: ${arg} ${hint.toUpperCase()}.`, { hint: `Run \`${command} --help\` to see its usage.` })

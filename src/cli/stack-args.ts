@@ -3,10 +3,20 @@ import path from 'node:path'
 import { SparkbaasError } from '../errors.js'
 import type { StackOptions } from '../stack/context.js'
 
+/** `-c, --config`: every command that reads a config takes it (`-c` is only ever --config). */
+export const CONFIG_ARG = {
+  type: 'string',
+  alias: 'c',
+  valueHint: 'path',
+  description: 'Config file to use (default: search from the current folder upward)',
+} as const
+export const JSON_ARG = { type: 'boolean', description: 'Print the result as JSON on stdout' } as const
+
+/** --out has no short form: `-o` is `status`'s --format, as in kubectl's `-o json`. */
 export const STACK_ARGS = {
-  config: { type: 'string', valueHint: 'path', description: 'Config file to use (default: search from the current folder upward)' },
+  config: CONFIG_ARG,
   out: { type: 'string', valueHint: 'dir', description: 'Folder of the generated stack (default: generated/ beside the config file)' },
-  json: { type: 'boolean', description: 'Print the result as JSON on stdout' },
+  json: JSON_ARG,
 } as const
 
 export function stackOptions(args: { config?: string | undefined; out?: string | undefined }): StackOptions {

@@ -232,9 +232,9 @@ async function driftDiff(
  * Starts making the RSA keys the `.env` in `outDir` lacks, to hand to {@link writeOutput} later: key generation
  * is slow CPU work on libuv's threads, so started before bundling and rendering it runs alongside them.
  */
-export function prepareEnvKeys(outDir: string, env: readonly EnvVar[]): Promise<KeyObject[]> {
+export function prepareEnvKeys(outDir: string, env: readonly EnvVar[], onStart?: (count: number) => void): Promise<KeyObject[]> {
   return readBytes(join(outDir, ENV_FILE)).then(
-    (existing) => startRsaKeys(env, existing?.toString('utf8')),
+    (existing) => startRsaKeys(env, existing?.toString('utf8'), onStart),
     () => [],
   )
 }

@@ -117,9 +117,9 @@ export function ensureEnv(vars: readonly EnvVar[], existing: string | undefined,
  *
  * At most {@link RSA_CONCURRENCY} at once: the pool also does every file read and write, first come first served,
  * and 20 keys queued at once held up every read and write of `generate` until the last key had started (the
- * first `generate` of 2,000 functions and 20 realms waited ~2 s on it).
+ * first `generate` of 2,000 functions and 20 realms waited ~2 s on it). `onStart` hears how many keys are being made.
  */
-export function startRsaKeys(vars: readonly EnvVar[], existing: string | undefined): Promise<KeyObject[]> {
+export function startRsaKeys(vars: readonly EnvVar[], existing: string | undefined, onStart?: (count: number) => void): Promise<KeyObject[]> {
   let present: ReadonlySet<string>
   try {
     present = existing === undefined || existing === '' ? new Set() : new Set(dotenvValues(parseDotenv(existing)).keys())
@@ -127,6 +127,7 @@ export function startRsaKeys(vars: readonly EnvVar[], existing: string | undefin
     return Promise.resolve([])
   }
   const needed = vars.filter((v) => v.generate.kind === 'rsa-private-key' && !present.has(v.key)).length
+  if (needed > 0) onStart?.(needed)
   const slots = Array.from({ length: needed })
   return mapConcurrently(slots, RSA_CONCURRENCY, async () => (await generateKeyPairAsync('rsa', { modulusLength: RSA_BITS })).privateKey).catch(
     () => [],

@@ -112,6 +112,9 @@ describe('sparkbaas status', () => {
         '',
       ].join('\n'),
     )
+    // --format is the name; --output, its name before, still works.
+    expect((await s.run(['status', '--format', 'env'])).stdout).toBe(result.stdout)
+    expect((await s.run(['status', '--format=env'])).stdout).toBe(result.stdout)
     expect((await s.run(['status', '--output', 'env'])).stdout).toBe(result.stdout)
   })
 
@@ -129,13 +132,13 @@ describe('sparkbaas status', () => {
     )
   })
 
-  test('usage: -o takes text or env; -o env with --json is refused', async () => {
+  test('usage: -o (--format) takes text or env; -o env with --json is refused', async () => {
     const s = await stackFixture()
     const bad = await s.run(['status', '-o', 'yaml'])
     expect(bad.code).toBe(2)
-    expect(bad.stderr).toBe('✖ Invalid value for argument: --output (yaml). Expected one of: text, env.\n')
+    expect(bad.stderr).toBe('✖ Invalid value for argument: --format (yaml). Expected one of: text, env.\n')
     const both = await s.run(['status', '-o', 'env', '--json'])
     expect(both.code).toBe(2)
-    expect(JSON.parse(both.stdout)).toEqual({ ok: false, problems: [{ path: '', code: 'usage', message: '--output env and --json cannot be used together.' }] })
+    expect(JSON.parse(both.stdout)).toEqual({ ok: false, problems: [{ path: '', code: 'usage', message: '--format env and --json cannot be used together.' }] })
   })
 })

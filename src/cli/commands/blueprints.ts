@@ -5,15 +5,16 @@ import { loadConfig } from '../../config/load.js'
 import { SparkbaasError } from '../../errors.js'
 import { ejectBlueprints, listBlueprints } from '../../write/eject.js'
 import { printJson, printSuccess } from '../report.js'
+import { CONFIG_ARG } from '../stack-args.js'
 
 const ACTIONS = ['list', 'eject']
 
 export default defineCommand({
   args: {
     action: { type: 'positional', required: true, valueHint: 'list|eject', description: 'list: show the blueprints; eject: copy them into blueprints/ beside the config' },
-    name: { type: 'positional', required: false, description: 'Blueprint to eject: a path (functions/server.mjs), a folder (functions) or a file name; all when omitted' },
+    name: { type: 'positional', required: false, description: 'Blueprint to eject: a path (functions/server.mjs), a folder (functions) or a file name (default: all)' },
     force: { type: 'boolean', description: 'Replace blueprints already in blueprints/ (your changes to them are lost)' },
-    config: { type: 'string', valueHint: 'path', description: 'Config file whose folder gets blueprints/ (default: search from the current folder upward)' },
+    config: { ...CONFIG_ARG, description: 'Config file whose folder gets blueprints/ (default: search from the current folder upward)' },
     json: { type: 'boolean', description: 'Print the result as JSON on stdout' },
   },
   async run({ args }) {

@@ -4,13 +4,17 @@ import { SparkbaasError } from '../../errors.js'
 import { openStack } from '../../stack/context.js'
 import { exec } from '../../stack/passthrough.js'
 import { printJson } from '../report.js'
+import { passthrough } from '../run.js'
 import { STACK_ARGS, stackOptions } from '../stack-args.js'
 
 export default defineCommand({
-  args: {
-    service: { type: 'positional', required: true, description: 'The service whose container runs the command' },
-    ...STACK_ARGS,
-  },
+  args: passthrough(
+    {
+      service: { type: 'positional', required: true, description: 'The service whose container runs the command' },
+      ...STACK_ARGS,
+    },
+    { name: 'command', description: 'The command to run in the container, after `--`; its options are its own' },
+  ),
   async run({ args, rawArgs }) {
     // Everything after `--` is the command, options included; citty would read them as ours.
     const at = rawArgs.indexOf('--')

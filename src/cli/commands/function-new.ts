@@ -6,13 +6,13 @@ import path from 'node:path'
 import { defineCommand } from 'citty'
 import { formatValue, newFunction, type NewFunctionResult } from '../../scaffold/new-function.js'
 import { printJson, printSuccess } from '../report.js'
-import { where } from '../stack-args.js'
+import { CONFIG_ARG, where } from '../stack-args.js'
 
 export default defineCommand({
   meta: { name: 'new', description: 'Scaffold functions/<name>/index.ts beside the config file and print the config entry to add.' },
   args: {
     name: { type: 'positional', required: true, description: 'The function name: lowercase letters, digits, "-" and "_"' },
-    config: { type: 'string', valueHint: 'path', description: 'Config file to use (default: search from the current folder upward)' },
+    config: CONFIG_ARG,
     json: { type: 'boolean', description: 'Print the result as JSON on stdout' },
   },
   async run({ args }) {

@@ -32,7 +32,7 @@ const logs = defineCommand({
   args: {
     name: NAME,
     follow: { type: 'boolean', alias: 'f', description: 'Keep printing new lines until Ctrl-C' },
-    tail: { type: 'string', valueHint: 'lines', description: "Only the function's last N lines" },
+    tail: { type: 'string', valueHint: 'lines', description: "Only the function's last N lines (default: all)" },
     ...STACK_ARGS,
   },
   async run({ args }) {
@@ -95,7 +95,7 @@ const invoke = defineCommand({
 const serve = defineCommand({
   meta: { name: 'serve', description: 'Run the functions locally with node (no containers), rebuilding and restarting on change.' },
   args: {
-    port: { type: 'string', valueHint: 'port', description: 'Port to listen on, on 127.0.0.1 (default: 8000; 0 picks a free one)' },
+    port: { type: 'string', valueHint: 'port', description: 'Port to listen on, on 127.0.0.1; 0 picks a free one (default: 8000)' },
     watch: {
       type: 'boolean',
       default: true,

@@ -6,12 +6,13 @@ import { SparkbaasError, type Problem } from '../../errors.js'
 import { generate, type GenerateResult } from '../../generate.js'
 import { byCodePoint } from '../../order.js'
 import { printJson, printSuccess } from '../report.js'
+import { CONFIG_ARG } from '../stack-args.js'
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
 
 export default defineCommand({
   args: {
-    config: { type: 'string', valueHint: 'path', description: 'Config file to use (default: search from the current folder upward)' },
+    config: CONFIG_ARG,
     out: { type: 'string', valueHint: 'dir', description: 'Output folder (default: generated/ beside the config file)' },
     check: { type: 'boolean', description: 'Write nothing; exit 1 when the committed output is out of date (for CI), with a diff of each file' },
     'dry-run': { type: 'boolean', description: 'Write nothing; show what would change' },
@@ -25,6 +26,8 @@ export default defineCommand({
       check: args.check === true,
       dryRun: args['dry-run'] === true,
       force: args.force === true,
+      // For a person at a terminal: the first run pauses on the keys. Scripts, CI logs and --json get nothing.
+      ...(args.json !== true && process.stderr.isTTY === true ? { onRsaKeys: (count: number) => process.stderr.write(`${rsaProgress(count)}\n`) } : {}),
     })
     if (result.mode === 'check' && !result.upToDate) {
       const error = staleError(result)
@@ -53,6 +56,10 @@ export default defineCommand({
     for (const warning of warnings) process.stderr.write(`! ${warning}\n`)
   },
 })
+
+/** While the keys of realms new to .env are made: the first run, or after adding a realm. */
+const rsaProgress = (count: number) =>
+  count === 1 ? 'Making the RSA signing key of a Keycloak realm (once per realm)…' : `Making the RSA signing keys of ${count} Keycloak realms (once per realm)…`
 
 /** A folder as the user would type it: relative below the current folder, absolute elsewhere. */
 const where = (dir: string) => {

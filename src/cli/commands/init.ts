@@ -7,7 +7,7 @@ import { where } from '../stack-args.js'
 
 export default defineCommand({
   args: {
-    dir: { type: 'positional', required: false, description: 'Folder to create the project in (default: the current folder; created if missing)' },
+    dir: { type: 'positional', required: false, description: 'Folder to create the project in, created if missing (default: the current folder)' },
     force: { type: 'boolean', description: 'Overwrite sparkbaas.config.ts and functions/hello/index.ts if they exist' },
     json: { type: 'boolean', description: 'Print the result as JSON on stdout' },
   },

@@ -11,7 +11,7 @@ export default defineCommand({
   args: {
     service: variadic({ type: 'positional', required: false, description: 'Services to show (default: all)' }),
     follow: { type: 'boolean', alias: 'f', description: 'Keep printing new lines until Ctrl-C' },
-    tail: { type: 'string', valueHint: 'lines', description: 'Only the last N lines of each log' },
+    tail: { type: 'string', valueHint: 'lines', description: 'Only the last N lines of each log (default: all)' },
     ...STACK_ARGS,
   },
   async run({ args }) {

@@ -10,19 +10,21 @@ import { STACK_ARGS, stackOptions } from '../stack-args.js'
 
 export default defineCommand({
   args: {
-    output: {
+    // --format, not --output beside --out; `-o` as in kubectl. --output, its first name, still works (not shown).
+    format: {
       type: 'enum',
       options: ['text', 'env'],
-      alias: 'o',
-      description: 'env: print connection settings (DATABASE_URL, API_URL, …) as KEY=value lines for scripts',
+      alias: ['o', 'output'],
+      default: 'text',
+      description: 'text: the table; env: connection settings (DATABASE_URL, API_URL, …) as KEY=value lines for scripts',
     },
     ...STACK_ARGS,
   },
   async run({ args }) {
     const json = args.json === true
-    if (args.output === 'env' && json) throw new SparkbaasError('usage', '--output env and --json cannot be used together.', { hint: 'Pick one format.' })
+    if (args.format === 'env' && json) throw new SparkbaasError('usage', '--format env and --json cannot be used together.', { hint: 'Pick one format.' })
     const stack = await openStack(stackOptions(args))
-    if (args.output === 'env') {
+    if (args.format === 'env') {
       // Settings come from the config and .env alone: no engine needed, so a script can read them anywhere.
       requireGenerated(stack)
       process.stdout.write(formatConnectionSettings(connectionSettings(stack.model, await readStackEnv(stack))))

@@ -7,12 +7,13 @@ import { warningLine } from '../../config/warn-images.js'
 import { resolveModel } from '../../model/resolve.js'
 import { summarize } from '../../model/summary.js'
 import { printJson, printSuccess } from '../report.js'
+import { CONFIG_ARG } from '../stack-args.js'
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
 
 export default defineCommand({
   args: {
-    config: { type: 'string', valueHint: 'path', description: 'Config file to use (default: search from the current folder upward)' },
+    config: CONFIG_ARG,
     json: { type: 'boolean', description: 'Print the result as JSON on stdout' },
   },
   async run({ args }) {
