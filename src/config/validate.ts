@@ -11,9 +11,10 @@ import { AUTHENTICATED_ROLE, FUNCTION_ENTRY_FILES } from './defaults.js'
 import { RESERVED_FUNCTION_NAMES, RESERVED_SERVICE_NAMES, SPARKBAAS_SCHEMA } from './names.js'
 import type { ParsedConfig } from './schema.js'
 import { portClashes, postgrestImageVersion, unknownResourceServices } from './validate-stack.js'
+import { functionDatabases, secretNames } from './validate-secrets.js'
 import { seedUsers, serviceAccountRoles } from './validate-users.js'
 
-export { portClashes, postgrestImageVersion, seedUsers, serviceAccountRoles, unknownResourceServices }
+export { functionDatabases, portClashes, postgrestImageVersion, secretNames, seedUsers, serviceAccountRoles, unknownResourceServices }
 
 export interface RuleContext {
   /** The config file's folder: function sources are relative to it. */
@@ -293,6 +294,8 @@ export const RULES: readonly Rule[] = [
   serviceAccountRoles,
   seedUsers,
   functionSources,
+  functionDatabases,
+  secretNames,
   unknownRouteTargets,
   unroutableServices,
   sparkRoutesNeedWorkers,
