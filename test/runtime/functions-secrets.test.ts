@@ -7,6 +7,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { generate } from '../../src/generate.js'
 import { dotenvValues, formatEnvEntry, parseDotenv } from '../../src/write/dotenv.js'
@@ -136,5 +137,57 @@ describe.skipIf(!pgFound.found)('a function with a secret and a database role, r
     const result = await pg.psql(['-v', 'ON_ERROR_STOP=1', '--no-psqlrc', '--username', 'postgres', '--dbname', 'postgres', '-f', rolesSql], { env: initEnv })
     expect(result.exitCode, failed(result)).toBe(0)
     expect(ok(await superuser('postgres', "SELECT rolsuper FROM pg_roles WHERE rolname = 'fn_payer'"))).toBe('f')
+  })
+})
+
+// The runtime alone (no database): what it does with `envFrom` / `database` entries itself.
+describe('the runtime reading envFrom and database', () => {
+  const SERVER = fileURLToPath(new URL('../../blueprints/functions/server.mjs', import.meta.url))
+  const manifest = (functions: object[]) => {
+    const dir = tempDir()
+    writeFileSync(join(dir, 'env.mjs'), FN)
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ functions }))
+    return join(dir, 'manifest.json')
+  }
+
+  test('a named variable the runtime lacks is logged and left unset; the other variables still arrive', async () => {
+    const file = manifest([
+      {
+        name: 'a',
+        file: 'env.mjs',
+        env: { PLAIN: 'p' },
+        envFrom: { HAVE: 'SPARKBAAS_SECRET_HAVE', LACK: 'SPARKBAAS_SECRET_LACK' },
+        database: { host: 'db', port: 5432, name: 'my db', user: 'fn_a', passwordFrom: 'SPARKBAAS_SECRET_NO_PASSWORD' },
+      },
+    ])
+    const server = await startServer(SERVER, { FUNCTIONS_MANIFEST: file, SPARKBAAS_SECRET_HAVE: 'h' })
+    try {
+      const res = await fetch(`${server.baseUrl}/a`)
+      expect(await res.json()).toEqual({ env: { PLAIN: 'p', HAVE: 'h' } })
+      expect(server.stderr()).toContain(
+        "[a] the runtime's environment has no SPARKBAAS_SECRET_LACK, SPARKBAAS_SECRET_NO_PASSWORD: the variables of this function that read them are not set",
+      )
+    } finally {
+      await server.kill()
+    }
+  })
+
+  test('builds DATABASE_URL with every part URL-encoded', async () => {
+    const file = manifest([{ name: 'a', file: 'env.mjs', database: { host: 'db', port: 6543, name: 'my db', user: 'fn_a', passwordFrom: 'PW' } }])
+    const server = await startServer(SERVER, { FUNCTIONS_MANIFEST: file, PW: 'a@b:c/d' })
+    try {
+      expect(await (await fetch(`${server.baseUrl}/a`)).json()).toEqual({ env: { DATABASE_URL: 'postgres://fn_a:a%40b%3Ac%2Fd@db:6543/my%20db' } })
+    } finally {
+      await server.kill()
+    }
+  })
+
+  test('refuses a malformed envFrom or database entry at start', async () => {
+    await expect(startServer(SERVER, { FUNCTIONS_MANIFEST: manifest([{ name: 'a', file: 'env.mjs', envFrom: { X: 1 } }]) })).rejects.toThrow(
+      /exited with 1 before listening[\s\S]*functions\[0\]\.envFrom must be an object of strings/,
+    )
+    await expect(startServer(SERVER, { FUNCTIONS_MANIFEST: manifest([{ name: 'a', file: 'env.mjs', database: { host: 'db' } }]) })).rejects.toThrow(
+      /functions\[0\]\.database must be \{ host, port, name, user, passwordFrom \}/,
+    )
   })
 })
