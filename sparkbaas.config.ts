@@ -1,4 +1,4 @@
-import { defineConfig } from 'sparkbaas'
+import { defineConfig, secret } from 'sparkbaas'
 
 // The example project: every key of the config in use. `npx sparkbaas generate` renders it into generated/.
 export default defineConfig({
@@ -46,8 +46,10 @@ export default defineConfig({
   ],
 
   functions: [
-    { name: 'hello', source: './functions/hello', env: { GREETING: 'Hello' } },
-    { name: 'stats', source: './functions/stats', timeoutMs: 5000 },
+    // secret('NAME') reads NAME from .env (a random value until you put the real one there); never committed.
+    { name: 'hello', source: './functions/hello', env: { GREETING: 'Hello', SIGNING_KEY: secret('HELLO_SIGNING_KEY') } },
+    // database: its own role fn_stats and DATABASE_URL, CONNECT on analytics only; migrations grant it tables.
+    { name: 'stats', source: './functions/stats', timeoutMs: 5000, database: 'analytics' },
   ],
 
   services: {

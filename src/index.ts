@@ -3,11 +3,13 @@
  * it must not load handlebars, execa or the renderers at import time (test/entry.test.ts checks the import graph).
  */
 export { defineConfig } from './config/define.js'
+export { secret, type SecretRef } from './config/secret.js'
 export type {
   SparkbaasConfig,
   ApiConfig,
   AcmeTls,
   ClientConfig,
+  EnvValue,
   FunctionConfig,
   ImagesConfig,
   KeycloakConfig,

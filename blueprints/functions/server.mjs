@@ -4,7 +4,13 @@
 // `sparkbaas generate` copies this file verbatim next to the bundled functions and a manifest.json.
 //
 // Manifest (path from FUNCTIONS_MANIFEST, default ./manifest.json beside this file):
-//   { "functions": [ { "name": "hello", "file": "hello.mjs", "timeoutMs": 10000, "memoryMb": 256, "env": { "GREETING": "Hello" } } ] }
+//   { "functions": [ { "name": "hello", "file": "hello.mjs", "timeoutMs": 10000, "memoryMb": 256, "env": { "GREETING": "Hello" },
+//       "envFrom": { "STRIPE_KEY": "SPARKBAAS_SECRET_STRIPE_KEY" },
+//       "database": { "host": "postgres", "port": 5432, "name": "app", "user": "fn_hello", "passwordFrom": "SPARKBAAS_SECRET_…" } } ] }
+// `envFrom` and `database` keep secrets out of the manifest (a committed file): the function's variable takes the
+// value of the named variable of the runtime's own environment (compose fills those from .env), and `database`
+// becomes DATABASE_URL, postgres://user:password@host:port/name, user and password URL-encoded. A named variable the
+// runtime lacks is logged at start and left unset for the function.
 // `file` is relative to the manifest's directory; its default export is a Web-standard handler
 // `(request: Request) => Response | Promise<Response> | <JSON value>` (or an object with a `fetch(request)` method,
 // the Cloudflare Workers module shape).
@@ -21,8 +27,9 @@
 //   worker restarted mid-flight 503 {"error":"function_restarted",...}
 //
 // Environment: PORT (8000), HOST (0.0.0.0), FUNCTIONS_MANIFEST (./manifest.json beside this file),
-// FUNCTIONS_MAX_BODY_BYTES (6 MiB), AUTH_HEADERS_KEY (unset: no identity headers at all). None of it reaches a
-// function: a function's process.env is its manifest `env`.
+// FUNCTIONS_MAX_BODY_BYTES (6 MiB), AUTH_HEADERS_KEY (unset: no identity headers at all), and the variables manifests
+// name in `envFrom` / `database.passwordFrom`. None of it reaches a function as such: a function's process.env is its
+// manifest `env` plus the values its own entry names.
 //
 // Identity headers: a function sees X-Auth-Subject, X-Auth-Username and X-Auth-Roles only when the request carries
 // a valid X-Auth-Signature from the verifier (see verifyIdentity); otherwise every X-Auth-* header is removed and
@@ -39,7 +46,8 @@
 //   (process.pid)` in a worker signals the whole runtime, every thread can read the process's files and
 //   /proc/self/environ, and a worker's `resourceLimits` bound only the JavaScript heap, not Buffers.
 // - Isolation of a function process:
-//   - env: only the function's own `env` from the manifest (not the runtime's, not another function's);
+//   - env: only the function's own `env`, `envFrom` and DATABASE_URL from the manifest (not the runtime's, not
+//     another function's secrets);
 //   - Node's permission model (`--permission`; `--experimental-permission` before Node 22.13): file reads only of
 //     this file and the function's bundle (so not the manifest, nor /proc/<pid>/environ), no child processes, no
 //     worker threads, no native addons, and `process.binding()` denied;
@@ -829,8 +837,47 @@ function loadManifest(manifestPath) {
     }
     const memoryMb = fn.memoryMb ?? DEFAULT_MEMORY_MB
     if (!Number.isInteger(memoryMb) || memoryMb < 32) throw new Error(`${where}.memoryMb must be an integer of at least 32`)
-    return { name: fn.name, path: resolve(baseDir, fn.file), timeoutMs, memoryMb, env }
+    const envFrom = fn.envFrom ?? {}
+    if (!isStringRecord(envFrom)) throw new Error(`${where}.envFrom must be an object of strings`)
+    const db = fn.database
+    if (db !== undefined && !(db && typeof db === 'object' && ['host', 'name', 'user', 'passwordFrom'].every((k) => typeof db[k] === 'string') && Number.isInteger(db.port))) {
+      throw new Error(`${where}.database must be { host, port, name, user, passwordFrom }`)
+    }
+    return { name: fn.name, path: resolve(baseDir, fn.file), timeoutMs, memoryMb, env: functionEnv(fn.name, env, envFrom, db) }
   })
+}
+
+function isStringRecord(value) {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string')
+}
+
+/**
+ * A function's whole environment: its committed `env`, then each `envFrom` variable and DATABASE_URL from the
+ * runtime's own environment. Only the variables this function's entry names are read, so no function gets another's.
+ */
+function functionEnv(name, env, envFrom, db) {
+  const out = { ...env }
+  const missing = []
+  const read = (variable) => {
+    const value = process.env[variable]
+    if (value === undefined) missing.push(variable)
+    return value
+  }
+  for (const [key, variable] of Object.entries(envFrom)) {
+    const value = read(variable)
+    if (value !== undefined) out[key] = value
+  }
+  if (db) {
+    const password = read(db.passwordFrom)
+    if (password !== undefined) {
+      const userinfo = `${encodeURIComponent(db.user)}:${encodeURIComponent(password)}`
+      out.DATABASE_URL = `postgres://${userinfo}@${db.host}:${db.port}/${encodeURIComponent(db.name)}`
+    }
+  }
+  if (missing.length > 0) {
+    logFunction(name, `the runtime's environment has no ${missing.join(', ')}: the variables of this function that read them are not set`)
+  }
+  return out
 }
 
 function parsePort(value, fallback) {

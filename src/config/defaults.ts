@@ -41,6 +41,8 @@ export const DEFAULTS = {
     timeoutMs: 10_000,
     /** Resident memory of the function's process (its JavaScript heap is capped at the same size). */
     memoryMb: 256,
+    /** A function gets a database role and DATABASE_URL only when it asks for them. */
+    database: false,
   },
   /**
    * Memory and CPU limits of each compose service (`deploy.resources.limits`) when `resources` does not name it.

@@ -28,7 +28,12 @@ const port = z
 const positiveInt = (what: string) =>
   z.number().int({ error: `expected a whole number of ${what}` }).min(1, { error: `expected at least 1 ${what.replace(/s\b/, '')}` })
 
-const envMap = z.record(named('envKey'), z.string())
+/** `{ secret: "NAME" }`: a value read from `.env` (see SecretRef in secret.ts). */
+const secretRef = z.strictObject({ secret: named('envKey') })
+const envMap = z.record(
+  named('envKey'),
+  z.union([z.string(), secretRef], { error: 'expected a string or { secret: "NAME" } (a key of .env)' }),
+)
 
 /** `tls`: off, a self-signed certificate made by Traefik, or Let's Encrypt. */
 const tlsSchema = z.union([
@@ -142,6 +147,9 @@ const functionSchema = z.strictObject({
     .int({ error: 'expected a whole number of MiB' })
     .min(32, { error: 'expected at least 32 MiB (Node itself needs about 30)' })
     .default(DEFAULTS.function.memoryMb),
+  database: z
+    .union([z.boolean(), named('sqlName')], { error: 'expected true, false or the name of one of postgres.databases' })
+    .default(DEFAULTS.function.database),
 })
 
 const limitsSchema = z.strictObject({
@@ -205,3 +213,5 @@ export type ConfigInput = z.input<typeof configSchema>
 export type ParsedConfig = z.output<typeof configSchema>
 export type ParsedRoute = ParsedConfig['routes'][number]
 export type RouteTarget = ParsedRoute['to']
+/** An env value after the shape check: committed text, or a `.env` key. */
+export type ParsedEnvValue = ParsedConfig['functions'][number]['env'][string]

@@ -3,12 +3,20 @@
  * schema.ts) key by key; test/types.test-d.ts fails when the two drift apart.
  */
 
+import type { SecretRef } from './secret.js'
+
 /**
  * A Docker image reference, e.g. `"quay.io/keycloak/keycloak:26.4"`. One without a tag, or tagged `latest`, is
  * whatever the registry holds when it is pulled: `validate`, `generate` and `up` warn about it (exit code unchanged).
  * Pin a version tag or a digest (`name@sha256:…`).
  */
 export type ImageRef = string
+
+/**
+ * An environment variable's value: text written in the config (and so committed), or `{ secret: "NAME" }` (or
+ * `secret("NAME")`), the value of the key `NAME` of the generated, never committed `.env`.
+ */
+export type EnvValue = string | SecretRef
 
 /** Let's Encrypt through Traefik's ACME resolver (HTTP challenge on port 80). */
 export interface AcmeTls {
@@ -258,10 +266,13 @@ export interface FunctionConfig {
   /** The function's folder, relative to the config file. @example "./functions/hello" */
   source: string
   /**
-   * Environment variables the function reads with `process.env`. Values are committed; keep secrets in `.env`.
+   * Environment variables the function reads with `process.env`, and only this function. A string is committed with
+   * the config; `secret("NAME")` (or `{ secret: "NAME" }`) reads the key `NAME` of `.env`, where `sparkbaas generate`
+   * puts a random value the first time: replace it with the real one there, it is kept.
    * @default {}
+   * @example { GREETING: "Hello", STRIPE_KEY: secret("STRIPE_KEY") }
    */
-  env?: Record<string, string>
+  env?: Record<string, EnvValue>
   /**
    * Longest time a request may take before the runtime answers 504.
    * @default 10000
@@ -274,6 +285,16 @@ export interface FunctionConfig {
    * @default 256
    */
   memoryMb?: number
+  /**
+   * Give the function a database: a login role of its own, `fn_<name>` (`-` becomes `_`), whose password is
+   * generated into `.env`, and `DATABASE_URL` (`postgres://fn_<name>:<password>@postgres:5432/<database>`) in its
+   * env. `true` means the first of `postgres.databases`; a name picks another. The role may connect to that database
+   * and nothing more: grant it what it needs in a migration, e.g. `GRANT SELECT, INSERT ON public.orders TO fn_hello;`.
+   * The `functions` container joins the network Postgres is on only when a function asks for the database.
+   * @default false
+   * @example "analytics"
+   */
+  database?: boolean | string
 }
 
 /** Memory and CPU limits of one compose service (`deploy.resources.limits`). */
@@ -290,8 +311,12 @@ export interface ServiceConfig {
   image: ImageRef
   /** The port it listens on, needed to route to it. */
   port?: number
-  /** @default {} */
-  env?: Record<string, string>
+  /**
+   * Its environment: text (committed), or `secret("NAME")` / `{ secret: "NAME" }` for the key `NAME` of `.env`
+   * (generated at random the first time, then kept; see FunctionConfig.env).
+   * @default {}
+   */
+  env?: Record<string, EnvValue>
   /** Replaces the image's command: a string (split by the shell of compose) or an argv array. */
   command?: string | string[]
   /**

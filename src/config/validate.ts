@@ -11,9 +11,10 @@ import { AUTHENTICATED_ROLE, FUNCTION_ENTRY_FILES } from './defaults.js'
 import { RESERVED_FUNCTION_NAMES, RESERVED_SERVICE_NAMES, SPARKBAAS_SCHEMA } from './names.js'
 import type { ParsedConfig } from './schema.js'
 import { portClashes, postgrestImageVersion, unknownResourceServices } from './validate-stack.js'
+import { functionDatabases, secretNames } from './validate-secrets.js'
 import { seedUsers, serviceAccountRoles } from './validate-users.js'
 
-export { portClashes, postgrestImageVersion, seedUsers, serviceAccountRoles, unknownResourceServices }
+export { functionDatabases, portClashes, postgrestImageVersion, secretNames, seedUsers, serviceAccountRoles, unknownResourceServices }
 
 export interface RuleContext {
   /** The config file's folder: function sources are relative to it. */
@@ -325,6 +326,8 @@ const RULE_TABLE: readonly (readonly [Rule, RuleReads])[] = [
   [serviceAccountRoles, { realms: 'each' }],
   [seedUsers, { realms: 'all', domain: 'all' }],
   [functionSources, { functions: 'each' }],
+  [functionDatabases, { functions: 'each', postgres: 'all', api: 'all' }],
+  [secretNames, { functions: 'each', services: 'each', realms: 'all', postgres: 'all', api: 'all' }],
   [unknownRouteTargets, { functions: 'all', services: 'all', routes: 'each' }],
   [unroutableServices, { services: 'all', routes: 'each' }],
   [sparkRoutesNeedWorkers, { workers: 'all', routes: 'each' }],

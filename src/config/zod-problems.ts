@@ -113,9 +113,19 @@ function unionProblems(issue: z.core.$ZodIssueInvalidUnion, segments: PropertyKe
 
   const rootIssues = issue.errors.flat().filter((nested) => nested.path.length === 0)
   const key = segments.at(-1)
-  const forms = (typeof key === 'string' ? UNION_EXPECTED[key] : undefined) ?? joinOr(rootIssues.flatMap(branchForms))
+  // A union of the schema that says what it expects itself (`{ error: 'expected …' }`) is taken at its word.
+  const ours = issue.message.startsWith('expected ') ? issue.message.slice('expected '.length) : undefined
+  const forms = ours ?? (typeof key === 'string' ? UNION_EXPECTED[key] : undefined) ?? joinOr(rootIssues.flatMap(branchForms))
   const path = formatPath(segments)
   if (issue.input === undefined) return [{ path, code: 'required', message: `required, expected ${forms}` }]
+  if (ours !== undefined && rootIssues.every((nested) => nested.code === 'invalid_type')) {
+    // A value of the wrong type (8080 where a string or an object goes): say so, and how to write it where quoting
+    // it would make a value the union takes.
+    const quoted = typeof issue.input === 'number' || typeof issue.input === 'boolean' ? String(issue.input) : undefined
+    const fixable = quoted !== undefined && options.some((option: Schema) => z.safeParse(option, quoted).success)
+    const hint = fixable ? typeHint('string', issue.input, false) : ''
+    return [{ path, code: 'invalid_type', message: `expected ${forms}, received ${describeReceived(issue.input)}${hint}` }]
+  }
   const literals = rootIssues.flatMap((nested) => (nested.code === 'invalid_value' ? nested.values : []))
   const message = `expected ${forms}, received ${describeValue(issue.input)}${didYouMean(issue.input, literals)}`
   return [{ path, code: 'invalid_value', message }]

@@ -7,6 +7,7 @@ import { basename, join, resolve as resolvePath } from 'node:path'
 import { AUTHENTICATED_ROLE, DEFAULTS, FUNCTION_ENTRY_FILES } from '../config/defaults.js'
 import type { ParsedConfig } from '../config/schema.js'
 import { ENV, resolveEnvVars } from './env-vars.js'
+import { functionDatabase, functionDbPasswordVar, functionRole, splitEnv } from './function-access.js'
 import { PINNED_IMAGES, postgresImage, type ImageKey } from './images.js'
 import { webPorts } from './ports.js'
 import { publicUrl, resolveRoutes } from './routes.js'
@@ -66,6 +67,23 @@ export function resolveModel(config: ParsedConfig, ctx: ResolveContext): StackMo
     }),
   )
 
+  const functions = config.functions.map((fn): FunctionModel => {
+    const sourceDir = resolvePath(configDir, fn.source)
+    const entryName = FUNCTION_ENTRY_FILES.find((name) => existsSync(join(sourceDir, name))) ?? 'index.ts'
+    const { plain, secrets } = splitEnv(fn.env)
+    const db = functionDatabase(config, fn.database)
+    return {
+      name: fn.name,
+      sourceDir,
+      entry: join(sourceDir, entryName),
+      env: plain,
+      secrets,
+      ...(db === undefined ? {} : { database: { name: db, role: functionRole(fn.name), passwordVar: functionDbPasswordVar(fn.name) } }),
+      timeoutMs: fn.timeoutMs,
+      memoryMb: fn.memoryMb,
+    }
+  })
+
   const postgres: PostgresModel = {
     version: config.postgres.version,
     databases: config.postgres.databases,
@@ -73,15 +91,12 @@ export function resolveModel(config: ParsedConfig, ctx: ResolveContext): StackMo
     loginRoles: [
       ...(needsKeycloak ? [{ name: 'keycloak', passwordVar: ENV.keycloakDbPassword, noInherit: false }] : []),
       ...(config.api ? [{ name: 'authenticator', passwordVar: ENV.authenticatorPassword, noInherit: true }] : []),
+      ...functions.flatMap((fn) =>
+        fn.database ? [{ name: fn.database.role, passwordVar: fn.database.passwordVar, noInherit: false, database: fn.database.name }] : [],
+      ),
     ],
     ...(needsKeycloak ? { keycloakDatabase: { name: 'keycloak', owner: 'keycloak' } } : {}),
   }
-
-  const functions = config.functions.map((fn): FunctionModel => {
-    const sourceDir = resolvePath(configDir, fn.source)
-    const entryName = FUNCTION_ENTRY_FILES.find((name) => existsSync(join(sourceDir, name))) ?? 'index.ts'
-    return { name: fn.name, sourceDir, entry: join(sourceDir, entryName), env: fn.env, timeoutMs: fn.timeoutMs, memoryMb: fn.memoryMb }
-  })
 
   const routing = resolveRoutes(config)
   const apiRoute = routing.routes.find((r) => r.service === 'postgrest')
@@ -93,7 +108,7 @@ export function resolveModel(config: ParsedConfig, ctx: ResolveContext): StackMo
     ...(needsKeycloak ? [keycloakService(images, keycloakBase)] : []),
     ...(realms.length > 0 ? [keycloakSyncService(images, realms)] : []),
     ...(config.api ? [postgrestService(config, images, apiRoute?.url)] : []),
-    ...(functions.length > 0 ? [functionsService(images)] : []),
+    ...(functions.length > 0 ? [functionsService(images, functions)] : []),
     ...(hasAuth ? [verifierService(images, realms, functions.length > 0)] : []),
     ...sparkServices(config, images),
     ...extraServices(config),

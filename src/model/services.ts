@@ -11,7 +11,8 @@ import { ENV } from './env-vars.js'
 import { KEYCLOAK_SYNC, POSTGRES_INIT } from './jobs.js'
 import { WEB_KEYS, webPorts } from './ports.js'
 import { BACKEND, EDGE, SPARK, base, env, health, httpProbe, nodeProbe, ref, text, type Images } from './service-parts.js'
-import type { RealmModel, ServiceDraft, ValuePart } from './types.js'
+import { isSecret, runtimeSecretVar } from './function-access.js'
+import type { FunctionModel, RealmModel, ServiceDraft, ValuePart } from './types.js'
 
 export const VERIFIER_PORT = 8080
 export const FUNCTIONS_PORT = 8000
@@ -116,7 +117,13 @@ export function postgrestService(config: ParsedConfig, images: Images, apiUrl: s
   }
 }
 
-export function functionsService(images: Images): ServiceDraft {
+/**
+ * The functions runtime. Every `.env` key a function reads (its `{ secret }` values, its database password) reaches
+ * the container as `SPARKBAAS_SECRET_<KEY>`; the runtime hands each function only its own (manifest.json names
+ * them). It joins `backend`, where Postgres listens, only when a function asked for the database.
+ */
+export function functionsService(images: Images, functions: readonly FunctionModel[]): ServiceDraft {
+  const keys = new Set(functions.flatMap((fn) => [...Object.values(fn.secrets), ...(fn.database ? [fn.database.passwordVar] : [])]))
   return {
     ...base,
     name: 'functions',
@@ -127,10 +134,11 @@ export function functionsService(images: Images): ServiceDraft {
       FUNCTIONS_MANIFEST: text('/app/manifest.json'),
       // Identity headers reach a function only with the verifier's signature made with this key (server.mjs).
       AUTH_HEADERS_KEY: [ref(ENV.authHeadersKey)],
+      ...Object.fromEntries([...keys].map((key) => [runtimeSecretVar(key), [ref(key)]])),
     }),
     volumes: [{ source: './functions', target: '/app', readOnly: true }],
     listens: [FUNCTIONS_PORT],
-    networks: [BACKEND, EDGE],
+    networks: functions.some((fn) => fn.database) ? [BACKEND, EDGE] : [EDGE],
     user: 'node',
     healthcheck: health(nodeProbe(FUNCTIONS_PORT)),
   }
@@ -222,7 +230,8 @@ export function extraServices(config: ParsedConfig): ServiceDraft[] {
         name,
         image: svc.image,
         command: svc.command,
-        environment: env(Object.fromEntries(Object.entries(svc.env).map(([k, v]) => [k, text(v)]))),
+        // A `{ secret }` value is a reference to its `.env` key, filled in by compose.
+        environment: env(Object.fromEntries(Object.entries(svc.env).map(([k, v]) => [k, isSecret(v) ? [ref(v.secret)] : text(v)]))),
         listens: svc.port === undefined ? [] : [svc.port],
         // Postgres is on backend: an extra container joins it only when it says it needs the database.
         networks: svc.database ? [BACKEND, EDGE] : [EDGE],

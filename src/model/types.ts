@@ -130,12 +130,23 @@ export interface ApiModel {
   readonly realm?: string
 }
 
+export interface LoginRoleModel {
+  readonly name: string
+  readonly passwordVar: string
+  readonly noInherit: boolean
+  /**
+   * A function's role: it may connect to this one application database and holds no other right (no superuser,
+   * CREATEDB, CREATEROLE, REPLICATION or BYPASSRLS, set again on every run); migrations grant it tables.
+   */
+  readonly database?: string
+}
+
 export interface PostgresModel {
   readonly version: number
   readonly databases: readonly string[]
   readonly extensions: readonly string[]
   /** Login roles created by the init SQL, each with the `.env` key holding its password. */
-  readonly loginRoles: readonly { readonly name: string; readonly passwordVar: string; readonly noInherit: boolean }[]
+  readonly loginRoles: readonly LoginRoleModel[]
   /** Keycloak's own database, owned by its login role. */
   readonly keycloakDatabase?: { readonly name: string; readonly owner: string }
 }
@@ -146,7 +157,12 @@ export interface FunctionModel {
   readonly sourceDir: string
   /** Absolute path of its entry file (`index.ts`, …). */
   readonly entry: string
+  /** Committed values, sorted by key. */
   readonly env: Readonly<Record<string, string>>
+  /** Variables read from `.env`: variable → `.env` key, sorted by variable. */
+  readonly secrets: Readonly<Record<string, string>>
+  /** Its own database role, when it asked for `database`. */
+  readonly database?: { readonly name: string; readonly role: string; readonly passwordVar: string }
   readonly timeoutMs: number
   readonly memoryMb: number
 }

@@ -7,6 +7,7 @@
  * - `verifier/verifier.mjs`: the forwardAuth verifier, when a route has `auth` (the model then has a verifier).
  */
 import { SparkbaasError } from '../errors.js'
+import { POSTGRES_HOST, POSTGRES_PORT, runtimeSecretVar } from '../model/function-access.js'
 import type { StackModel } from '../model/types.js'
 import { readBlueprint } from './blueprints.js'
 import { header } from './header.js'
@@ -20,7 +21,18 @@ export const VERIFIER_BLUEPRINT = 'verifier/verifier.mjs'
 const RUNTIME_FILE = 'server.mjs'
 
 export interface FunctionsManifest {
-  functions: { name: string; file: string; timeoutMs: number; memoryMb: number; env: Record<string, string> }[]
+  functions: {
+    name: string
+    file: string
+    timeoutMs: number
+    memoryMb: number
+    /** Committed values. */
+    env: Record<string, string>
+    /** Variables whose value the runtime takes from its own environment: variable → runtime variable. */
+    envFrom?: Record<string, string>
+    /** Parts of the function's DATABASE_URL; the runtime reads the password from `passwordFrom` and URL-encodes it. */
+    database?: { host: string; port: number; name: string; user: string; passwordFrom: string }
+  }[]
 }
 
 export function renderFunctions(model: StackModel, ctx: RenderContext): RenderedFile[] {
@@ -46,6 +58,20 @@ export function renderFunctions(model: StackModel, ctx: RenderContext): Rendered
         timeoutMs: fn.timeoutMs,
         memoryMb: fn.memoryMb,
         env: sortedRecord(fn.env),
+        ...(Object.keys(fn.secrets).length > 0
+          ? { envFrom: Object.fromEntries(Object.keys(fn.secrets).sort(byCodePoint).map((key) => [key, runtimeSecretVar(fn.secrets[key]!)])) }
+          : {}),
+        ...(fn.database
+          ? {
+              database: {
+                host: POSTGRES_HOST,
+                port: POSTGRES_PORT,
+                name: fn.database.name,
+                user: fn.database.role,
+                passwordFrom: runtimeSecretVar(fn.database.passwordVar),
+              },
+            }
+          : {}),
       })),
     }
     const manifestText = `${JSON.stringify(manifest, null, 2)}\n`

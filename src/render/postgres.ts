@@ -24,6 +24,9 @@ import type { RenderedFile } from './types.js'
 export const INIT_DIR = 'postgres/init'
 const ARTIFACT = 'postgres'
 
+/** A function's role holds none of these, set again on every run (a role made superuser by hand loses it). */
+const LEAST_PRIVILEGE = 'NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS'
+
 /** Env keys and psql variable names go unquoted into `\getenv`; these patterns keep them plain words. */
 const ENV_KEY = /^[A-Z_][A-Z0-9_]*$/
 /** Roles Postgres or the stack itself owns; a request role of the same name would break the stack. */
@@ -50,11 +53,15 @@ export function renderPostgres(model: StackModel, ctx: RenderContext): RenderedF
     if (!ENV_KEY.test(role.passwordVar)) throw internal(`bad env key ${JSON.stringify(role.passwordVar)}`)
     // The message is printed inside a $$-quoted DO body: it must not contain a dollar sign.
     const error = `sparkbaas: environment variable ${role.passwordVar} (password of role ${role.name}) is empty or not set`
+    const fn = role.database === undefined ? undefined : model.functions.find((f) => f.database?.role === role.name)
     return {
       name: role.name,
       passwordVar: role.passwordVar,
       psqlVar: role.passwordVar.toLowerCase(),
       noInherit: role.noInherit,
+      database: role.database ?? false,
+      // Function names are plain words (NAMES.identifier): safe in a comment line.
+      function: fn?.name ?? false,
       // \warn reads its argument with psql's quoting, which treats backslashes as escapes; there are none here.
       warning:
         `sparkbaas: the environment variable ${role.passwordVar} is empty or not set. It holds the password of ` +
@@ -82,13 +89,14 @@ export function renderPostgres(model: StackModel, ctx: RenderContext): RenderedF
         ...loginRoles.flatMap((r) => [
           `\\getenv ${r.psqlVar} ${r.passwordVar}`,
           `DO $$ BEGIN RAISE EXCEPTION USING MESSAGE = ${sqlLiteral(r.error)}; END $$;`,
-          `ALTER ROLE ${sqlIdent(r.name)} WITH LOGIN ${r.noInherit ? 'NOINHERIT' : 'INHERIT'} PASSWORD :'${r.psqlVar}';`,
+          `ALTER ROLE ${sqlIdent(r.name)} WITH LOGIN ${r.database === false ? '' : `${LEAST_PRIVILEGE} `}${r.noInherit ? 'NOINHERIT' : 'INHERIT'} PASSWORD :'${r.psqlVar}';`,
         ]),
         ...requestRoles.map((r) => `GRANT ${sqlIdent(r)} TO ${sqlIdent(authenticator!)};`),
       ],
     })
   }
 
+  const functionRoles = pg.loginRoles.filter((r) => r.database !== undefined)
   const kc = pg.keycloakDatabase
   blueprints.push({
     name: 'postgres/10-databases.sql.hbs',
@@ -99,7 +107,9 @@ export function renderPostgres(model: StackModel, ctx: RenderContext): RenderedF
       databases: pg.databases.map((name) => ({
         name,
         api: name === api?.database,
-        connect: name === api?.database ? [authenticator] : [],
+        connect: [...(name === api?.database ? [authenticator] : []), ...functionRoles.filter((r) => r.database === name).map((r) => r.name)],
+        // A function moved to another database loses the old one.
+        revoke: functionRoles.filter((r) => r.database !== name).map((r) => r.name),
       })),
     },
     expect: [
@@ -108,6 +118,8 @@ export function renderPostgres(model: StackModel, ctx: RenderContext): RenderedF
         `SELECT format('CREATE DATABASE %I', ${sqlLiteral(db)})`,
         `REVOKE CONNECT ON DATABASE ${sqlIdent(db)} FROM PUBLIC;`,
         ...(db === api?.database ? [`GRANT CONNECT ON DATABASE ${sqlIdent(db)} TO ${sqlIdent(authenticator!)};`] : []),
+        ...functionRoles.filter((r) => r.database === db).map((r) => `GRANT CONNECT ON DATABASE ${sqlIdent(db)} TO ${sqlIdent(r.name)};`),
+        ...functionRoles.filter((r) => r.database !== db).map((r) => `REVOKE CONNECT ON DATABASE ${sqlIdent(db)} FROM ${sqlIdent(r.name)};`),
       ]),
     ],
   })

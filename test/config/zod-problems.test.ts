@@ -92,7 +92,7 @@ describe('problemsFromZod: types and missing keys', () => {
     expect(problemOf({ functions: [{ name: 'f', source: './f', env: { PORT: 8080 } }] })).toEqual({
       path: 'functions[0].env.PORT',
       code: 'invalid_type',
-      message: 'expected string, received number 8080 — write it in quotes: "8080"',
+      message: 'expected a string or { secret: "NAME" } (a key of .env), received number 8080 — write it in quotes: "8080"',
     })
   })
 

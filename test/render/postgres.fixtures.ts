@@ -27,6 +27,11 @@ export const FIXTURES = {
       postgres: { version: 15, databases: ['user', 'order', LONGEST_NAME, '_1'], extensions: ['citext', 'pgcrypto', 'uuid-ossp'] },
       api: { schemas: ['select', 'table', '_x'], anonRole: 'web-anon', realm: 'r-1_x' },
       realms: [{ name: 'r-1_x', roles: ['select'] }],
+      // Function roles fn_sel_ect on a reserved-word database, fn_x on the longest name.
+      functions: [
+        { name: 'sel-ect', source: './f', database: 'user' },
+        { name: 'x', source: './f', database: LONGEST_NAME },
+      ],
       routes: [{ host: 'auth', to: 'keycloak' }, { host: 'api', to: 'api' }],
     }),
   'api-no-anon': async () =>

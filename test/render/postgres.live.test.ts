@@ -134,9 +134,12 @@ describe.skipIf(!pgFound.found)('init SQL on a real PostgreSQL', () => {
       }
     })
 
+    /** The database a login role is there for. */
+    const homeOf = (role: (typeof loginRoles)[number]) => role.database ?? (role.name === authenticator ? api!.database : kc!.name)
+
     test.skipIf(loginRoles.length === 0)('every login role logs in over TCP with its password, and only with it', async () => {
       for (const role of loginRoles) {
-        const db = role.name === authenticator ? api!.database : kc!.name
+        const db = homeOf(role)
         // inet_server_addr() is NULL over a Unix socket: this is the TCP, scram-sha-256 path.
         expect(ok(await as(role.name, db, "SELECT current_user || ' ' || (inet_server_addr() IS NOT NULL)"))).toBe(`${role.name} true`)
         denied(await login(role.name, db, 'wrong', 'SELECT 1'), /password authentication failed/)
@@ -148,6 +151,24 @@ describe.skipIf(!pgFound.found)('init SQL on a real PostgreSQL', () => {
       expect(owner).toBe('keycloak')
       ok(await as('keycloak', kc!.name, 'CREATE TABLE kc_probe (id int)', 'DROP TABLE kc_probe'))
       for (const db of model.postgres.databases) denied(await as('keycloak', db, 'SELECT 1'), /permission denied for database/)
+    })
+
+    const functionRoles = loginRoles.filter((r) => r.database !== undefined)
+    test.skipIf(functionRoles.length === 0)("a function's role reaches its own database only, and no table in it until granted", async () => {
+      for (const role of functionRoles) {
+        const attributes = ok(await superuser('postgres', `SELECT rolsuper, rolcreatedb, rolcreaterole, rolreplication, rolbypassrls FROM pg_roles WHERE rolname = ${sqlText(role.name)}`))
+        expect(attributes).toBe('f|f|f|f|f')
+        for (const db of [...model.postgres.databases.filter((d) => d !== role.database), ...(kc ? [kc.name] : [])]) {
+          denied(await as(role.name, db, 'SELECT 1'), /permission denied for database/)
+        }
+        const table = `public.${JSON.stringify(`t_${role.name}`)}`
+        ok(await superuser(role.database!, `CREATE TABLE ${table} (id int)`))
+        denied(await as(role.name, role.database!, `SELECT * FROM ${table}`), /permission denied for table/)
+        denied(await as(role.name, role.database!, 'CREATE TABLE public.mine (id int)'), /permission denied for schema public/)
+        for (const schema of api && role.database === api.database ? api.schemas : []) {
+          denied(await as(role.name, role.database!, `CREATE TABLE ${JSON.stringify(schema)}.mine (id int)`), /permission denied for schema/)
+        }
+      }
     })
 
     test.skipIf(!api)('authenticator switches to the request roles and holds nothing itself', async () => {
@@ -226,7 +247,7 @@ describe.skipIf(!pgFound.found)('init SQL on a real PostgreSQL', () => {
 
     test.skipIf(loginRoles.length === 0)('running again applies a password changed in .env', async () => {
       const role = loginRoles[0]!
-      const db = role.name === authenticator ? api!.database : kc!.name
+      const db = homeOf(role)
       const old = passwords.get(role.name)!
       const changed = `${old}-changed`
       env = { ...env, [role.passwordVar]: changed }

@@ -90,7 +90,10 @@ describe('renderPostgres', () => {
     const analytics = file('example', '20-db-analytics.sql')
     expect(analytics).toContain('CREATE EXTENSION IF NOT EXISTS "citext";')
     expect(analytics).not.toMatch(/SCHEMA|GRANT/)
-    expect(file('example', '10-databases.sql')).not.toContain('ON DATABASE "analytics" TO')
+    // Only the function that asked for it (stats, database: 'analytics') may connect; PostgREST may not.
+    const databases = file('example', '10-databases.sql')
+    expect(databases.match(/ON DATABASE "analytics" TO .*/g)).toEqual(['ON DATABASE "analytics" TO "fn_stats";'])
+    expect(databases).toContain('REVOKE CONNECT ON DATABASE "app" FROM "fn_stats";')
   })
 
   test('without an anonymous role, none is created or granted anything', () => {

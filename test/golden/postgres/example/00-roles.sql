@@ -33,6 +33,22 @@ SELECT format('CREATE ROLE %I', 'authenticator')
 WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'authenticator') \gexec
 ALTER ROLE "authenticator" WITH LOGIN NOINHERIT PASSWORD :'pgrst_authenticator_password';
 
+-- Login role "fn_stats". Its password is the environment variable FUNCTION_STATS_DATABASE_PASSWORD.
+-- Function stats connects as this role (its DATABASE_URL). It may connect to database "analytics" and
+-- holds no other right, set again on every run; a migration grants it what it needs, e.g.
+-- GRANT SELECT, INSERT ON public.orders TO "fn_stats";
+\set function_stats_database_password ''
+\getenv function_stats_database_password FUNCTION_STATS_DATABASE_PASSWORD
+SELECT :'function_stats_database_password' = '' AS sparkbaas_missing \gset
+\if :sparkbaas_missing
+\set SHOW_CONTEXT never
+\warn 'sparkbaas: the environment variable FUNCTION_STATS_DATABASE_PASSWORD is empty or not set. It holds the password of role fn_stats: set it in .env (sparkbaas generate creates it) and pass it to the postgres-init job.'
+DO $$ BEGIN RAISE EXCEPTION USING MESSAGE = 'sparkbaas: environment variable FUNCTION_STATS_DATABASE_PASSWORD (password of role fn_stats) is empty or not set'; END $$;
+\endif
+SELECT format('CREATE ROLE %I', 'fn_stats')
+WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'fn_stats') \gexec
+ALTER ROLE "fn_stats" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT PASSWORD :'function_stats_database_password';
+
 -- PostgREST logs in as "authenticator", which inherits nothing (NOINHERIT) and holds no privileges of
 -- its own: per request it switches (SET ROLE) to the role of a valid token, or to the anonymous role without one.
 -- These roles cannot log in.

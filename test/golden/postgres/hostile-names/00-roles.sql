@@ -33,6 +33,38 @@ SELECT format('CREATE ROLE %I', 'authenticator')
 WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'authenticator') \gexec
 ALTER ROLE "authenticator" WITH LOGIN NOINHERIT PASSWORD :'pgrst_authenticator_password';
 
+-- Login role "fn_sel_ect". Its password is the environment variable FUNCTION_SEL_ECT_DATABASE_PASSWORD.
+-- Function sel-ect connects as this role (its DATABASE_URL). It may connect to database "user" and
+-- holds no other right, set again on every run; a migration grants it what it needs, e.g.
+-- GRANT SELECT, INSERT ON public.orders TO "fn_sel_ect";
+\set function_sel_ect_database_password ''
+\getenv function_sel_ect_database_password FUNCTION_SEL_ECT_DATABASE_PASSWORD
+SELECT :'function_sel_ect_database_password' = '' AS sparkbaas_missing \gset
+\if :sparkbaas_missing
+\set SHOW_CONTEXT never
+\warn 'sparkbaas: the environment variable FUNCTION_SEL_ECT_DATABASE_PASSWORD is empty or not set. It holds the password of role fn_sel_ect: set it in .env (sparkbaas generate creates it) and pass it to the postgres-init job.'
+DO $$ BEGIN RAISE EXCEPTION USING MESSAGE = 'sparkbaas: environment variable FUNCTION_SEL_ECT_DATABASE_PASSWORD (password of role fn_sel_ect) is empty or not set'; END $$;
+\endif
+SELECT format('CREATE ROLE %I', 'fn_sel_ect')
+WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'fn_sel_ect') \gexec
+ALTER ROLE "fn_sel_ect" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT PASSWORD :'function_sel_ect_database_password';
+
+-- Login role "fn_x". Its password is the environment variable FUNCTION_X_DATABASE_PASSWORD.
+-- Function x connects as this role (its DATABASE_URL). It may connect to database "db_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx_9" and
+-- holds no other right, set again on every run; a migration grants it what it needs, e.g.
+-- GRANT SELECT, INSERT ON public.orders TO "fn_x";
+\set function_x_database_password ''
+\getenv function_x_database_password FUNCTION_X_DATABASE_PASSWORD
+SELECT :'function_x_database_password' = '' AS sparkbaas_missing \gset
+\if :sparkbaas_missing
+\set SHOW_CONTEXT never
+\warn 'sparkbaas: the environment variable FUNCTION_X_DATABASE_PASSWORD is empty or not set. It holds the password of role fn_x: set it in .env (sparkbaas generate creates it) and pass it to the postgres-init job.'
+DO $$ BEGIN RAISE EXCEPTION USING MESSAGE = 'sparkbaas: environment variable FUNCTION_X_DATABASE_PASSWORD (password of role fn_x) is empty or not set'; END $$;
+\endif
+SELECT format('CREATE ROLE %I', 'fn_x')
+WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'fn_x') \gexec
+ALTER ROLE "fn_x" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT PASSWORD :'function_x_database_password';
+
 -- PostgREST logs in as "authenticator", which inherits nothing (NOINHERIT) and holds no privileges of
 -- its own: per request it switches (SET ROLE) to the role of a valid token, or to the anonymous role without one.
 -- These roles cannot log in.

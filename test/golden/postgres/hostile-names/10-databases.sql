@@ -16,18 +16,26 @@ SELECT format('CREATE DATABASE %I', 'user')
 WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_database WHERE datname = 'user') \gexec
 REVOKE CONNECT ON DATABASE "user" FROM PUBLIC;
 GRANT CONNECT ON DATABASE "user" TO "authenticator";
+GRANT CONNECT ON DATABASE "user" TO "fn_sel_ect";
+REVOKE CONNECT ON DATABASE "user" FROM "fn_x";
 
 -- Application database "order".
 SELECT format('CREATE DATABASE %I', 'order')
 WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_database WHERE datname = 'order') \gexec
 REVOKE CONNECT ON DATABASE "order" FROM PUBLIC;
+REVOKE CONNECT ON DATABASE "order" FROM "fn_sel_ect";
+REVOKE CONNECT ON DATABASE "order" FROM "fn_x";
 
 -- Application database "db_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx_9".
 SELECT format('CREATE DATABASE %I', 'db_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx_9')
 WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_database WHERE datname = 'db_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx_9') \gexec
 REVOKE CONNECT ON DATABASE "db_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx_9" FROM PUBLIC;
+GRANT CONNECT ON DATABASE "db_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx_9" TO "fn_x";
+REVOKE CONNECT ON DATABASE "db_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx_9" FROM "fn_sel_ect";
 
 -- Application database "_1".
 SELECT format('CREATE DATABASE %I', '_1')
 WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_database WHERE datname = '_1') \gexec
 REVOKE CONNECT ON DATABASE "_1" FROM PUBLIC;
+REVOKE CONNECT ON DATABASE "_1" FROM "fn_sel_ect";
+REVOKE CONNECT ON DATABASE "_1" FROM "fn_x";

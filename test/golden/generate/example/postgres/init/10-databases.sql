@@ -16,8 +16,10 @@ SELECT format('CREATE DATABASE %I', 'app')
 WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_database WHERE datname = 'app') \gexec
 REVOKE CONNECT ON DATABASE "app" FROM PUBLIC;
 GRANT CONNECT ON DATABASE "app" TO "authenticator";
+REVOKE CONNECT ON DATABASE "app" FROM "fn_stats";
 
 -- Application database "analytics".
 SELECT format('CREATE DATABASE %I', 'analytics')
 WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_database WHERE datname = 'analytics') \gexec
 REVOKE CONNECT ON DATABASE "analytics" FROM PUBLIC;
+GRANT CONNECT ON DATABASE "analytics" TO "fn_stats";
