@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs'
 import path from 'node:path'
+import { FUNCTIONS_DIR } from '../config/defaults.js'
 import { loadConfig, type LoadedConfig } from '../config/load.js'
 import { NAMES, RESERVED_FUNCTION_NAMES } from '../config/names.js'
 import { SparkbaasError } from '../errors.js'
@@ -16,7 +17,7 @@ import { sanitizeProjectName } from './project-name.js'
 import { functionTemplate } from './templates.js'
 
 /** Where new functions go, relative to the config file's folder. */
-export const FUNCTIONS_DIR = 'functions'
+export { FUNCTIONS_DIR }
 
 export interface NewFunctionOptions {
   readonly name: string
