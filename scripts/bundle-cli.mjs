@@ -8,7 +8,8 @@
 // `handlebars` is not): esbuild (its platform binary is found relative to its own files), jiti (loads its own
 // files), handlebars' compiler, yaml and js-yaml (loaded with require only when needed: a changed blueprint, a YAML
 // config, YAML to parse back; see src/render/blueprints.ts, src/config/load-yaml.ts and src/render/yaml.ts),
-// typescript (cosmiconfig's own .ts loader, never used).
+// @babel/parser (required only by `function new` editing a .ts/.js config, src/scaffold/edit-ts.ts; 530 kB the
+// package need not ship twice), typescript (cosmiconfig's own .ts loader, never used).
 // Chunks lie flat in dist/bin/, two levels below the package root like every tsc module, so the paths the code
 // builds from import.meta.url (package.json, blueprints/, dist/index.js) still hold.
 //
@@ -25,7 +26,7 @@ import { rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 
-const KEEP_OUTSIDE = new Set(['esbuild', 'jiti', 'handlebars', 'typescript', 'yaml', 'js-yaml'])
+const KEEP_OUTSIDE = new Set(['esbuild', 'jiti', 'handlebars', 'typescript', 'yaml', 'js-yaml', '@babel/parser'])
 const shim = (name) => fileURLToPath(new URL(`bundle-shims/${name}`, import.meta.url))
 
 const dependencies = {

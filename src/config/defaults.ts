@@ -85,6 +85,9 @@ export const SPARK_WORKER_DAEMON_MEMORY_MB = 1024
 /** The oldest Postgres major the generated init SQL supports (`\getenv` arrived in psql 15). */
 export const MIN_POSTGRES_VERSION = 15
 
+/** Where `function new` puts function folders, and `function list` looks for unlisted ones: beside the config. */
+export const FUNCTIONS_DIR = 'functions'
+
 /** A function folder's entry file, first match wins. */
 export const FUNCTION_ENTRY_FILES = ['index.ts', 'index.mts', 'index.js', 'index.mjs'] as const
 

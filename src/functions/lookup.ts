@@ -13,7 +13,7 @@ export function findFunction(model: StackModel, name: string): FunctionModel {
   const names = model.functions.map((candidate) => candidate.name)
   if (names.length === 0) {
     throw new SparkbaasError('usage', `Unknown function "${name}": stack ${model.project} has no functions.`, {
-      hint: 'Add one with `sparkbaas function new <name>` and the `functions` entry it prints.',
+      hint: 'Add one with `sparkbaas function new <name>`.',
     })
   }
   const near = closest(name, names)

@@ -58,7 +58,7 @@ interface Build {
 /** Builds and starts the runtime; rejects with the build error (or port_busy) when the first start fails. */
 export async function serveFunctions(model: StackModel, options: ServeOptions = {}): Promise<FunctionsServer> {
   if (model.functions.length === 0) {
-    throw new SparkbaasError('usage', `Stack ${model.project} has no functions to serve.`, { hint: 'Add one with `sparkbaas function new <name>` and the `functions` entry it prints.' })
+    throw new SparkbaasError('usage', `Stack ${model.project} has no functions to serve.`, { hint: 'Add one with `sparkbaas function new <name>`.' })
   }
   const host = options.host ?? '127.0.0.1'
   const emit = options.onEvent ?? (() => {})

@@ -1,19 +1,23 @@
 /**
- * `sparkbaas function new <name>`: a function folder beside the config file, and the config entry to add. The
- * config is only loaded (to find its folder and see what it already lists), not checked: it need not be valid,
- * and it will not mention the new function yet.
+ * `sparkbaas function new <name>`: a function folder beside the config file, and its entry (and a route) added to
+ * the config file itself (edit-config.ts), or returned to print when the file cannot be edited safely. The config
+ * is only loaded (to find its folder and see what it already lists), not checked: it need not be valid, and it
+ * will not mention the new function yet.
  */
 import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { loadConfig } from '../config/load.js'
+import { FUNCTIONS_DIR } from '../config/defaults.js'
+import { loadConfig, type LoadedConfig } from '../config/load.js'
 import { NAMES, RESERVED_FUNCTION_NAMES } from '../config/names.js'
 import { SparkbaasError } from '../errors.js'
+import type { EditOutcome } from './edit-config.js'
+import type { ListAdditions } from './edit-refused.js'
 import { write } from './files.js'
 import { sanitizeProjectName } from './project-name.js'
 import { functionTemplate } from './templates.js'
 
 /** Where new functions go, relative to the config file's folder. */
-export const FUNCTIONS_DIR = 'functions'
+export { FUNCTIONS_DIR }
 
 export interface NewFunctionOptions {
   readonly name: string
@@ -21,6 +25,8 @@ export interface NewFunctionOptions {
   readonly cwd?: string
   /** Use this config file instead of searching. */
   readonly configFile?: string
+  /** Also route http://api.<domain>/fn/<name> to it (unless a route already reaches it). @default true */
+  readonly route?: boolean
 }
 
 /** The syntax the config file is written in, which the printed entry follows. */
@@ -51,6 +57,12 @@ export interface NewFunctionResult {
   readonly inConfig: boolean
   /** The config already routes to it. */
   readonly routed: boolean
+  /** The route is wanted (not `route: false`) and missing: added to the config, or to be added by hand. */
+  readonly withRoute: boolean
+  /** The config file now lists the function (and the route, with `withRoute`). */
+  readonly edited: boolean
+  /** Why the config file was left as it was, when not `edited`. */
+  readonly reason?: string
 }
 
 /** Throws a usage error unless `name` can name a function. */
@@ -97,16 +109,22 @@ export async function newFunction(options: NewFunctionOptions): Promise<NewFunct
   }
   const file = path.join(folder, 'index.ts')
   await write(file, functionTemplate(name), 'wx')
-  return {
-    name,
-    file,
-    configFile: loaded.filepath,
-    syntax: syntaxOf(loaded.filepath),
-    entry,
-    route: functionRoute(name),
-    inConfig: listed !== undefined,
-    routed: routesTo(loaded.config, name),
-  }
+  const route = functionRoute(name)
+  const inConfig = listed !== undefined
+  const routed = routesTo(loaded.config, name)
+  const withRoute = options.route !== false && !routed
+  const outcome = await editConfig(loaded, { functions: inConfig ? [] : [entry], routes: withRoute ? [route] : [] }, inConfig)
+  return { name, file, configFile: loaded.filepath, syntax: syntaxOf(loaded.filepath), entry, route, inConfig, routed, withRoute, ...outcome }
+}
+
+async function editConfig(loaded: LoadedConfig, additions: ListAdditions, inConfig: boolean): Promise<EditOutcome> {
+  const nothing = Object.values(additions).every((values) => values.length === 0)
+  if (nothing) return { edited: false, reason: 'it already lists the function' }
+  // Adding a route alone would be safe too, but a function listed before it was scaffolded is a config being
+  // written by hand: the route is printed, for its author to place.
+  if (inConfig) return { edited: false, reason: 'it already lists the function, so the route is left for you to add' }
+  const { addToConfig } = await import('./edit-config.js')
+  return addToConfig(loaded, additions)
 }
 
 /** The `source` of the config's function named `name`, if the (unchecked) config lists one. */

@@ -162,6 +162,6 @@ describe('sparkbaas function serve', () => {
     const empty = await project({ config: { project: 'bare' }, generate: false })
     const none = await empty.run(['function', 'serve'])
     expect(none.code).toBe(2)
-    expect(none.stderr).toBe('✖ Stack bare has no functions to serve.\nhint: Add one with `sparkbaas function new <name>` and the `functions` entry it prints.\n')
+    expect(none.stderr).toBe('✖ Stack bare has no functions to serve.\nhint: Add one with `sparkbaas function new <name>`.\n')
   })
 })

@@ -62,7 +62,7 @@ describe('the packed tarball', () => {
     const bare = new Set<string>()
     for (const file of [...files].filter((name) => /^dist\/.*\.js$/.test(name))) {
       const code = readFileSync(path.join(ROOT, file), 'utf8')
-      for (const match of code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\b(?:__)?require\s*\(\s*)["']((?:@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*(?:\/[\w./-]*)?)["']/g)) {
+      for (const match of code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\b(?:__)?require\d*\s*\(\s*)["']((?:@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*(?:\/[\w./-]*)?)["']/g)) {
         const specifier = match[1] as string
         if (specifier.startsWith('node:') || builtins.has(specifier)) continue
         bare.add(specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : (specifier.split('/')[0] as string))

@@ -3,7 +3,7 @@
  * repository, then `validate` and `generate` in the result, which must succeed as written and build the hello
  * function into something that answers.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { describe, expect, test } from 'vitest'
@@ -77,32 +77,31 @@ describe('init, then validate and generate as written', () => {
 })
 
 describe('function new, through the `function` command', () => {
-  test('scaffolds beside the config from a subfolder; pasting the printed lines gives a stack that generates it', async () => {
+  test('scaffolds beside the config from a subfolder and adds it to the config, which then generates it', async () => {
     const dir = tempDir()
     expect((await sparkbaas(['init'], { cwd: dir })).code).toBe(0)
+    const configFile = path.join(dir, 'sparkbaas.config.ts')
+    const config = readFileSync(configFile, 'utf8')
     const sub = path.join(dir, 'functions')
     const created = await sparkbaas(['function', 'new', 'report'], { cwd: sub, tmp: dir })
     expect(created).toMatchObject({ code: 0, stderr: '' })
     expect(created.stdout).toBe(
       [
         '✔ Created report/index.ts',
-        'Add it to `functions` in <tmp>/sparkbaas.config.ts:',
-        "  { name: 'report', source: './functions/report' },",
-        'and, to serve it at api.<domain>/fn/report, add to `routes`:',
-        "  { host: 'api', path: '/fn/report', to: { function: 'report' }, stripPrefix: true },",
+        '✔ Added it to `functions` in <tmp>/sparkbaas.config.ts, with a route at api.<domain>/fn/report (no auth).',
         'Then run `npx sparkbaas generate`.',
         '',
       ].join('\n'),
     )
-    // Paste the two printed lines under the hello entries, as a user would.
-    const [, , entry, , route] = created.stdout.split('\n')
-    const configFile = path.join(dir, 'sparkbaas.config.ts')
-    const config = readFileSync(configFile, 'utf8')
-    const edited = config
-      .replace(/^(\s*)(\{ name: 'hello'.*)$/m, `$1$2\n$1${entry!.trim()}`)
-      .replace(/^(\s*)(\{ host: 'api', path: '\/fn\/hello'.*)$/m, `$1$2\n$1${route!.trim()}`)
+    // Two lines added, each at the end of its list; every other byte of the starter (its comments too) as it was.
+    const edited = readFileSync(configFile, 'utf8')
+    expect(edited).toBe(
+      config
+        .replace("{ GREETING: 'Hello' } },\n", "{ GREETING: 'Hello' } },\n    { name: 'report', source: './functions/report' },\n")
+        .replace("roles: ['admin'] } },\n  ],", "roles: ['admin'] } },\n    { host: 'api', path: '/fn/report', to: { function: 'report' }, stripPrefix: true },\n  ],"),
+    )
     expect(edited.split('\n').length).toBe(config.split('\n').length + 2)
-    writeFileSync(configFile, edited)
+    expect(readdirSync(dir).filter((name) => name.includes('.tmp'))).toEqual([])
 
     const generate = await sparkbaas(['generate'], { cwd: dir })
     expect(generate).toMatchObject({ code: 0, stderr: '' })

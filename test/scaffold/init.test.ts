@@ -41,7 +41,7 @@ describe('a fresh folder', () => {
     expect(filepath).toBe(path.join(dir, 'sparkbaas.config.ts'))
     expect(config.project).toBe('acme')
     expect(config.realms.map((r) => r.name)).toEqual(['acme'])
-    expect(config.functions).toEqual([{ name: 'hello', source: './functions/hello', env: { GREETING: 'Hello' }, timeoutMs: 10_000, memoryMb: 256 }])
+    expect(config.functions).toEqual([{ name: 'hello', source: './functions/hello', env: { GREETING: 'Hello' }, timeoutMs: 10_000, memoryMb: 256, database: false }])
     expect(config.routes.map((r) => [r.host, r.path, r.to])).toEqual([
       ['api', '/rest', 'api'],
       ['api', '/fn/hello', { function: 'hello' }],

@@ -30,7 +30,7 @@ function jsonProject(config: object = { project: 'demo' }): string {
 }
 
 describe('newFunction', () => {
-  test('writes functions/<name>/index.ts beside the config; the entry and route it returns make a valid config', async () => {
+  test('writes functions/<name>/index.ts beside the config and adds it, with its route, to the config, which stays valid', async () => {
     const dir = jsonProject()
     const result = await newFunction({ name: 'report', cwd: dir })
     expect(result).toEqual({
@@ -42,13 +42,35 @@ describe('newFunction', () => {
       route: { host: 'api', path: '/fn/report', to: { function: 'report' }, stripPrefix: true },
       inConfig: false,
       routed: false,
+      withRoute: true,
+      edited: true,
     })
     const file = readTree(dir)['functions/report/index.ts']
     await expect(file).toMatchFileSnapshot('../golden/scaffold/functions/report/index.ts')
 
-    writeFileSync(path.join(dir, 'sparkbaas.config.json'), JSON.stringify({ project: 'demo', functions: [result.entry], routes: [result.route] }))
+    expect(readTree(dir)['sparkbaas.config.json']).toBe(JSON.stringify({ project: 'demo', functions: [result.entry], routes: [result.route] }))
     const { config } = await loadAndCheck({ cwd: dir })
     expect(config.functions.map((fn) => fn.name)).toEqual(['report'])
+    expect(config.routes.map((route) => route.path)).toEqual(['/fn/report'])
+  })
+
+  test('route: false adds the function alone', async () => {
+    const dir = jsonProject({ project: 'demo', routes: [] })
+    const result = await newFunction({ name: 'report', cwd: dir, route: false })
+    expect(result).toMatchObject({ withRoute: false, edited: true })
+    expect(JSON.parse(readTree(dir)['sparkbaas.config.json']!)).toEqual({ project: 'demo', routes: [], functions: [result.entry] })
+  })
+
+  test('a config it cannot edit safely is left as it was, with the reason; the folder is still written', async () => {
+    const dir = tempDir()
+    const text = 'project:   demo\n'
+    writeFileSync(path.join(dir, 'sparkbaas.config.yaml'), text)
+    const result = await newFunction({ name: 'report', cwd: dir })
+    expect(result).toMatchObject({
+      edited: false,
+      reason: 'the yaml package would lay it out differently, so writing it again would reformat more than the new entries',
+    })
+    expect(readTree(dir)).toEqual({ 'functions/report/index.ts': expect.any(String), 'sparkbaas.config.yaml': text })
   })
 
   test('from a subfolder, it still lands beside the config', async () => {
@@ -70,14 +92,22 @@ describe('newFunction', () => {
   test('next to the starter of init (a .ts config importing sparkbaas) it loads the config without the function in it', async () => {
     const dir = tempDir()
     await initProject({ cwd: dir })
+    const before = readTree(dir)['sparkbaas.config.ts']!
     const result = await newFunction({ name: 'stats', cwd: dir })
-    expect(result).toMatchObject({ syntax: 'ts', inConfig: false, routed: false })
+    expect(result).toMatchObject({ syntax: 'ts', inConfig: false, routed: false, edited: true })
     expect(Object.keys(readTree(dir))).toContain('functions/stats/index.ts')
+    const after = readTree(dir)['sparkbaas.config.ts']!
+    expect(after).toBe(
+      before
+        .replace("{ GREETING: 'Hello' } },\n", "{ GREETING: 'Hello' } },\n    { name: 'stats', source: './functions/stats' },\n")
+        .replace("roles: ['admin'] } },\n  ],", "roles: ['admin'] } },\n    { host: 'api', path: '/fn/stats', to: { function: 'stats' }, stripPrefix: true },\n  ],"),
+    )
+    await loadAndCheck({ cwd: dir })
   })
 
   test('a config that does not pass the checks still works: it is only loaded', async () => {
     const dir = jsonProject({ project: 'Not Valid', functions: [{ name: 'ghost', source: './nowhere' }] })
-    expect((await newFunction({ name: 'ok', cwd: dir })).inConfig).toBe(false)
+    expect(await newFunction({ name: 'ok', cwd: dir })).toMatchObject({ inConfig: false, edited: true })
   })
 
   test('a function the config already lists at functions/<name> (entry written first): scaffolded, and said so', async () => {
@@ -87,8 +117,16 @@ describe('newFunction', () => {
       routes: [{ host: 'api', to: { function: 'later' } }],
     })
     const result = await newFunction({ name: 'later', cwd: dir })
-    expect(result).toMatchObject({ inConfig: true, routed: true })
+    expect(result).toMatchObject({ inConfig: true, routed: true, withRoute: false, edited: false, reason: 'it already lists the function' })
     await loadAndCheck({ cwd: dir })
+  })
+
+  test('listed but not routed: the config is left for its author, the route returned to print', async () => {
+    const config = { project: 'demo', functions: [{ name: 'later', source: './functions/later' }] }
+    const dir = jsonProject(config)
+    const result = await newFunction({ name: 'later', cwd: dir })
+    expect(result).toMatchObject({ inConfig: true, routed: false, withRoute: true, edited: false, reason: 'it already lists the function, so the route is left for you to add' })
+    expect(JSON.parse(readTree(dir)['sparkbaas.config.json']!)).toEqual(config)
   })
 })
 

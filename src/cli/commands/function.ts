@@ -9,6 +9,7 @@ import { checkData, checkMethod, checkPath, optionValues, parseHeader } from '..
 import { invokeFailure, invokeFunction, succeeded } from '../../functions/invoke.js'
 import { formatFunctionList, listFunctions } from '../../functions/list.js'
 import { functionLogs } from '../../functions/logs.js'
+import { unregisteredFunctions } from '../../functions/unregistered.js'
 import { serveFunctions, type ServeEvent } from '../../functions/serve.js'
 import { openStack } from '../../stack/context.js'
 import { printJson, printSuccess, useColor } from '../report.js'
@@ -17,13 +18,14 @@ import { STACK_ARGS, stackOptions, where, wholeNumber } from '../stack-args.js'
 const NAME = { type: 'positional', required: true, description: 'The function, as named in the config' } as const
 
 const list = defineCommand({
-  meta: { name: 'list', description: 'Each function: its folder, entry file, timeout and the URLs of the routes reaching it.' },
+  meta: { name: 'list', description: 'Each function: its folder, entry file, timeout and the URLs of the routes reaching it; and function folders the config does not list.' },
   args: { ...STACK_ARGS },
   async run({ args }) {
     const stack = await openStack(stackOptions(args))
     const functions = listFunctions(stack.model)
-    if (args.json === true) printJson({ ok: true, project: stack.project, functions })
-    else process.stdout.write(formatFunctionList(stack.project, functions))
+    const unregistered = unregisteredFunctions(stack.model)
+    if (args.json === true) printJson({ ok: true, project: stack.project, functions, unregistered: unregistered.map(({ name, source, entry }) => ({ name, source, entry })) })
+    else process.stdout.write(formatFunctionList(stack.project, functions, unregistered, where(stack.configFile)))
   },
 })
 
