@@ -23,6 +23,11 @@ export interface PlannedUpgrade {
   readonly plan: UpgradePlan
   /** The compose file as read, put back if pulling the new images fails. */
   readonly composeText: string
+  /**
+   * The manifest as read, put back with the compose file: it records the compose file's hash, and a manifest left
+   * with the new one would make the next `generate` take the old compose file for a hand edit.
+   */
+  readonly manifestText: string | undefined
 }
 
 /** Reads the stack's compose file and plans the upgrade. Changes nothing. */
@@ -45,7 +50,8 @@ export async function planStackUpgrade(stack: Stack): Promise<PlannedUpgrade> {
     staleFiles,
     outDir: displayPath(stack, stack.outDir),
   })
-  return { plan, composeText }
+  const manifestText = await readFile(join(stack.outDir, MANIFEST_FILE), 'utf8').catch(() => undefined)
+  return { plan, composeText, manifestText }
 }
 
 export type UpgradeStep =
@@ -117,7 +123,10 @@ export function blockedError(plan: UpgradePlan, configName: string): SparkbaasEr
  */
 async function restoreAfterPull(stack: Stack, planned: PlannedUpgrade, error: unknown): Promise<unknown> {
   if (!isSparkbaasError(error)) return error
-  await writeAtomically(stack.outDir, [{ path: COMPOSE_FILE, contents: planned.composeText, mode: 0o644 }])
+  await writeAtomically(stack.outDir, [
+    { path: COMPOSE_FILE, contents: planned.composeText, mode: 0o644 },
+    ...(planned.manifestText === undefined ? [] : [{ path: MANIFEST_FILE, contents: planned.manifestText, mode: 0o644 }]),
+  ])
   const restored = `The stack was not changed: ${planned.plan.composeFile} is back to the images it runs.`
   return new SparkbaasError(error.code, error.message, {
     hint: error.hint
