@@ -14,7 +14,7 @@ import { productionGuards } from './production.js'
 import { portClashes, postgrestImageVersion, unknownResourceServices } from './validate-stack.js'
 import { seedUsers, serviceAccountRoles } from './validate-users.js'
 
-export { portClashes, postgrestImageVersion, seedUsers, serviceAccountRoles, unknownResourceServices }
+export { portClashes, postgrestImageVersion, productionGuards, seedUsers, serviceAccountRoles, unknownResourceServices }
 
 export interface RuleContext {
   /** The config file's folder: function sources are relative to it. */

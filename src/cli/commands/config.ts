@@ -9,7 +9,7 @@ import { printJson } from '../report.js'
 import { CONFIG_ARG, ENV_ARG, envOption, JSON_ARG } from '../stack-args.js'
 
 const showCommand = defineCommand({
-  meta: { name: 'show', description: 'Print the config of an environment: its overlay merged, every default filled, validated (YAML, or --json).' },
+  meta: { name: 'show', description: 'Print the config an environment runs with: its overlay merged, every key filled in, validated (YAML, or --json).' },
   args: { config: CONFIG_ARG, env: ENV_ARG, json: JSON_ARG },
   async run({ args }) {
     const options = { ...(args.config ? { configFile: args.config } : {}), ...envOption(args) }
