@@ -31,7 +31,7 @@ describe.each([['default', undefined], ['staging', 'staging'], ['prod', 'prod']]
 function project(): string {
   const dir = tempDir()
   const functions = join(ROOT, 'test/fixtures/functions')
-  const json = structuredClone(config) as Record<string, unknown> & { functions: { source: string }[] }
+  const json = structuredClone(config) as unknown as { functions: { source: string }[] }
   for (const fn of json.functions) fn.source = join(functions, fn.source.replace('./functions/', ''))
   writeConfig(dir, json)
   return dir
