@@ -8,7 +8,7 @@ import { buildFunctions } from './build/functions.js'
 import { checkLoaded, loadAndCheck, type CheckedConfig } from './config/load-and-check.js'
 import { configNotes } from './config/notes.js'
 import { SparkbaasError, type Problem } from './errors.js'
-import { DEFAULT_OUT_DIR } from './layout.js'
+import { DEFAULT_OUT_DIR, outDirName } from './layout.js'
 import { resolveModel } from './model/resolve.js'
 import type { StackModel } from './model/types.js'
 import { renderAllWhileBundling } from './render/index.js'
@@ -29,7 +29,12 @@ export interface GenerateOptions {
    * `configFile`: relative paths in the config (function sources, the out dir) start at its folder.
    */
   config?: unknown
-  /** Output folder. @default `generated` beside the config file */
+  /**
+   * The environment to generate: its overlay in `environments` is laid over the config. `undefined` is the default
+   * environment, the config as written. (The CLI reads `--env`, then `SPARKBAAS_ENV`; the library reads neither.)
+   */
+  env?: string
+  /** Output folder. @default `generated` beside the config file; `generated.<env>` for an environment */
   outDir?: string
   /** Write nothing; report committed files that differ from what would be generated (`.env` is not compared). */
   check?: boolean
@@ -53,6 +58,8 @@ export interface GenerateResult extends WriteReport {
   readonly outDir: string
   /** Absolute config file path. */
   readonly configFile: string
+  /** The environment generated; `undefined` for the default one. */
+  readonly environment: string | undefined
   readonly mode: 'write' | 'dry-run' | 'check'
   /**
    * What the config may do but probably should not (an unpinned image), apart from `warnings`, which are about the
@@ -75,15 +82,15 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
     })
   }
   const cwd = resolve(options.cwd ?? process.cwd())
-  const { config, filepath, configDir, warnings: configWarnings } = await obtainConfig(options, cwd)
+  const { config, filepath, configDir, warnings: configWarnings, environment } = await obtainConfig(options, cwd)
   const model = resolveModel(config, { configFile: filepath })
-  const outDir = options.outDir === undefined ? join(configDir, DEFAULT_OUT_DIR) : resolve(cwd, options.outDir)
+  const outDir = options.outDir === undefined ? join(configDir, outDirName(environment)) : resolve(cwd, options.outDir)
   const mode = options.check ? 'check' : options.dryRun ? 'dry-run' : 'write'
   // Before the lock, which makes `.sparkbaas/` in the folder: a refused folder is left as it was.
   if (mode !== 'check') await checkOutDir(outDir, filepath, options.force === true)
   // A write holds the output folder from reading what is there to the last rename: a second run waits (lock.ts).
   // --check and --dry-run only read, and may run where nothing can be written.
-  const run = async () => ({ ...(await generateLocked(options, { outDir, mode, model, filepath, configDir, cwd })), configWarnings })
+  const run = async () => ({ ...(await generateLocked(options, { outDir, mode, model, filepath, configDir, cwd, environment })), configWarnings })
   // Notes on the config itself (nothing routed) come first among the writer's warnings.
   const notes = configNotes(config)
   const withNotes = (result: GenerateResult): GenerateResult => (notes.length === 0 ? result : { ...result, warnings: [...notes, ...result.warnings] })
@@ -106,7 +113,8 @@ async function generateLocked(
     filepath,
     configDir,
     cwd,
-  }: { outDir: string; mode: GenerateResult['mode']; model: StackModel; filepath: string; configDir: string; cwd: string },
+    environment,
+  }: { outDir: string; mode: GenerateResult['mode']; model: StackModel; filepath: string; configDir: string; cwd: string; environment: string | undefined },
 ): Promise<Omit<GenerateResult, 'configWarnings'>> {
   // `--check` never touches .env; otherwise its missing RSA keys are made while esbuild and the renderers work.
   const rsaKeys = mode === 'check' ? undefined : prepareEnvKeys(outDir, model.env, options.onRsaKeys)
@@ -122,6 +130,7 @@ async function generateLocked(
     ...(options.hooks ? { hooks: options.hooks } : {}),
     ...(rsaKeys ? { rsaKeys } : {}),
     force: options.force === true,
+    ...(environment === undefined ? {} : { environment }),
     shownDir: shown(outDir, cwd),
   })
   const { stale, missing, extra } = report.drift
@@ -140,6 +149,7 @@ async function generateLocked(
     warnings: [...report.warnings, ...handEdits],
     outDir,
     configFile: filepath,
+    environment,
     mode,
     upToDate: mode === 'write' || stale.length + missing.length + extra.length === 0,
     services: model.services.length,
@@ -158,11 +168,15 @@ async function previouslyWritten(outDir: string): Promise<(path: string, content
 
 async function obtainConfig(options: GenerateOptions, cwd: string): Promise<CheckedConfig> {
   if (options.config === undefined) {
-    return loadAndCheck({ cwd, ...(options.configFile === undefined ? {} : { configFile: options.configFile }) })
+    return loadAndCheck({
+      cwd,
+      ...(options.configFile === undefined ? {} : { configFile: options.configFile }),
+      ...(options.env === undefined ? {} : { env: options.env }),
+    })
   }
   if (options.configFile === undefined) {
     throw new SparkbaasError('usage', 'generate({ config }) needs configFile: the path the config is taken to live at.')
   }
   const filepath = resolve(cwd, options.configFile)
-  return checkLoaded(options.config, filepath, resolve(filepath, '..'))
+  return checkLoaded(options.config, filepath, resolve(filepath, '..'), options.env)
 }

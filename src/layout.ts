@@ -7,6 +7,13 @@
 /** `generate`'s output folder, beside the config file, unless `--out` says otherwise. */
 export const DEFAULT_OUT_DIR = 'generated'
 
+/**
+ * The output folder of an environment, beside the config file: `generated/` for the default one, `generated.<name>/`
+ * for the others. Siblings, never one inside another, so no environment's drift check or leftover clean-up ever
+ * sees another's files.
+ */
+export const outDirName = (env: string | undefined): string => (env === undefined ? DEFAULT_OUT_DIR : `${DEFAULT_OUT_DIR}.${env}`)
+
 /** The compose file in the output folder. */
 export const COMPOSE_FILE = 'docker-compose.yml'
 

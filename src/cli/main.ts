@@ -22,6 +22,10 @@ const main = defineCommand({
       { name: 'validate', description: 'Check the config and print a one-line summary of the stack.' },
       () => import('./commands/validate.js').then((m) => m.default),
     ),
+    config: lazyCommand(
+      { name: 'config', description: 'Show the config an environment runs with: config show --env prod (merged, validated).' },
+      () => import('./commands/config.js').then((m) => m.default),
+    ),
     schema: lazyCommand(
       { name: 'schema', description: 'Write the JSON Schema for sparkbaas.config.json / .yaml (editor completion).' },
       () => import('./commands/schema.js').then((m) => m.default),

@@ -9,7 +9,7 @@ import { stripVTControlCharacters } from 'node:util'
 import { runCommand, type ArgsDef, type CommandDef, type CommandMeta } from 'citty'
 import { SparkbaasError } from '../errors.js'
 import { reportError, useColor, writeStyled } from './report.js'
-import { closest, didYouMean } from './suggest.js'
+import { closest, didYouMean } from '../suggest.js'
 import { commandPage, formatHelp, groupPage, helpOf, isVariadic, type Row } from './usage.js'
 
 type Resolvable<T> = T | Promise<T> | (() => T | Promise<T>)

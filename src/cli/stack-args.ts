@@ -2,6 +2,7 @@
 import path from 'node:path'
 import { SparkbaasError } from '../errors.js'
 import type { StackOptions } from '../stack/context.js'
+import { ENV_DESCRIPTION } from './usage.js'
 
 /** `-c, --config`: every command that reads a config takes it (`-c` is only ever --config). */
 export const CONFIG_ARG = {
@@ -10,17 +11,29 @@ export const CONFIG_ARG = {
   valueHint: 'path',
   description: 'Config file to use (default: search from the current folder upward)',
 } as const
+/**
+ * `--env`: every command that reads a config takes it. No short form: `-e` reads as "exec" or "env var" to too
+ * many people. `SPARKBAAS_ENV` is read where the options are made ({@link envOption}), never by the library.
+ */
+export const ENV_ARG = { type: 'string', valueHint: 'name', description: ENV_DESCRIPTION } as const
 export const JSON_ARG = { type: 'boolean', description: 'Print the result as JSON on stdout' } as const
 
 /** --out has no short form: `-o` is `status`'s --format, as in kubectl's `-o json`. */
 export const STACK_ARGS = {
   config: CONFIG_ARG,
-  out: { type: 'string', valueHint: 'dir', description: 'Folder of the generated stack (default: generated/ beside the config file)' },
+  env: ENV_ARG,
+  out: { type: 'string', valueHint: 'dir', description: "Folder of the generated stack (default: generated/ beside the config file, generated.<env>/ for an environment)" },
   json: JSON_ARG,
 } as const
 
-export function stackOptions(args: { config?: string | undefined; out?: string | undefined }): StackOptions {
-  return { ...(args.config ? { configFile: args.config } : {}), ...(args.out ? { outDir: args.out } : {}) }
+export function stackOptions(args: { config?: string | undefined; env?: string | undefined; out?: string | undefined }): StackOptions {
+  return { ...(args.config ? { configFile: args.config } : {}), ...envOption(args), ...(args.out ? { outDir: args.out } : {}) }
+}
+
+/** `{ env }` from --env, else from `SPARKBAAS_ENV` (an empty value counts as unset), else nothing: the default. */
+export function envOption(args: { env?: string | undefined }): { env?: string } {
+  const env = args.env !== undefined && args.env !== '' ? args.env : process.env['SPARKBAAS_ENV']
+  return env === undefined || env === '' ? {} : { env }
 }
 
 /** A path as the user would type it: relative below the current folder, absolute elsewhere. */

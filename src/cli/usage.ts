@@ -9,11 +9,15 @@ import type { ArgDef, ArgsDef, PositionalArgDef } from 'citty'
 export const WIDTH = 80
 
 /** Flags that mean the same on every command that has them; a command's help lists them under GLOBAL FLAGS. */
-export const GLOBAL_ARGS: readonly string[] = ['config', 'json']
+export const GLOBAL_ARGS: readonly string[] = ['config', 'env', 'json']
+
+/** `--env`: the same words in the root help and in each command's. */
+export const ENV_DESCRIPTION = 'Environment to use, one of `environments` in the config (default: $SPARKBAAS_ENV, else the config as written)'
 
 /** The GLOBAL FLAGS rows of the top-level help; `name` is the CLI's name. */
 export const rootGlobalFlags = (name: string): Row[] => [
   { label: '-c, --config=<path>', description: 'Config file to use (default: search from the current folder upward)' },
+  { label: '--env=<name>', description: ENV_DESCRIPTION },
   { label: '--json', description: 'Print the result as JSON on stdout' },
   { label: '-h, --help', description: `Show help; \`${name} help <command>\` shows a command's` },
   { label: '-v, --version', description: `Print the version of ${name}` },

@@ -49,6 +49,11 @@ export interface LoadOptions {
   cwd?: string
   /** Load this file instead of searching. */
   configFile?: string
+  /**
+   * The environment asked for, passed to a config written as a function (`defineConfig(({ env }) => …)`). Its
+   * overlay is not applied here: that is environments.ts, after loading.
+   */
+  env?: string
 }
 
 export interface LoadedConfig {
@@ -86,7 +91,29 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
       })
     }
   }
-  return { config: checkIsObject(result), filepath: result.filepath, configDir: path.dirname(result.filepath) }
+  const called = await callConfigFunction(result, options.env)
+  return { config: checkIsObject(called), filepath: result.filepath, configDir: path.dirname(result.filepath) }
+}
+
+/** A module config may export a function of the environment; it is called here, and awaited when it is async. */
+async function callConfigFunction(result: NonNullable<CosmiconfigResult>, env: string | undefined): Promise<NonNullable<CosmiconfigResult>> {
+  if (typeof result.config !== 'function' || !MODULE_EXTENSIONS.has(path.extname(result.filepath))) return result
+  let config: unknown
+  try {
+    config = await (result.config as (context: { env: string | undefined }) => unknown)({ env })
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error)
+    throw new SparkbaasError('config_load_failed', `${result.filepath}: its config function threw: ${detail}`, {
+      hint: 'Fix the function your config exports; it is called with { env } (the --env name, or undefined).',
+      cause: error,
+    })
+  }
+  if (typeof config === 'function') {
+    throw new SparkbaasError('config_not_object', `${result.filepath}: its config function returned a function, not a config object.`, {
+      hint: "Return the config object: `export default defineConfig(({ env }) => ({ project: 'acme' }))`.",
+    })
+  }
+  return { ...result, config, isEmpty: false }
 }
 
 /**

@@ -16,6 +16,11 @@ const rule = (pattern: RegExp, expected: string, example: string): NameRule => (
 export const NAMES = {
   /** Compose project name and prefix of every container. */
   project: rule(/^[a-z][a-z0-9-]{0,38}$/, 'lowercase letters, digits and "-", starting with a letter, at most 39 characters', 'acme'),
+  /**
+   * An environment: a folder name suffix (`generated.prod/`) and a project suffix (`acme-prod`), so kept short
+   * and plain.
+   */
+  environment: rule(/^[a-z][a-z0-9-]{0,19}$/, 'lowercase letters, digits and "-", starting with a letter, at most 20 characters', 'prod'),
   /** Realms, clients, functions, services, workers. */
   identifier: rule(/^[a-z][a-z0-9_-]{0,38}$/, 'lowercase letters, digits, "-" and "_", starting with a letter, at most 39 characters', 'my-name'),
   /** Databases and schemas: plain SQL identifiers that never need quoting. */

@@ -190,8 +190,20 @@ const routeSchema = z.strictObject({
     .optional(),
 })
 
-export const configSchema = z.strictObject({
+/**
+ * `production`: the environment is served to the world, so validate refuses local-only settings (production.ts).
+ * The object form is production with the one exception it names.
+ */
+const productionSchema = z.union([
+  z.boolean(),
+  z.strictObject({
+    allowSeedUsers: z.boolean().optional(),
+  }),
+])
+
+const baseShape = {
   project: named('project'),
+  production: productionSchema.default(false),
   domain: named('domain').default(DEFAULTS.domain),
   tls: tlsSchema.default(DEFAULTS.tls),
   ports: portsSchema.default(() => portsSchema.parse({})),
@@ -205,6 +217,25 @@ export const configSchema = z.strictObject({
   services: z.record(named('identifier'), serviceSchema).default({}),
   routes: z.array(routeSchema).default([]),
   resources: z.record(z.string(), limitsSchema).default({}),
+}
+
+/**
+ * One environment: a partial config laid over the base (src/config/environments.ts says how it merges). Each key
+ * is optional, and so is each key of a named collection's entry except the one it merges on; below that, values are
+ * written as in the base (an entry's `auth` whole, with its `realm`). `tls` and the other arrays replace the base's.
+ */
+export const environmentSchema = z.strictObject({
+  ...z.strictObject(baseShape).partial().shape,
+  workers: z.array(workerSchema.partial().required({ name: true })).optional(),
+  realms: z.array(realmSchema.partial().required({ name: true })).optional(),
+  functions: z.array(functionSchema.partial().required({ name: true })).optional(),
+  services: z.record(named('identifier'), serviceSchema.partial()).optional(),
+  routes: z.array(routeSchema.partial().required({ host: true })).optional(),
+})
+
+export const configSchema = z.strictObject({
+  ...baseShape,
+  environments: z.record(named('environment'), environmentSchema).optional(),
 })
 
 /** What the user may write (optional keys, defaults not yet applied). */

@@ -369,10 +369,47 @@ export interface RouteConfig {
   }
 }
 
+/** What `production` may say besides `true`: production, with the named exception. */
+export interface ProductionConfig {
+  /**
+   * Keep the realms' seed users although their passwords are generated into `.env` on the server (anyone with the
+   * file can sign in as them). Without this, a production environment with seed users is refused.
+   * @default false
+   */
+  allowSeedUsers?: boolean
+}
+
+/** An entry of a named collection in an environment: the key it merges on, and any of its other keys. */
+type OverlayEntry<T, Key extends keyof T> = Pick<T, Key> & Partial<Omit<T, Key>>
+
+/**
+ * One environment: a partial config laid over the base when it is selected (`--env prod` or `SPARKBAAS_ENV=prod`).
+ * Objects merge deeply; `workers`, `realms` and `functions` merge entry by entry on `name`, `routes` on `host` +
+ * `path`, `services` on their key (an entry with a new key is added); every other array, `tls` and a route's `to`
+ * are replaced whole. Its compose project is `<project>-<name>` unless it sets `project`, and its output folder
+ * is `generated.<name>/` with its own `.env`.
+ * @example { production: true, domain: "example.com", tls: { acme: { email: "ops@example.com" } } }
+ */
+export interface EnvironmentConfig extends Partial<Omit<SparkbaasConfig, 'environments' | 'workers' | 'realms' | 'functions' | 'services' | 'routes'>> {
+  workers?: OverlayEntry<WorkerConfig, 'name'>[]
+  realms?: OverlayEntry<RealmConfig, 'name'>[]
+  functions?: OverlayEntry<FunctionConfig, 'name'>[]
+  services?: Record<string, Partial<ServiceConfig>>
+  routes?: OverlayEntry<RouteConfig, 'host'>[]
+}
+
 /** The whole stack, in one file. */
 export interface SparkbaasConfig {
   /** Compose project name and prefix of every container: lowercase letters, digits and `-`. */
   project: string
+  /**
+   * This config is served to the world: `validate` refuses what only suits a laptop — `tls: "off"`, a published
+   * Postgres port, seed users (their passwords are generated; `{ allowSeedUsers: true }` keeps them), an image
+   * without a pinned version, and Let's Encrypt on a domain it cannot issue for (`localhost`, `*.test`, an IP).
+   * Usually set in an environment: `environments: { prod: { production: true } }`.
+   * @default false
+   */
+  production?: boolean | ProductionConfig
   /**
    * Public base domain; a route with host `api` is served at `api.<domain>`. `*.localhost` needs no DNS.
    * @default "localhost"
@@ -414,4 +451,12 @@ export interface SparkbaasConfig {
    * @default {}
    */
   resources?: Record<string, LimitsConfig>
+  /**
+   * Named variants of this config (`local`, `staging`, `prod`), each a partial config laid over this one by
+   * `--env <name>` or `SPARKBAAS_ENV`. Without either, the config is used as written (the default environment,
+   * output in `generated/`). Names: lowercase letters, digits and `-`, at most 20 characters.
+   * @example { prod: { production: true, domain: "example.com", tls: { acme: { email: "ops@example.com" } } } }
+   * @default {}
+   */
+  environments?: Record<string, EnvironmentConfig>
 }

@@ -10,11 +10,12 @@ import { ENV } from '../model/env-vars.js'
 import { AUTHENTICATED_ROLE, FUNCTION_ENTRY_FILES } from './defaults.js'
 import { RESERVED_FUNCTION_NAMES, RESERVED_SERVICE_NAMES, SPARKBAAS_SCHEMA } from './names.js'
 import type { ParsedConfig } from './schema.js'
+import { productionGuards } from './production.js'
 import { portClashes, postgrestImageVersion, unknownResourceServices } from './validate-stack.js'
 import { functionDatabases, secretNames } from './validate-secrets.js'
 import { seedUsers, serviceAccountRoles } from './validate-users.js'
 
-export { functionDatabases, portClashes, postgrestImageVersion, secretNames, seedUsers, serviceAccountRoles, unknownResourceServices }
+export { functionDatabases, portClashes, postgrestImageVersion, productionGuards, secretNames, seedUsers, serviceAccountRoles, unknownResourceServices }
 
 export interface RuleContext {
   /** The config file's folder: function sources are relative to it. */
@@ -337,6 +338,7 @@ const RULE_TABLE: readonly (readonly [Rule, RuleReads])[] = [
   [envKeyCollisions, { realms: 'all' }],
   [postgrestImageVersion, { api: 'all', images: 'all' }],
   [portClashes, { tls: 'all', ports: 'all', postgres: 'all' }],
+  [productionGuards, { production: 'all', tls: 'all', domain: 'all', postgres: 'all', realms: 'each', images: 'all', services: 'each' }],
   [unknownResourceServices, { resources: 'each', api: 'all', realms: 'all', functions: 'all', workers: 'all', services: 'all', routes: 'all' }],
 ]
 

@@ -8,7 +8,7 @@ import { isAbsolute, join, relative, resolve } from 'node:path'
 import { checkLoaded } from '../config/load-and-check.js'
 import { loadConfig } from '../config/load.js'
 import type { ComposeProject } from '../engine/compose.js'
-import { COMPOSE_FILE, DEFAULT_OUT_DIR, ENV_FILE } from '../layout.js'
+import { COMPOSE_FILE, DEFAULT_OUT_DIR, ENV_FILE, outDirName } from '../layout.js'
 import { SparkbaasError, type Problem } from '../errors.js'
 import { resolveModel } from '../model/resolve.js'
 import type { StackModel } from '../model/types.js'
@@ -20,7 +20,9 @@ export interface StackOptions {
   /** Where the config search starts; relative `configFile` and `outDir` start here. @default process.cwd() */
   readonly cwd?: string
   readonly configFile?: string
-  /** @default `generated` beside the config file */
+  /** The environment to operate: its overlay is applied, its folder used. `undefined`: the default environment. */
+  readonly env?: string
+  /** @default `generated` beside the config file; `generated.<env>` for an environment */
   readonly outDir?: string
 }
 
@@ -28,6 +30,8 @@ export interface Stack extends ComposeProject {
   readonly model: StackModel
   /** The config as loaded, before checking: what `generate({ config })` takes, so the file is loaded once. */
   readonly config: unknown
+  /** The environment operated (pass it to `generate` with `config`); `undefined` for the default one. */
+  readonly env: string | undefined
   /** Absolute path of the config file. */
   readonly configFile: string
   readonly cwd: string
@@ -37,11 +41,12 @@ export interface Stack extends ComposeProject {
 
 export async function openStack(options: StackOptions = {}): Promise<Stack> {
   const cwd = resolve(options.cwd ?? process.cwd())
-  const loaded = await loadConfig({ cwd, ...(options.configFile === undefined ? {} : { configFile: options.configFile }) })
-  const checked = checkLoaded(loaded.config, loaded.filepath, loaded.configDir)
+  const env = options.env
+  const loaded = await loadConfig({ cwd, ...(options.configFile === undefined ? {} : { configFile: options.configFile }), ...(env === undefined ? {} : { env }) })
+  const checked = checkLoaded(loaded.config, loaded.filepath, loaded.configDir, env)
   const model = resolveModel(checked.config, { configFile: checked.filepath })
-  const outDir = options.outDir === undefined ? join(checked.configDir, DEFAULT_OUT_DIR) : resolve(cwd, options.outDir)
-  return { model, config: loaded.config, configFile: loaded.filepath, cwd, project: model.project, outDir, warnings: checked.warnings }
+  const outDir = options.outDir === undefined ? join(checked.configDir, outDirName(env)) : resolve(cwd, options.outDir)
+  return { model, config: loaded.config, env, configFile: loaded.filepath, cwd, project: model.project, outDir, warnings: checked.warnings }
 }
 
 /** A path in a message: relative when it is below the folder the command runs in, as the user would type it. */

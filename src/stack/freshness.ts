@@ -36,7 +36,13 @@ export async function planGenerate(stack: Stack): Promise<GenerateResult> {
   return generate({ ...generateOptions(stack), dryRun: true })
 }
 
-const generateOptions = (stack: Stack) => ({ cwd: stack.cwd, config: stack.config, configFile: stack.configFile, outDir: stack.outDir })
+const generateOptions = (stack: Stack) => ({
+  cwd: stack.cwd,
+  config: stack.config,
+  configFile: stack.configFile,
+  outDir: stack.outDir,
+  ...(stack.env === undefined ? {} : { env: stack.env }),
+})
 
 function staleError(stack: Stack, plan: GenerateResult): SparkbaasError {
   const { stale, missing, extra } = plan.drift

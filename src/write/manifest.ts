@@ -21,15 +21,21 @@ export interface Manifest {
   readonly files: ReadonlyMap<string, string>
   /** Whether a manifest was found and read (absent: a new folder; unreadable: warned about, taken as empty). */
   readonly state: 'read' | 'absent' | 'unreadable'
+  /** The environment the folder was generated for; `undefined` for the default one (and for older manifests). */
+  readonly environment: string | undefined
 }
 
 export { sha256 }
 
 
-/** The manifest's text for these files (path → contents). */
-export function renderManifest(files: ReadonlyMap<string, string>): string {
+/**
+ * The manifest's text for these files (path → contents). A non-default environment is recorded, so a folder is
+ * never written over with another environment's stack (and its `.env`, its secrets, kept for the wrong one).
+ */
+export function renderManifest(files: ReadonlyMap<string, string>, environment?: string): string {
   const entries = [...files.keys()].sort(byCodePoint).map((path) => [path, sha256(files.get(path)!)] as const)
-  return `${JSON.stringify({ note: NOTE, version: 1, files: Object.fromEntries(entries) }, null, 2)}\n`
+  const env = environment === undefined ? {} : { environment }
+  return `${JSON.stringify({ note: NOTE, version: 1, ...env, files: Object.fromEntries(entries) }, null, 2)}\n`
 }
 
 /**
@@ -45,23 +51,26 @@ export async function readManifest(outDir: string, warn: (message: string) => vo
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     // ENOTDIR: the output path is a file; the writer refuses that with a clear message later.
-    if (code === 'ENOENT' || code === 'ENOTDIR') return { files: new Map(), state: 'absent' }
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { files: new Map(), state: 'absent', environment: undefined }
     throw error
   }
   let files: unknown
+  let environment: string | undefined
   try {
-    files = (JSON.parse(text) as { files?: unknown }).files
+    const parsed = JSON.parse(text) as { files?: unknown; environment?: unknown }
+    files = parsed.files
+    environment = typeof parsed.environment === 'string' ? parsed.environment : undefined
     if (typeof files !== 'object' || files === null || Array.isArray(files)) throw new Error('"files" is not an object')
   } catch (error) {
     warn(`${MANIFEST_FILE} is not readable (${(error as Error).message}): files the config no longer produces are kept, not deleted.`)
-    return { files: new Map(), state: 'unreadable' }
+    return { files: new Map(), state: 'unreadable', environment: undefined }
   }
   const map = new Map<string, string>()
   for (const [path, hash] of Object.entries(files)) {
     if (!isSafeRelativePath(path)) throw outsideEntry(join(outDir, MANIFEST_FILE), path, outDir)
     if (typeof hash === 'string' && /^[0-9a-f]{64}$/.test(hash)) map.set(path, hash)
   }
-  return { files: map, state: 'read' }
+  return { files: map, state: 'read', environment }
 }
 
 function outsideEntry(manifest: string, path: string, outDir: string): SparkbaasError {

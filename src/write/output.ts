@@ -48,6 +48,8 @@ export interface WriteOutputOptions {
   readonly rsaKeys?: Promise<KeyObject[]>
   /** Replace files that are on disk but not in the manifest (files sparkbaas did not write). */
   readonly force?: boolean
+  /** The environment generated; recorded in the manifest, and a folder holding another one's output is refused. */
+  readonly environment?: string
   /** How the output folder is shown in the `--check` diff (ending in a separator). @default `outDir` and `/` */
   readonly shownDir?: string
 }
@@ -85,13 +87,14 @@ export async function writeOutput(rendered: readonly RenderedFile[], options: Wr
   const warnings: string[] = []
   const warn = (message: string) => warnings.push(message)
   const previous = await readManifest(outDir, warn)
+  if (previous.state === 'read' && previous.environment !== options.environment) throw otherEnvironment(outDir, previous.environment, options.environment)
 
   // The committed files: what the renderers made, the .gitignore, and the manifest of both.
   const committed = new Map<string, StagedFile>()
   for (const file of rendered) committed.set(file.path, { path: file.path, contents: file.contents, mode: file.mode ?? FILE_MODE })
   const gitignore = await planGitignore(outDir, options.configFile, previous, warn)
   if (gitignore !== undefined) committed.set(GITIGNORE_FILE, { path: GITIGNORE_FILE, contents: gitignore, mode: FILE_MODE })
-  const manifest = renderManifest(new Map([...committed.values()].map((f) => [f.path, f.contents])))
+  const manifest = renderManifest(new Map([...committed.values()].map((f) => [f.path, f.contents])), options.environment)
   committed.set(MANIFEST_FILE, { path: MANIFEST_FILE, contents: manifest, mode: FILE_MODE })
 
   const toWrite: StagedFile[] = []
@@ -273,3 +276,14 @@ async function readBytes(path: string): Promise<Buffer | undefined> {
 }
 
 const sorted = (items: readonly string[]): string[] => [...items].sort(byCodePoint)
+
+const environmentName = (env: string | undefined) => (env === undefined ? 'the default environment' : `environment ${JSON.stringify(env)}`)
+
+/** Each environment has its own folder and its own `.env`: one never writes over (or reads the secrets of) another's. */
+function otherEnvironment(outDir: string, found: string | undefined, wanted: string | undefined): SparkbaasError {
+  return new SparkbaasError(
+    'write_failed',
+    `${outDir} holds the stack of ${environmentName(found)}, not of ${environmentName(wanted)}: environments never share an output folder (nor the secrets in its .env). Nothing was changed.`,
+    { hint: `Leave out --out so ${environmentName(wanted)} gets its own folder, or pass a folder of its own.` },
+  )
+}

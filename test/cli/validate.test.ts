@@ -59,6 +59,8 @@ describe('a valid config', () => {
       containers: 13,
       routes: 6,
       configFile: path.join(ROOT, 'sparkbaas.config.ts'),
+      // No --env: the config as written.
+      environment: null,
       warnings: [],
     })
   })
@@ -165,11 +167,10 @@ describe("a user's mistake: exit 1, a clean message, no stack", () => {
       "✖ Could not load <fixtures>/load/throws/sparkbaas.config.ts:6: TypeError: Cannot read properties of undefined (reading 'toLowerCase')\n",
     ],
     [
-      'a default export that is a function',
+      'a config function that returns no config object',
       () => ({ cwd: fixture('not-object') }),
-      '✖ <fixtures>/load/not-object/sparkbaas.config.ts does not hold a config object. Its default export is a function ' +
-        '(export the object itself, not a function that returns it).\n' +
-        "hint: Export the config object: `export default defineConfig({ project: 'acme' })`.\n",
+      '✖ <fixtures>/load/not-object/sparkbaas.config.ts: its config function returned a function, not a config object.\n' +
+        "hint: Return the config object: `export default defineConfig(({ env }) => ({ project: 'acme' }))`.\n",
     ],
     [
       'no default export',
@@ -189,7 +190,7 @@ describe("a user's mistake: exit 1, a clean message, no stack", () => {
       '✖ <fixtures>/load/invalid/sparkbaas.config.ts is not a valid config (3 problems):\n' +
         '  project: expected lowercase letters, digits and "-", starting with a letter, at most 39 characters, received "Acme Corp"\n' +
         '  postgres.version: expected number, received string "17" — write 17 without quotes\n' +
-        '  extra: unknown key "extra" — allowed keys: project, domain, tls, ports, images, postgres, api, keycloak, workers, realms, functions, services, routes, resources\n',
+        '  extra: unknown key "extra" — allowed keys: project, production, domain, tls, ports, images, postgres, api, keycloak, workers, realms, functions, services, routes, resources, environments\n',
     ],
     [
       'shape and cross-reference mistakes together, in the order they appear',

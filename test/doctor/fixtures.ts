@@ -10,7 +10,7 @@ import type { Stack } from '../../src/stack/context.js'
 export function stackOf(config: object, dir = '/work/project'): Stack {
   const configFile = join(dir, 'sparkbaas.config.json')
   const model = resolveModel(configSchema.parse(config), { configFile })
-  return { model, config, configFile, cwd: dir, project: model.project, outDir: join(dir, 'generated'), warnings: [] }
+  return { model, config, env: undefined, configFile, cwd: dir, project: model.project, outDir: join(dir, 'generated'), warnings: [] }
 }
 
 export const DOCKER: Engine = { command: ['docker', 'compose'], name: 'docker compose', version: '2.29.1', runtime: 'docker' }

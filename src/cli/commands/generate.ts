@@ -6,14 +6,15 @@ import { SparkbaasError, type Problem } from '../../errors.js'
 import { generate, type GenerateResult } from '../../generate.js'
 import { byCodePoint } from '../../order.js'
 import { printJson, printSuccess } from '../report.js'
-import { CONFIG_ARG } from '../stack-args.js'
+import { CONFIG_ARG, ENV_ARG, envOption } from '../stack-args.js'
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
 
 export default defineCommand({
   args: {
     config: CONFIG_ARG,
-    out: { type: 'string', valueHint: 'dir', description: 'Output folder (default: generated/ beside the config file)' },
+    env: ENV_ARG,
+    out: { type: 'string', valueHint: 'dir', description: 'Output folder (default: generated/ beside the config file, generated.<env>/ for an environment)' },
     check: { type: 'boolean', description: 'Write nothing; exit 1 when the committed output is out of date (for CI), with a diff of each file' },
     'dry-run': { type: 'boolean', description: 'Write nothing; show what would change' },
     force: { type: 'boolean', description: 'Write into a folder that holds files sparkbaas did not write (replacing those it writes)' },
@@ -22,6 +23,7 @@ export default defineCommand({
   async run({ args }) {
     const result = await generate({
       ...(args.config ? { configFile: args.config } : {}),
+      ...envOption(args),
       ...(args.out ? { outDir: args.out } : {}),
       check: args.check === true,
       dryRun: args['dry-run'] === true,

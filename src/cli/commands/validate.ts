@@ -7,25 +7,27 @@ import { warningLine } from '../../config/warn-images.js'
 import { resolveModel } from '../../model/resolve.js'
 import { summarize } from '../../model/summary.js'
 import { printJson, printSuccess } from '../report.js'
-import { CONFIG_ARG } from '../stack-args.js'
+import { CONFIG_ARG, ENV_ARG, envOption } from '../stack-args.js'
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
 
 export default defineCommand({
   args: {
     config: CONFIG_ARG,
+    env: ENV_ARG,
     json: { type: 'boolean', description: 'Print the result as JSON on stdout' },
   },
   async run({ args }) {
-    const { config, filepath, warnings } = await loadAndCheck({ configFile: args.config })
+    const { config, filepath, warnings, environment } = await loadAndCheck({ ...(args.config ? { configFile: args.config } : {}), ...envOption(args) })
     const summary = summarize(resolveModel(config, { configFile: filepath }))
     const lines = [...configNotes(config), ...warnings.map(warningLine)]
     if (args.json) {
-      printJson({ ok: true, project: summary.project, services: summary.services.length, containers: summary.containers, routes: summary.routes, configFile: filepath, warnings: lines })
+      printJson({ ok: true, project: summary.project, services: summary.services.length, containers: summary.containers, routes: summary.routes, configFile: filepath, environment: environment ?? null, warnings: lines })
       return
     }
     const where = path.relative(process.cwd(), filepath)
-    printSuccess(`${summary.project}: ${plural(summary.services.length, 'service')}, ${plural(summary.routes, 'route')} (${where})`)
+    const env = environment === undefined ? '' : `, environment ${environment}`
+    printSuccess(`${summary.project}: ${plural(summary.services.length, 'service')}, ${plural(summary.routes, 'route')} (${where}${env})`)
     for (const line of lines) process.stderr.write(`! ${line}\n`)
   },
 })

@@ -1,4 +1,4 @@
-/** "Did you mean …?": the known names a mistyped command or option most likely meant. */
+/** "Did you mean …?": the known names a mistyped command, option or environment most likely meant (CLI and config). */
 
 /**
  * The optimal string alignment distance: how many insertions, deletions, substitutions and swaps of two neighbouring

@@ -1,6 +1,6 @@
 /** The typo distance behind "Did you mean …?" for unknown commands and options (src/cli/suggest.ts). */
 import { expect, test } from 'vitest'
-import { closest, didYouMean, editDistance } from '../../src/cli/suggest.js'
+import { closest, didYouMean, editDistance } from '../src/suggest.js'
 
 test('editDistance counts insertions, deletions, substitutions and swaps of neighbours as one edit each', () => {
   expect(editDistance('check', 'check')).toBe(0)
