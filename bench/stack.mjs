@@ -13,12 +13,12 @@
  *
  * Load: wrk, 1 thread, 32 connections, keep-alive, S seconds per target (5; --quick 3). Targets are measured in
  * interleaved rounds (bare, verifier, runtime trivial, bare POST, runtime JSON, …, then again): each round's ratio is
- * the target's requests per second over the bare server's of the same round, so a change of the machine's speed
+ * the target's requests per second over the bare server's (answering the same JSON) of the same round, so a change of the machine's speed
  * between rounds cancels out. Printed: median req/s, the ratio's median and range across rounds, wrk's p99 latency.
  *
  * - verifier: GET /verify?realm=main&roles=user with one valid RS256 token repeated (as a browser session does) and
- *   Traefik's X-Forwarded-Method/Host, so it signs the identity headers too; bare: GET answering a small JSON.
- * - runtime, trivial: GET /trivial → the handler returns { ok: true }; bare: the same GET.
+ *   Traefik's X-Forwarded-Method/Host, so it signs the identity headers too; bare: GET answering the verifier's JSON.
+ * - runtime, trivial: GET /trivial → the handler returns { ok: true }; bare: a GET answering {"ok":true}.
  * - runtime, JSON: POST /order with a 1 KB JSON order; the handler parses it, totals it, answers JSON; bare: a POST
  *   route doing the same work in-process.
  *
@@ -74,7 +74,9 @@ const send = (res, value) => {
   res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) })
   res.end(body)
 }
+const VERIFIED = JSON.parse(process.env.BENCH_VERIFIED)
 const server = createServer((req, res) => {
+  if (req.url.startsWith('/verify')) return send(res, VERIFIED)
   if (req.method !== 'POST') return send(res, { ok: true })
   const chunks = []
   req.on('data', (c) => chunks.push(c))
@@ -222,8 +224,6 @@ export async function stackBench({ root = ROOT_DEFAULT, quick = false, rounds, s
     const composeEnv = (service) =>
       Object.fromEntries(Object.entries(compose.services[service].environment ?? {}).map(([k, v]) => [k, interpolate(String(v), dotenv)]))
 
-    const bare = await startServer(server.bin, [path.join(dir, 'bare.mjs')], {})
-    children.push(bare)
     const verifier = await startServer(server.bin, [path.join(out, 'verifier', 'verifier.mjs')], composeEnv('verifier'))
     children.push(verifier)
     const runtime = await startServer(server.bin, [path.join(out, 'functions', 'server.mjs')], {
@@ -241,19 +241,24 @@ export async function stackBench({ root = ROOT_DEFAULT, quick = false, rounds, s
     const claims = { iss: issuer, sub: 'f1b4c2d0-5a6e-4c1b-9d7e-0a1b2c3d4e5f', typ: 'Bearer', iat: now, exp: now + 3600, preferred_username: 'ada', realm_access: { roles: ['user', 'offline_access'] } }
     const input = `${b64({ alg: 'RS256', typ: 'JWT', kid })}.${b64(claims)}`
     const token = `${input}.${sign('RSA-SHA256', Buffer.from(input), key).toString('base64url')}`
+    // The bare server answers /verify with the JSON the verifier answers for this token.
+    const verified = { status: 'ok', subject: claims.sub, username: claims.preferred_username, roles: claims.realm_access.roles }
+    const bare = await startServer(server.bin, [path.join(dir, 'bare.mjs')], { BENCH_VERIFIED: JSON.stringify(verified) })
+    children.push(bare)
 
     const at = (s, p) => `http://127.0.0.1:${s.port}${p}`
     const targets = [
-      { id: 'bare-get', label: 'bare Node, GET JSON', url: at(bare, '/'), server: bare },
+      { id: 'bare-verify', label: 'bare Node, GET the verifier\'s JSON', url: at(bare, '/verify'), server: bare },
       {
         id: 'verifier',
         label: 'verifier, repeated valid RS256 token',
-        base: 'bare-get',
+        base: 'bare-verify',
         url: at(verifier, '/verify?realm=main&roles=user'),
         headers: { authorization: `Bearer ${token}`, 'x-forwarded-method': 'GET', 'x-forwarded-host': 'api.localhost', 'x-forwarded-uri': '/fn/trivial' },
         server: verifier,
         goal: 0.8,
       },
+      { id: 'bare-get', label: 'bare Node, GET {"ok":true}', url: at(bare, '/'), server: bare },
       { id: 'trivial', label: 'functions runtime, trivial handler', base: 'bare-get', url: at(runtime, '/trivial'), headers: { host: 'api.localhost' }, server: runtime, goal: 0.7 },
       { id: 'bare-post', label: 'bare Node, POST JSON order', url: at(bare, '/order'), script: path.join(dir, 'order.lua'), server: bare },
       { id: 'order', label: 'functions runtime, JSON in/JSON out', base: 'bare-post', url: at(runtime, '/order'), headers: { host: 'api.localhost' }, script: path.join(dir, 'order.lua'), server: runtime },

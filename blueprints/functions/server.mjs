@@ -21,14 +21,16 @@
 //   worker restarted mid-flight 503 {"error":"function_restarted",...}
 //
 // Environment: PORT (8000), HOST (0.0.0.0), FUNCTIONS_MANIFEST (./manifest.json beside this file),
-// FUNCTIONS_MAX_BODY_BYTES (6 MiB), AUTH_HEADERS_KEY (unset: no identity headers at all). None of it reaches a
-// function: a function's process.env is its manifest `env`.
+// FUNCTIONS_MAX_BODY_BYTES (6 MiB), AUTH_HEADERS_KEY (unset: no identity headers at all), FUNCTIONS_ACCESS_LOG
+// (all | sample:<N> | off; see accessLog). None of it reaches a function: a function's process.env is its manifest
+// `env`.
 //
 // Identity headers: a function sees X-Auth-Subject, X-Auth-Username and X-Auth-Roles only when the request carries
 // a valid X-Auth-Signature from the verifier (see verifyIdentity); otherwise every X-Auth-* header is removed and
 // the function gets the request as an anonymous one. X-Auth-Signature itself never reaches a function.
 //
-// Logs: one line per request on stdout (`GET /hello/x 200 1.2ms`, no query string). Every line a function writes
+// Logs: one line per request on stdout (`GET /hello/x 200 1.2ms`, no query string; written in batches, and
+// sampled or off as FUNCTIONS_ACCESS_LOG says). Every line a function writes
 // (console.*, process.stdout/stderr) and every line the runtime writes about one function starts with `[<name>] `,
 // on stdout or stderr as written, so one function's lines can be picked out (`sparkbaas function logs <name>`).
 //
@@ -61,7 +63,7 @@
 import { createServer } from 'node:http'
 import { spawn } from 'node:child_process'
 import { createHmac, timingSafeEqual } from 'node:crypto'
-import { readFile, readFileSync, writeFile } from 'node:fs'
+import { readFile, readFileSync, writeFile, writeSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { performance } from 'node:perf_hooks'
@@ -519,12 +521,62 @@ function logFunction(name, text) {
   process.stderr.write(`[${name}] ${text.split('\n').join(`\n[${name}] `)}\n`)
 }
 
+const ACCESS_LOG_BATCH_BYTES = 64 * 1024
+
+/**
+ * The access log: one line per request, as `log(status, () => line)`. Lines are written in batches (once per turn
+ * of the event loop, or at ACCESS_LOG_BATCH_BYTES), not one write each: Node writes to a pipe, which is what
+ * Docker's log driver gives a container, synchronously, so one write per request was a system call in every
+ * request's path. Lines still waiting are written when the process exits. `setting`: "all" (the default),
+ * "off", or "sample:<N>": one successful request in N, and every answer of 400 or more.
+ * @returns {(status: number, line: () => string) => void}
+ */
+function accessLog(variable, setting) {
+  const match = /^(?:all|off|sample:([1-9][0-9]{0,8}))$/.exec(setting)
+  if (!match) {
+    console.error(
+      `functions runtime: ${variable} must be "all", "off" or "sample:<N>" (one successful request in N logged, N a whole number from 1), got ${JSON.stringify(setting)}`,
+    )
+    process.exit(1)
+  }
+  if (setting === 'off') return () => {}
+  const every = match[1] === undefined ? 1 : Number(match[1])
+  let successes = 0
+  let pending = ''
+  let scheduled = false
+  const flush = () => {
+    scheduled = false
+    if (pending === '') return
+    const text = pending
+    pending = ''
+    process.stdout.write(text)
+  }
+  process.on('exit', () => {
+    if (pending === '') return
+    try {
+      writeSync(1, pending)
+    } catch {
+      // stdout is gone: nothing to write to
+    }
+  })
+  return (status, line) => {
+    if (status < 400 && every > 1 && ++successes % every !== 0) return
+    pending += `${line()}\n`
+    if (pending.length >= ACCESS_LOG_BATCH_BYTES) flush()
+    else if (!scheduled) {
+      scheduled = true
+      setImmediate(flush)
+    }
+  }
+}
+
 function runServer() {
   const scriptDir = dirname(fileURLToPath(import.meta.url))
   const manifestPath = resolve(process.env.FUNCTIONS_MANIFEST || resolve(scriptDir, 'manifest.json'))
   const port = parsePort(process.env.PORT, 8000)
   const host = process.env.HOST || '0.0.0.0'
   const maxBodyBytes = parsePositiveInt('FUNCTIONS_MAX_BODY_BYTES', process.env.FUNCTIONS_MAX_BODY_BYTES, 6 * 1024 * 1024)
+  const log = accessLog('FUNCTIONS_ACCESS_LOG', process.env.FUNCTIONS_ACCESS_LOG || 'all')
   const authKey = process.env.AUTH_HEADERS_KEY || null
   if (authKey !== null && authKey.length < MIN_AUTH_KEY_LENGTH) {
     console.error(
@@ -558,10 +610,10 @@ function runServer() {
   const server = createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, requireHostHeader: false, maxHeaderSize: 2 * 1024 * 1024 + 64 * 1024 }, (req, res) => {
     const started = performance.now()
     res.on('close', () => {
-      const path = (req.url ?? '').split('?')[0] // no query string in logs: it may carry secrets
       // 499 (nginx's "client closed request") when the client left before we could answer.
       const status = res.headersSent ? res.statusCode : 499
-      console.log(`${req.method} ${path} ${status} ${(performance.now() - started).toFixed(1)}ms`)
+      // No query string in logs: it may carry secrets.
+      log(status, () => `${req.method} ${(req.url ?? '').split('?')[0]} ${status} ${(performance.now() - started).toFixed(1)}ms`)
       if (shuttingDown) server.closeIdleConnections()
     })
     handle(req).then(

@@ -24,7 +24,7 @@
 //
 // Environment: VERIFIER_REALMS (required), PORT (8080), HOST (0.0.0.0), AUTH_HEADERS_KEY (the key shared with the
 // functions runtime; unset: no X-Auth-Signature, so the runtime passes no identity on), VERIFIER_TOKEN_CACHE_MAX
-// (10000 tokens; 0 turns the cache off).
+// (10000 tokens; 0 turns the cache off), VERIFIER_ACCESS_LOG (all | sample:<N> | off; see accessLog).
 //
 // Token cache: a browser sends the same access token with every request until it expires (Keycloak: 5 minutes), and
 // an RSA signature check is most of the cost of a request here. So a token that passed every check is remembered by
@@ -39,6 +39,7 @@
 
 import { createServer } from 'node:http'
 import { createHmac, createPublicKey, verify as verifySignature } from 'node:crypto'
+import { writeSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
 
 // Tolerated clock difference between Keycloak and this container, in seconds.
@@ -229,7 +230,15 @@ function acceptance(claims) {
   const identity = { 'x-auth-roles': headerValue(roles.join(',')) }
   if (typeof claims.sub === 'string') identity['x-auth-subject'] = headerValue(claims.sub)
   if (typeof claims.preferred_username === 'string') identity['x-auth-username'] = headerValue(claims.preferred_username)
-  return { exp: claims.exp, roles, identity, subject: claims.sub ?? null, username: claims.preferred_username ?? null, bytes: 0 }
+  return {
+    exp: claims.exp,
+    roles,
+    identity,
+    subject: claims.sub ?? null,
+    username: claims.preferred_username ?? null,
+    bytes: 0,
+    signature: undefined, // the last X-Auth-Signature made for it (see signCached)
+  }
 }
 
 /** Realm roles of a Keycloak access token (`realm_access.roles`), strings only. */
@@ -273,6 +282,55 @@ function headerValue(value) {
   return /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value)
 }
 
+const ACCESS_LOG_BATCH_BYTES = 64 * 1024
+
+/**
+ * The access log: one line per request, as `log(status, () => line)`. Lines are written in batches (once per turn
+ * of the event loop, or at ACCESS_LOG_BATCH_BYTES), not one write each: Node writes to a pipe, which is what
+ * Docker's log driver gives a container, synchronously, so one write per request was a system call in every
+ * request's path. Lines still waiting are written when the process exits. `setting`: "all" (the default),
+ * "off", or "sample:<N>": one successful request in N, and every answer of 400 or more.
+ * @returns {(status: number, line: () => string) => void}
+ */
+function accessLog(variable, setting) {
+  const match = /^(?:all|off|sample:([1-9][0-9]{0,8}))$/.exec(setting)
+  if (!match) {
+    console.error(
+      `verifier: ${variable} must be "all", "off" or "sample:<N>" (one successful request in N logged, N a whole number from 1), got ${JSON.stringify(setting)}`,
+    )
+    process.exit(1)
+  }
+  if (setting === 'off') return () => {}
+  const every = match[1] === undefined ? 1 : Number(match[1])
+  let successes = 0
+  let pending = ''
+  let scheduled = false
+  const flush = () => {
+    scheduled = false
+    if (pending === '') return
+    const text = pending
+    pending = ''
+    process.stdout.write(text)
+  }
+  process.on('exit', () => {
+    if (pending === '') return
+    try {
+      writeSync(1, pending)
+    } catch {
+      // stdout is gone: nothing to write to
+    }
+  })
+  return (status, line) => {
+    if (status < 400 && every > 1 && ++successes % every !== 0) return
+    pending += `${line()}\n`
+    if (pending.length >= ACCESS_LOG_BATCH_BYTES) flush()
+    else if (!scheduled) {
+      scheduled = true
+      setImmediate(flush)
+    }
+  }
+}
+
 function main() {
   let realms
   try {
@@ -301,6 +359,7 @@ function main() {
     )
     process.exit(1)
   }
+  const log = accessLog('VERIFIER_ACCESS_LOG', process.env.VERIFIER_ACCESS_LOG || 'all')
   const cache = new TokenCache(cacheMax === '' ? DEFAULT_TOKEN_CACHE_MAX : Number(cacheMax))
   let shuttingDown = false
 
@@ -310,12 +369,14 @@ function main() {
     res.on('close', () => {
       // One line per request. The forwarded method and URI say what was being authorised; query strings are
       // left out of the log because they may carry secrets. The token itself is never logged.
-      const path = (req.url ?? '').split('?')[0]
-      const forwarded = req.headers['x-forwarded-uri']
-        ? ` for ${req.headers['x-forwarded-method'] ?? '?'} ${req.headers['x-forwarded-host'] ?? ''}${String(req.headers['x-forwarded-uri']).split('?')[0]}`
-        : ''
       const status = res.headersSent ? res.statusCode : 499 // 499: the client left before the answer
-      console.log(`${req.method} ${path} ${status} ${(performance.now() - started).toFixed(1)}ms${forwarded}`)
+      log(status, () => {
+        const path = (req.url ?? '').split('?')[0]
+        const forwarded = req.headers['x-forwarded-uri']
+          ? ` for ${req.headers['x-forwarded-method'] ?? '?'} ${req.headers['x-forwarded-host'] ?? ''}${String(req.headers['x-forwarded-uri']).split('?')[0]}`
+          : ''
+        return `${req.method} ${path} ${status} ${(performance.now() - started).toFixed(1)}ms${forwarded}`
+      })
       if (shuttingDown) server.closeIdleConnections()
     })
     try {
@@ -325,6 +386,20 @@ function main() {
       sendJson(res, 500, { error: 'internal_error', message: 'internal error in the verifier' })
     }
   })
+
+  /**
+   * signIdentity, reusing the token's last signature when the method, host and second are the same: the signed
+   * text would be the same, and a session's requests repeat them.
+   */
+  function signCached(accepted, req, nowSeconds) {
+    const method = req.headers['x-forwarded-method']
+    const host = req.headers['x-forwarded-host']
+    const last = accepted.signature
+    if (last !== undefined && last.nowSeconds === nowSeconds && last.method === method && last.host === host) return last.value
+    const value = signIdentity(authKey, req, accepted.identity, nowSeconds)
+    accepted.signature = { nowSeconds, method, host, value }
+    return value
+  }
 
   function sendJson(res, status, body, headers = {}) {
     if (res.headersSent) return
@@ -416,7 +491,7 @@ function main() {
     }
 
     const headers = { ...accepted.identity }
-    const signature = authKey === null ? undefined : signIdentity(authKey, req, headers, nowSeconds)
+    const signature = authKey === null ? undefined : signCached(accepted, req, nowSeconds)
     if (signature !== undefined) headers['x-auth-signature'] = signature
     return sendJson(res, 200, { status: 'ok', subject: accepted.subject, username: accepted.username, roles }, headers)
   }

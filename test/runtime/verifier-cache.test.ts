@@ -3,7 +3,7 @@
  * is not RSA-verified on every request. What must still hold for a cached token: expiry, the realm it was verified
  * for, the roles of each route, the size bound, and a restart with other keys.
  */
-import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto'
+import { createHash, createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startServer, type RunningServer } from './spawn-server.js'
@@ -169,6 +169,27 @@ describe('verifier token cache bounds and settings', () => {
       expect(await res.json()).toEqual({ error: 'unauthorized', message: 'token signed with an unknown key' })
     } finally {
       await after.kill()
+    }
+  })
+})
+
+describe('verifier token cache with AUTH_HEADERS_KEY', () => {
+  it('signs each request for its own method and host, though the token comes from the cache', async () => {
+    const KEY = 'cache-test-key-0123456789abcdefghij'
+    const server = await startServer(VERIFIER, { VERIFIER_REALMS: realmsEnv(), AUTH_HEADERS_KEY: KEY })
+    try {
+      const token = rs256({ sub: 'signed' })
+      for (const [method, host] of [['GET', 'api.localhost'], ['GET', 'api.localhost'], ['POST', 'api.localhost'], ['GET', 'other.localhost'], ['GET', 'api.localhost']]) {
+        const res = await fetch(`${server.baseUrl}/verify?realm=acme`, {
+          headers: { authorization: `Bearer ${token}`, 'x-forwarded-method': method!, 'x-forwarded-host': host! },
+        })
+        const [exp, mac] = res.headers.get('x-auth-signature')!.split('.') as [string, string]
+        const signed = JSON.stringify(['sparkbaas-x-auth-v1', method, host, 'signed', 'dev', 'user', Number(exp)])
+        expect(mac, `${method} ${host}`).toBe(createHmac('sha256', KEY).update(signed).digest('base64url'))
+      }
+      expect(((await (await fetch(`${server.baseUrl}/_health`)).json()) as { tokenCache: CacheStats }).tokenCache.hits).toBe(4)
+    } finally {
+      await server.kill()
     }
   })
 })
