@@ -51,6 +51,21 @@ describe('functions runtime (blueprints/functions/server.mjs)', () => {
     expect(await b.json()).toEqual({ greeting: 'Hola' })
   })
 
+  // Issue 16: messages to and from a function process go out in batches, one per turn of the event loop. Many
+  // requests at once, to one function and to several, must each still get their own answer.
+  it('answers many concurrent requests each with its own reply', async () => {
+    const requests = Array.from({ length: 60 }, (_, i) =>
+      i % 3 === 2
+        ? fetch(url(i % 2 ? '/hello' : '/hola')).then(async (res) => ({ i, status: res.status, body: await res.json() }))
+        : fetch(url(`/echo/${i}?n=${i}`), { method: 'POST', body: `body ${i} ${'x'.repeat(i * 10)}` }).then(async (res) => ({ i, status: res.status, body: await res.json() })),
+    )
+    for (const { i, status, body } of await Promise.all(requests)) {
+      expect(status).toBe(200)
+      if (i % 3 === 2) expect(body).toEqual({ greeting: i % 2 ? 'Hello' : 'Hola' })
+      else expect(body).toMatchObject({ method: 'POST', path: `/${i}`, query: { n: String(i) }, body: `body ${i} ${'x'.repeat(i * 10)}` })
+    }
+  })
+
   it('passes a returned Response through with its status, headers and body', async () => {
     const res = await fetch(url('/custom'))
     expect(res.status).toBe(201)
