@@ -804,6 +804,13 @@ function splitTarget(rawUrl = '/') {
   return q === -1 ? { pathname: target, search: '' } : { pathname: target.slice(0, q), search: target.slice(q) }
 }
 
+// Lowercase labels, the last starting with a letter (else URL may read an IPv4 address), no punycode (URL checks
+// it), a port below 10000 (URL refuses one over 65535).
+const SIMPLE_HOST = /^(?!xn--)(?:[a-z0-9-]+\.(?!xn--))*[a-z][a-z0-9-]*(?::[1-9][0-9]{0,3})?$/
+// No "." or "%" (dot segments, percent-escapes), no "\\", "#" or anything URL would encode or normalise.
+// A leading "//" would make URL read a host (the slow path keeps that behaviour); "'" is encoded in a query.
+const SIMPLE_PATH = /^(?!\/\/)(?:\/[A-Za-z0-9_~!$&'()*+,;=:@-]*)+(?:\?[A-Za-z0-9_~!$&()*+,;=:@/?.%-]*)?$/
+
 /**
  * The URL the handler sees. The host comes from the Host header (Traefik passes the public host through) and the
  * scheme from X-Forwarded-Proto (Traefik sets it), so handlers can build absolute links. Anything unparsable
@@ -812,6 +819,14 @@ function splitTarget(rawUrl = '/') {
 function publicUrl(req, pathAndQuery) {
   const proto = req.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http'
   const hostHeader = req.headers.host ?? 'localhost'
+  // The common case needs no URL parser: a plain host[:port] and a path of URL-safe characters are already what
+  // URL's href would give (lowercase host; no default port, no dot segments, nothing to percent-encode).
+  if (SIMPLE_HOST.test(hostHeader) && SIMPLE_PATH.test(pathAndQuery)) {
+    const port = hostHeader.indexOf(':')
+    const defaultPort = proto === 'https' ? ':443' : ':80'
+    const host = port !== -1 && hostHeader.slice(port) === defaultPort ? hostHeader.slice(0, port) : hostHeader
+    return `${proto}://${host}${pathAndQuery}`
+  }
   try {
     return new URL(pathAndQuery, `${proto}://${hostHeader}`).href
   } catch {
@@ -860,8 +875,13 @@ function verifyIdentity(headers, method, key) {
   return [...others, ...IDENTITY_HEADERS.flatMap((name, i) => identity[i].map((value) => [name, value]))]
 }
 
+const EMPTY_BODY = Promise.resolve(Buffer.alloc(0))
+
 /** Buffer the request body, refusing more than `limit` bytes with 413. */
 function readBody(req, limit) {
+  // RFC 9112 §6.3: a request with neither Content-Length nor Transfer-Encoding has no body. Node ends such a
+  // request's stream at once (and dumps it after the response), so there is nothing to wait for.
+  if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) return EMPTY_BODY
   const declared = Number(req.headers['content-length'])
   if (Number.isFinite(declared) && declared > limit) {
     return Promise.reject(tooLarge(limit))
