@@ -15,6 +15,9 @@
  *    `re-run` is the same config again (nothing to write); `--check` compares only. A last table shows the
  *    growth between sizes: constant per-item cost is linear growth.
  *
+ * 0. First, bench/stack.mjs: the generated verifier and functions runtime under wrk, as ratios to a bare Node server
+ *    (`--no-stack` skips it; `node bench/stack.mjs` runs it alone).
+ *
  * `--root DIR` benches another built checkout of sparkbaas (its bin/ and example project), e.g. the commit before a
  * change: `git worktree add /tmp/before HEAD~1 && (cd /tmp/before && npm ci && npm run build)`.
  */
@@ -24,6 +27,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { stackBench } from './stack.mjs'
 import { syntheticProject } from './synthetic.mjs'
 
 const argv = process.argv.slice(2)
@@ -277,6 +281,10 @@ function growth(results) {
 const started = performance.now()
 console.log(machine())
 console.log()
+if (!argv.includes('--no-stack')) {
+  console.log(await stackBench({ root: ROOT, quick }))
+  console.log()
+}
 console.log(await example())
 console.log()
 console.log(await synthetic())

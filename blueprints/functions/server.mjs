@@ -27,15 +27,17 @@
 //   worker restarted mid-flight 503 {"error":"function_restarted",...}
 //
 // Environment: PORT (8000), HOST (0.0.0.0), FUNCTIONS_MANIFEST (./manifest.json beside this file),
-// FUNCTIONS_MAX_BODY_BYTES (6 MiB), AUTH_HEADERS_KEY (unset: no identity headers at all), and the variables manifests
-// name in `envFrom` / `database.passwordFrom`. None of it reaches a function as such: a function's process.env is its
-// manifest `env` plus the values its own entry names.
+// FUNCTIONS_MAX_BODY_BYTES (6 MiB), AUTH_HEADERS_KEY (unset: no identity headers at all), FUNCTIONS_ACCESS_LOG
+// (all | sample:<N> | off; see accessLog), and the variables manifests name in `envFrom` / `database.passwordFrom`.
+// None of it reaches a function as such: a function's process.env is its manifest `env` plus the values its own
+// entry names.
 //
 // Identity headers: a function sees X-Auth-Subject, X-Auth-Username and X-Auth-Roles only when the request carries
 // a valid X-Auth-Signature from the verifier (see verifyIdentity); otherwise every X-Auth-* header is removed and
 // the function gets the request as an anonymous one. X-Auth-Signature itself never reaches a function.
 //
-// Logs: one line per request on stdout (`GET /hello/x 200 1.2ms`, no query string). Every line a function writes
+// Logs: one line per request on stdout (`GET /hello/x 200 1.2ms`, no query string; written in batches, and
+// sampled or off as FUNCTIONS_ACCESS_LOG says). Every line a function writes
 // (console.*, process.stdout/stderr) and every line the runtime writes about one function starts with `[<name>] `,
 // on stdout or stderr as written, so one function's lines can be picked out (`sparkbaas function logs <name>`).
 //
@@ -69,10 +71,37 @@
 import { createServer } from 'node:http'
 import { spawn } from 'node:child_process'
 import { createHmac, timingSafeEqual } from 'node:crypto'
-import { readFile, readFileSync, writeFile } from 'node:fs'
+import { readFile, readFileSync, writeFile, writeSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { performance } from 'node:perf_hooks'
+
+/**
+ * Messages over an IPC channel, batched: every message pushed during one turn of the event loop goes out as one
+ * `{ type: 'batch', messages }` (a lone message as itself) when the turn's I/O is done (setImmediate). Why: each
+ * `send` is a write(2) of its own and the receiver's read, and under load one turn handles many requests, so a
+ * request cost four system calls on the channel (request and reply, each written and read) besides its own HTTP
+ * read and write. Order is kept.
+ */
+class Outbox {
+  /** @param {(message: object) => void} send */
+  constructor(send) {
+    this.send = send
+    this.messages = []
+    this.flush = this.flush.bind(this)
+  }
+
+  push(message) {
+    if (this.messages.push(message) === 1) setImmediate(this.flush)
+  }
+
+  flush() {
+    const messages = this.messages
+    if (messages.length === 0) return
+    this.messages = []
+    this.send(messages.length === 1 ? messages[0] : { type: 'batch', messages })
+  }
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Worker side: load one function module and answer request messages.
@@ -108,6 +137,14 @@ function runFunction(fn) {
   )
 
   process.on('message', (message) => {
+    if (message.type === 'batch') {
+      for (const one of message.messages) onRuntimeMessage(one)
+    } else {
+      onRuntimeMessage(message)
+    }
+  })
+
+  function onRuntimeMessage(message) {
     if (message.type === 'ping') {
       post({ type: 'pong' })
     } else if (message.type === 'request') {
@@ -116,7 +153,7 @@ function runFunction(fn) {
         () => {}, // the load error was already reported; the runtime answers for us
       )
     }
-  })
+  }
 }
 
 /**
@@ -145,9 +182,14 @@ function denyForeignSignals() {
   })
 }
 
-/** Send to the runtime; a closed channel means the runtime is gone, and 'disconnect' ends us. */
-function post(message) {
+/**
+ * Send to the runtime, batched (see Outbox); a closed channel means the runtime is gone, and 'disconnect' ends us.
+ */
+const toRuntime = new Outbox((message) => {
   if (process.connected) process.send(message, undefined, undefined, () => {})
+})
+function post(message) {
+  toRuntime.push(message)
 }
 
 async function handleInWorker(handler, message) {
@@ -299,6 +341,9 @@ class FunctionHost {
       probe: null, // timer of an unanswered liveness ping
       memory: null, // timer of the memory check
       ended: false, // retired: its requests are answered, its 'exit' is ignored
+      outbox: new Outbox((message) => {
+        if (child.connected) child.send(message, undefined, undefined, () => {})
+      }),
     }
     this.generation = generation
     if (child.pid !== undefined) {
@@ -314,7 +359,10 @@ class FunctionHost {
       )
     }, LOAD_TIMEOUT_MS).unref()
 
-    child.on('message', (message) => this.onMessage(generation, message))
+    child.on('message', (message) => {
+      if (message.type !== 'batch') return this.onMessage(generation, message)
+      for (const one of message.messages) this.onMessage(generation, one)
+    })
     child.on('error', (error) => {
       // The process could not be started (or signalled); 'exit' may never come for a spawn failure.
       logFunction(this.fn.name, `process error: ${errorMessage(error)}`)
@@ -462,9 +510,9 @@ class FunctionHost {
   }
 }
 
-/** Send a message to a function process; one that is gone is noticed through its 'exit'. */
+/** Send a message to a function process (batched); one that is gone is noticed through its 'exit'. */
 function sendTo(generation, message) {
-  if (generation.child.connected) generation.child.send(message, undefined, undefined, () => {})
+  generation.outbox.push(message)
 }
 
 /**
@@ -527,12 +575,62 @@ function logFunction(name, text) {
   process.stderr.write(`[${name}] ${text.split('\n').join(`\n[${name}] `)}\n`)
 }
 
+const ACCESS_LOG_BATCH_BYTES = 64 * 1024
+
+/**
+ * The access log: one line per request, as `log(status, () => line)`. Lines are written in batches (once per turn
+ * of the event loop, or at ACCESS_LOG_BATCH_BYTES), not one write each: Node writes to a pipe, which is what
+ * Docker's log driver gives a container, synchronously, so one write per request was a system call in every
+ * request's path. Lines still waiting are written when the process exits. `setting`: "all" (the default),
+ * "off", or "sample:<N>": one successful request in N, and every answer of 400 or more.
+ * @returns {(status: number, line: () => string) => void}
+ */
+function accessLog(variable, setting) {
+  const match = /^(?:all|off|sample:([1-9][0-9]{0,8}))$/.exec(setting)
+  if (!match) {
+    console.error(
+      `functions runtime: ${variable} must be "all", "off" or "sample:<N>" (one successful request in N logged, N a whole number from 1), got ${JSON.stringify(setting)}`,
+    )
+    process.exit(1)
+  }
+  if (setting === 'off') return () => {}
+  const every = match[1] === undefined ? 1 : Number(match[1])
+  let successes = 0
+  let pending = ''
+  let scheduled = false
+  const flush = () => {
+    scheduled = false
+    if (pending === '') return
+    const text = pending
+    pending = ''
+    process.stdout.write(text)
+  }
+  process.on('exit', () => {
+    if (pending === '') return
+    try {
+      writeSync(1, pending)
+    } catch {
+      // stdout is gone: nothing to write to
+    }
+  })
+  return (status, line) => {
+    if (status < 400 && every > 1 && ++successes % every !== 0) return
+    pending += `${line()}\n`
+    if (pending.length >= ACCESS_LOG_BATCH_BYTES) flush()
+    else if (!scheduled) {
+      scheduled = true
+      setImmediate(flush)
+    }
+  }
+}
+
 function runServer() {
   const scriptDir = dirname(fileURLToPath(import.meta.url))
   const manifestPath = resolve(process.env.FUNCTIONS_MANIFEST || resolve(scriptDir, 'manifest.json'))
   const port = parsePort(process.env.PORT, 8000)
   const host = process.env.HOST || '0.0.0.0'
   const maxBodyBytes = parsePositiveInt('FUNCTIONS_MAX_BODY_BYTES', process.env.FUNCTIONS_MAX_BODY_BYTES, 6 * 1024 * 1024)
+  const log = accessLog('FUNCTIONS_ACCESS_LOG', process.env.FUNCTIONS_ACCESS_LOG || 'all')
   const authKey = process.env.AUTH_HEADERS_KEY || null
   if (authKey !== null && authKey.length < MIN_AUTH_KEY_LENGTH) {
     console.error(
@@ -566,10 +664,10 @@ function runServer() {
   const server = createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, requireHostHeader: false, maxHeaderSize: 2 * 1024 * 1024 + 64 * 1024 }, (req, res) => {
     const started = performance.now()
     res.on('close', () => {
-      const path = (req.url ?? '').split('?')[0] // no query string in logs: it may carry secrets
       // 499 (nginx's "client closed request") when the client left before we could answer.
       const status = res.headersSent ? res.statusCode : 499
-      console.log(`${req.method} ${path} ${status} ${(performance.now() - started).toFixed(1)}ms`)
+      // No query string in logs: it may carry secrets.
+      log(status, () => `${req.method} ${(req.url ?? '').split('?')[0]} ${status} ${(performance.now() - started).toFixed(1)}ms`)
       if (shuttingDown) server.closeIdleConnections()
     })
     handle(req).then(
@@ -714,6 +812,13 @@ function splitTarget(rawUrl = '/') {
   return q === -1 ? { pathname: target, search: '' } : { pathname: target.slice(0, q), search: target.slice(q) }
 }
 
+// Lowercase labels, the last starting with a letter (else URL may read an IPv4 address), no punycode (URL checks
+// it), a port below 10000 (URL refuses one over 65535).
+const SIMPLE_HOST = /^(?!xn--)(?:[a-z0-9-]+\.(?!xn--))*[a-z][a-z0-9-]*(?::[1-9][0-9]{0,3})?$/
+// No "." or "%" (dot segments, percent-escapes), no "\\", "#" or anything URL would encode or normalise.
+// A leading "//" would make URL read a host (the slow path keeps that behaviour); "'" is encoded in a query.
+const SIMPLE_PATH = /^(?!\/\/)(?:\/[A-Za-z0-9_~!$&'()*+,;=:@-]*)+(?:\?[A-Za-z0-9_~!$&()*+,;=:@/?.%-]*)?$/
+
 /**
  * The URL the handler sees. The host comes from the Host header (Traefik passes the public host through) and the
  * scheme from X-Forwarded-Proto (Traefik sets it), so handlers can build absolute links. Anything unparsable
@@ -722,6 +827,14 @@ function splitTarget(rawUrl = '/') {
 function publicUrl(req, pathAndQuery) {
   const proto = req.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http'
   const hostHeader = req.headers.host ?? 'localhost'
+  // The common case needs no URL parser: a plain host[:port] and a path of URL-safe characters are already what
+  // URL's href would give (lowercase host; no default port, no dot segments, nothing to percent-encode).
+  if (SIMPLE_HOST.test(hostHeader) && SIMPLE_PATH.test(pathAndQuery)) {
+    const port = hostHeader.indexOf(':')
+    const defaultPort = proto === 'https' ? ':443' : ':80'
+    const host = port !== -1 && hostHeader.slice(port) === defaultPort ? hostHeader.slice(0, port) : hostHeader
+    return `${proto}://${host}${pathAndQuery}`
+  }
   try {
     return new URL(pathAndQuery, `${proto}://${hostHeader}`).href
   } catch {
@@ -770,8 +883,13 @@ function verifyIdentity(headers, method, key) {
   return [...others, ...IDENTITY_HEADERS.flatMap((name, i) => identity[i].map((value) => [name, value]))]
 }
 
+const EMPTY_BODY = Promise.resolve(Buffer.alloc(0))
+
 /** Buffer the request body, refusing more than `limit` bytes with 413. */
 function readBody(req, limit) {
+  // RFC 9112 §6.3: a request with neither Content-Length nor Transfer-Encoding has no body. Node ends such a
+  // request's stream at once (and dumps it after the response), so there is nothing to wait for.
+  if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) return EMPTY_BODY
   const declared = Number(req.headers['content-length'])
   if (Number.isFinite(declared) && declared > limit) {
     return Promise.reject(tooLarge(limit))

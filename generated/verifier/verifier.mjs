@@ -24,10 +24,23 @@
 //   anything else                           404 {"error":"not_found",...}
 //
 // Environment: VERIFIER_REALMS (required), PORT (8080), HOST (0.0.0.0), AUTH_HEADERS_KEY (the key shared with the
-// functions runtime; unset: no X-Auth-Signature, so the runtime passes no identity on).
+// functions runtime; unset: no X-Auth-Signature, so the runtime passes no identity on), VERIFIER_TOKEN_CACHE_MAX
+// (10000 tokens; 0 turns the cache off), VERIFIER_ACCESS_LOG (all | sample:<N> | off; see accessLog).
+//
+// Token cache: a browser sends the same access token with every request until it expires (Keycloak: 5 minutes), and
+// an RSA signature check is most of the cost of a request here. So a token that passed every check is remembered by
+// its realm and its exact bytes (header, payload and signature: any other bytes are verified afresh), and a repeated
+// one skips the signature and the claim checks except `exp`, which is checked on every request. Only acceptances
+// are cached: nbf and iat only ever become easier to pass, and refusals are cheap to repeat. The roles a route
+// requires and the identity signature are per request, as before. Bounded: at most VERIFIER_TOKEN_CACHE_MAX tokens
+// and TOKEN_CACHE_MAX_BYTES, the least recently used dropped first; tokens over TOKEN_CACHE_MAX_TOKEN_BYTES are
+// never cached. The realm keys are fixed for the life of the process (VERIFIER_REALMS is read at start), so a key
+// removed from the config means a restart, which empties the cache. There is no revocation here, cached or not:
+// Keycloak access tokens are valid until `exp` by design.
 
 import { createServer } from 'node:http'
 import { createHmac, createPublicKey, verify as verifySignature } from 'node:crypto'
+import { writeSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
 
 // Tolerated clock difference between Keycloak and this container, in seconds.
@@ -45,6 +58,13 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/
 const SIGNATURE_SECONDS = 30
 // As in the functions runtime: shorter keys are refused at start.
 const MIN_AUTH_KEY_LENGTH = 32
+// Token cache bounds (see the header): a Keycloak access token is 1–3 KB, so 10,000 of them are ~30 MB at most
+// (the compose service has 128 MB); the byte bound holds whatever the tokens' size.
+const DEFAULT_TOKEN_CACHE_MAX = 10_000
+const TOKEN_CACHE_MAX_BYTES = 32 * 1024 * 1024
+const TOKEN_CACHE_MAX_TOKEN_BYTES = 16 * 1024
+// What an entry costs besides its key: the Map slot, the entry and its identity strings, roughly.
+const TOKEN_CACHE_ENTRY_OVERHEAD = 256
 
 class VerifyError extends Error {
   /** @param {401 | 403 | 500} status */
@@ -162,6 +182,66 @@ function quoteUntrusted(value) {
   return `'${text.replace(/[^\x20-\x7e]|["\\']/g, '').slice(0, 40)}'`
 }
 
+/**
+ * Accepted tokens by `<realm> <token>` (a token has no whitespace, so the key is unambiguous), least recently used
+ * first: a Map keeps insertion order, and a hit is moved to the end.
+ */
+class TokenCache {
+  constructor(max) {
+    this.max = max
+    this.entries = new Map()
+    this.bytes = 0
+    this.hits = 0
+  }
+
+  /** The entry of a token still within its `exp` (plus skew), or undefined; an expired one is dropped. */
+  get(key, nowSeconds) {
+    const entry = this.entries.get(key)
+    if (entry === undefined) return undefined
+    this.entries.delete(key)
+    if (nowSeconds >= entry.exp + CLOCK_SKEW_SECONDS) {
+      this.bytes -= entry.bytes
+      return undefined
+    }
+    this.entries.set(key, entry)
+    this.hits++
+    return entry
+  }
+
+  set(key, entry) {
+    if (this.max === 0 || key.length > TOKEN_CACHE_MAX_TOKEN_BYTES) return
+    entry.bytes = key.length + TOKEN_CACHE_ENTRY_OVERHEAD
+    this.bytes += entry.bytes
+    this.entries.set(key, entry)
+    while (this.entries.size > this.max || this.bytes > TOKEN_CACHE_MAX_BYTES) {
+      const [oldest, dropped] = this.entries.entries().next().value
+      this.entries.delete(oldest)
+      this.bytes -= dropped.bytes
+    }
+  }
+
+  stats() {
+    return { entries: this.entries.size, hits: this.hits, max: this.max }
+  }
+}
+
+/** The parts of verified claims an answer needs: identity header values, roles, body fields, expiry. */
+function acceptance(claims) {
+  const roles = realmRoles(claims)
+  const identity = { 'x-auth-roles': headerValue(roles.join(',')) }
+  if (typeof claims.sub === 'string') identity['x-auth-subject'] = headerValue(claims.sub)
+  if (typeof claims.preferred_username === 'string') identity['x-auth-username'] = headerValue(claims.preferred_username)
+  return {
+    exp: claims.exp,
+    roles,
+    identity,
+    subject: claims.sub ?? null,
+    username: claims.preferred_username ?? null,
+    bytes: 0,
+    signature: undefined, // the last X-Auth-Signature made for it (see signCached)
+  }
+}
+
 /** Realm roles of a Keycloak access token (`realm_access.roles`), strings only. */
 function realmRoles(claims) {
   const roles = claims.realm_access?.roles
@@ -203,6 +283,55 @@ function headerValue(value) {
   return /^[\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value)
 }
 
+const ACCESS_LOG_BATCH_BYTES = 64 * 1024
+
+/**
+ * The access log: one line per request, as `log(status, () => line)`. Lines are written in batches (once per turn
+ * of the event loop, or at ACCESS_LOG_BATCH_BYTES), not one write each: Node writes to a pipe, which is what
+ * Docker's log driver gives a container, synchronously, so one write per request was a system call in every
+ * request's path. Lines still waiting are written when the process exits. `setting`: "all" (the default),
+ * "off", or "sample:<N>": one successful request in N, and every answer of 400 or more.
+ * @returns {(status: number, line: () => string) => void}
+ */
+function accessLog(variable, setting) {
+  const match = /^(?:all|off|sample:([1-9][0-9]{0,8}))$/.exec(setting)
+  if (!match) {
+    console.error(
+      `verifier: ${variable} must be "all", "off" or "sample:<N>" (one successful request in N logged, N a whole number from 1), got ${JSON.stringify(setting)}`,
+    )
+    process.exit(1)
+  }
+  if (setting === 'off') return () => {}
+  const every = match[1] === undefined ? 1 : Number(match[1])
+  let successes = 0
+  let pending = ''
+  let scheduled = false
+  const flush = () => {
+    scheduled = false
+    if (pending === '') return
+    const text = pending
+    pending = ''
+    process.stdout.write(text)
+  }
+  process.on('exit', () => {
+    if (pending === '') return
+    try {
+      writeSync(1, pending)
+    } catch {
+      // stdout is gone: nothing to write to
+    }
+  })
+  return (status, line) => {
+    if (status < 400 && every > 1 && ++successes % every !== 0) return
+    pending += `${line()}\n`
+    if (pending.length >= ACCESS_LOG_BATCH_BYTES) flush()
+    else if (!scheduled) {
+      scheduled = true
+      setImmediate(flush)
+    }
+  }
+}
+
 function main() {
   let realms
   try {
@@ -224,6 +353,15 @@ function main() {
     )
     process.exit(1)
   }
+  const cacheMax = process.env.VERIFIER_TOKEN_CACHE_MAX ?? ''
+  if (cacheMax !== '' && !/^[0-9]{1,9}$/.test(cacheMax)) {
+    console.error(
+      `verifier: VERIFIER_TOKEN_CACHE_MAX must be a whole number of tokens (0 turns the cache off), got ${JSON.stringify(cacheMax)}`,
+    )
+    process.exit(1)
+  }
+  const log = accessLog('VERIFIER_ACCESS_LOG', process.env.VERIFIER_ACCESS_LOG || 'all')
+  const cache = new TokenCache(cacheMax === '' ? DEFAULT_TOKEN_CACHE_MAX : Number(cacheMax))
   let shuttingDown = false
 
   // requireHostHeader: false — the Host is irrelevant here, and Node's own 400 for a missing one is not JSON.
@@ -232,12 +370,14 @@ function main() {
     res.on('close', () => {
       // One line per request. The forwarded method and URI say what was being authorised; query strings are
       // left out of the log because they may carry secrets. The token itself is never logged.
-      const path = (req.url ?? '').split('?')[0]
-      const forwarded = req.headers['x-forwarded-uri']
-        ? ` for ${req.headers['x-forwarded-method'] ?? '?'} ${req.headers['x-forwarded-host'] ?? ''}${String(req.headers['x-forwarded-uri']).split('?')[0]}`
-        : ''
       const status = res.headersSent ? res.statusCode : 499 // 499: the client left before the answer
-      console.log(`${req.method} ${path} ${status} ${(performance.now() - started).toFixed(1)}ms${forwarded}`)
+      log(status, () => {
+        const path = (req.url ?? '').split('?')[0]
+        const forwarded = req.headers['x-forwarded-uri']
+          ? ` for ${req.headers['x-forwarded-method'] ?? '?'} ${req.headers['x-forwarded-host'] ?? ''}${String(req.headers['x-forwarded-uri']).split('?')[0]}`
+          : ''
+        return `${req.method} ${path} ${status} ${(performance.now() - started).toFixed(1)}ms${forwarded}`
+      })
       if (shuttingDown) server.closeIdleConnections()
     })
     try {
@@ -247,6 +387,20 @@ function main() {
       sendJson(res, 500, { error: 'internal_error', message: 'internal error in the verifier' })
     }
   })
+
+  /**
+   * signIdentity, reusing the token's last signature when the method, host and second are the same: the signed
+   * text would be the same, and a session's requests repeat them.
+   */
+  function signCached(accepted, req, nowSeconds) {
+    const method = req.headers['x-forwarded-method']
+    const host = req.headers['x-forwarded-host']
+    const last = accepted.signature
+    if (last !== undefined && last.nowSeconds === nowSeconds && last.method === method && last.host === host) return last.value
+    const value = signIdentity(authKey, req, accepted.identity, nowSeconds)
+    accepted.signature = { nowSeconds, method, host, value }
+    return value
+  }
 
   function sendJson(res, status, body, headers = {}) {
     if (res.headersSent) return
@@ -273,7 +427,7 @@ function main() {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         return sendJson(res, 405, { error: 'method_not_allowed', message: 'use GET for /_health' })
       }
-      return sendJson(res, 200, { status: 'ok', realms: [...realms.keys()] })
+      return sendJson(res, 200, { status: 'ok', realms: [...realms.keys()], tokenCache: cache.stats() })
     }
     if (url.pathname !== '/verify') {
       return sendJson(res, 404, { error: 'not_found', message: `no endpoint ${url.pathname}` })
@@ -319,31 +473,28 @@ function main() {
     if (!match) return unauthorized('the Authorization header is not a bearer token')
 
     const nowSeconds = Math.floor(Date.now() / 1000)
-    let claims
-    try {
-      claims = verifyToken(match[1], realm, nowSeconds)
-    } catch (error) {
-      if (error instanceof VerifyError) return unauthorized(error.message)
-      throw error
+    const cacheKey = `${realmName} ${match[1]}`
+    let accepted = cache.get(cacheKey, nowSeconds)
+    if (accepted === undefined) {
+      try {
+        accepted = acceptance(verifyToken(match[1], realm, nowSeconds))
+      } catch (error) {
+        if (error instanceof VerifyError) return unauthorized(error.message)
+        throw error
+      }
+      cache.set(cacheKey, accepted)
     }
 
-    const roles = realmRoles(claims)
+    const { roles } = accepted
     const missing = requiredRoles.find((role) => !roles.includes(role))
     if (missing !== undefined) {
       return sendJson(res, 403, { error: 'forbidden', message: `missing role ${JSON.stringify(missing)}` })
     }
 
-    const headers = { 'x-auth-roles': headerValue(roles.join(',')) }
-    if (typeof claims.sub === 'string') headers['x-auth-subject'] = headerValue(claims.sub)
-    if (typeof claims.preferred_username === 'string') headers['x-auth-username'] = headerValue(claims.preferred_username)
-    const signature = authKey === null ? undefined : signIdentity(authKey, req, headers, nowSeconds)
+    const headers = { ...accepted.identity }
+    const signature = authKey === null ? undefined : signCached(accepted, req, nowSeconds)
     if (signature !== undefined) headers['x-auth-signature'] = signature
-    return sendJson(
-      res,
-      200,
-      { status: 'ok', subject: claims.sub ?? null, username: claims.preferred_username ?? null, roles },
-      headers,
-    )
+    return sendJson(res, 200, { status: 'ok', subject: accepted.subject, username: accepted.username, roles }, headers)
   }
 
   server.on('clientError', (error, socket) => {

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { send } from '../helpers/http.js'
 import { startServer, type RunningServer } from './spawn-server.js'
 
 const SERVER = fileURLToPath(new URL('../../blueprints/functions/server.mjs', import.meta.url))
@@ -51,6 +52,21 @@ describe('functions runtime (blueprints/functions/server.mjs)', () => {
     expect(await b.json()).toEqual({ greeting: 'Hola' })
   })
 
+  // Issue 16: messages to and from a function process go out in batches, one per turn of the event loop. Many
+  // requests at once, to one function and to several, must each still get their own answer.
+  it('answers many concurrent requests each with its own reply', async () => {
+    const requests = Array.from({ length: 60 }, (_, i) =>
+      i % 3 === 2
+        ? fetch(url(i % 2 ? '/hello' : '/hola')).then(async (res) => ({ i, status: res.status, body: await res.json() }))
+        : fetch(url(`/echo/${i}?n=${i}`), { method: 'POST', body: `body ${i} ${'x'.repeat(i * 10)}` }).then(async (res) => ({ i, status: res.status, body: await res.json() })),
+    )
+    for (const { i, status, body } of await Promise.all(requests)) {
+      expect(status).toBe(200)
+      if (i % 3 === 2) expect(body).toEqual({ greeting: i % 2 ? 'Hello' : 'Hola' })
+      else expect(body).toMatchObject({ method: 'POST', path: `/${i}`, query: { n: String(i) }, body: `body ${i} ${'x'.repeat(i * 10)}` })
+    }
+  })
+
   it('passes a returned Response through with its status, headers and body', async () => {
     const res = await fetch(url('/custom'))
     expect(res.status).toBe(201)
@@ -76,6 +92,34 @@ describe('functions runtime (blueprints/functions/server.mjs)', () => {
       header: 'header-value',
       body: 'hello body',
     })
+  })
+
+  // Issue 16: a plain host and path skip the URL parser; the handler's URL must be what URL makes of them either way.
+  it('gives the handler the URL that WHATWG URL makes of the Host and the path', async () => {
+    const cases: [string, string, string][] = [
+      ['api.localhost', '/echo/a/b?x=1', 'http'],
+      ['API.Localhost:80', '/echo/a', 'http'],
+      ['api.localhost:443', '/echo/a', 'https'],
+      ['api.localhost:8443', '/echo/a;b=c/d@e', 'https'],
+      ['0x7f.1', '/echo/x', 'http'],
+      ['a.b:65536', '/echo/x', 'http'],
+      ['xn--nxasmq6b.example', '/echo/x', 'http'],
+      ['api.localhost', '/echo//evil/x', 'http'],
+      ['api.localhost', "/echo/it's?q='x y'", 'http'],
+      ['api.localhost', '/echo/a/../b/%7e?%zz', 'http'],
+      ['api.localhost', '/echo/caf\u00e9?n=\u00e9', 'http'],
+    ]
+    for (const [host, target, proto] of cases) {
+      const res = await send(`${server.baseUrl}${encodeURI(target).replace(/%25/g, '%')}`, { headers: [['host', host], ['x-forwarded-proto', proto]] })
+      const rest = target.slice('/echo'.length) || '/'
+      let expected: string
+      try {
+        expected = new URL(encodeURI(rest).replace(/%25/g, '%'), `${proto}://${host}`).href
+      } catch {
+        expected = new URL(encodeURI(rest).replace(/%25/g, '%'), `${proto}://localhost`).href
+      }
+      expect(((await res.json()) as { url: string }).url, `${host} ${target}`).toBe(expected)
+    }
   })
 
   it('maps /<name> without a rest to / and honours X-Forwarded-Proto', async () => {
