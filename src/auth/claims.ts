@@ -68,7 +68,8 @@ export function formatTtl(seconds: number): string {
 
 /** The realm a token is for when none is named: the API's, else the only one. */
 export function defaultRealm(model: StackModel): RealmModel | undefined {
-  if (model.api) return model.realms.find((r) => r.name === model.api!.realm)
+  const apiRealm = model.api?.realm
+  if (apiRealm !== undefined) return model.realms.find((r) => r.name === apiRealm)
   return model.realms.length === 1 ? model.realms[0] : undefined
 }
 

@@ -5,7 +5,8 @@
  * `functions` container. `payer` gets its secret and a DATABASE_URL of its own role; `peer` gets neither; the role
  * logs in with that URL and can do nothing it was not granted.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
@@ -43,10 +44,13 @@ describe.skipIf(!pgFound.found)('a function with a secret and a database role, r
   let initEnv: Record<string, string>
   /** A copy of 00-roles.sql: the temp project is removed after the first test (generate/helpers' afterEach). */
   let rolesSql: string
+  let project: string | undefined
 
   beforeAll(async () => {
     if (!pgFound.found) return
-    const dir = tempDir()
+    // Not tempDir(): that folder goes after the first test, while the runtime's function processes may still be
+    // loading their bundles from it (a slow start on Node 24 made "peer" fail to load). Removed in afterAll.
+    const dir = (project = mkdtempSync(join(tmpdir(), 'sparkbaas-secrets-')))
     for (const name of ['payer', 'peer']) {
       mkdirSync(join(dir, 'functions', name), { recursive: true })
       writeFileSync(join(dir, 'functions', name, 'index.mjs'), FN)
@@ -78,6 +82,7 @@ describe.skipIf(!pgFound.found)('a function with a secret and a database role, r
   afterAll(async () => {
     await runtime?.kill()
     await pg?.stop()
+    if (project !== undefined) rmSync(project, { recursive: true, force: true })
   })
 
   const envOfFunction = async (name: string) => {
