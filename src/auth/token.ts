@@ -4,13 +4,13 @@
  * are given its public half (`REALM_<NAME>_JWKS`), so they accept the token as one Keycloak issued: no running
  * Keycloak, no client, no password needed.
  */
-import { createHash, createPublicKey, randomUUID, sign, type KeyObject } from 'node:crypto'
+import { randomUUID, sign, type KeyObject } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { ENV_FILE } from '../layout.js'
 import { SparkbaasError } from '../errors.js'
 import { displayPath, readStackEnv, type Stack } from '../stack/context.js'
-import { jwksHasKey, readRsaPrivateKey } from '../write/secrets.js'
+import { jwksHasKey, publicJwk, readRsaPrivateKey } from '../write/secrets.js'
 import { planToken, tokenClaims, type TokenRequest } from './claims.js'
 
 export interface MintedToken {
@@ -48,10 +48,7 @@ export async function mintToken(stack: Stack, request: TokenRequest, options: Mi
     })
   }
   const key = privateKey(keyValue, signingKeyVar, shown)
-  const publicKey = createPublicKey(key)
-  // An RSA public JWK always has both; '' never equals a key's modulus or exponent.
-  const { n = '', e = '' } = publicKey.export({ format: 'jwk' })
-  const kid = createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('base64url')
+  const { n, e, kid } = publicJwk(key)
   const jwks = env(jwksVar)
   if (jwks === undefined || !jwksHasKey(jwks, { kid, n, e })) {
     throw new SparkbaasError(

@@ -1,5 +1,5 @@
-/** What the stack commands (up, down, status, logs, restart, exec) share: their common options and how paths print. */
-import path from 'node:path'
+/** What the commands share: their common options (config, env, out, json, repeatable ones) and how paths print. */
+import { displayRelative } from '../display-path.js'
 import { SparkbaasError } from '../errors.js'
 import type { StackOptions } from '../stack/context.js'
 import { ENV_DESCRIPTION } from './usage.js'
@@ -38,8 +38,7 @@ export function envOption(args: { env?: string | undefined }): { env?: string } 
 
 /** A path as the user would type it: relative below the current folder, absolute elsewhere. */
 export function where(file: string): string {
-  const rel = path.relative(process.cwd(), file)
-  return rel === '' ? '.' : rel.startsWith('..') || path.isAbsolute(rel) ? file : rel
+  return displayRelative(file, process.cwd())
 }
 
 /** A whole number ≥ `min` from an option, or a usage error naming the option. */
@@ -51,3 +50,15 @@ export function wholeNumber(value: string | undefined, option: string, min: numb
 
 /** The positionals after the command's own: citty collects them in `_`. */
 export const positionals = (args: { _: string[] }): string[] => [...args._]
+
+/** Every value of a repeatable option (`--header A:1 --header B:2`, `--header=A:1`); citty keeps only the last. */
+export function optionValues(rawArgs: readonly string[], option: string): string[] {
+  const values: string[] = []
+  for (let i = 0; i < rawArgs.length; i++) {
+    const arg = rawArgs[i]!
+    if (arg === '--') break
+    if (arg === option && i + 1 < rawArgs.length) values.push(rawArgs[++i]!)
+    else if (arg.startsWith(`${option}=`)) values.push(arg.slice(option.length + 1))
+  }
+  return values
+}

@@ -45,15 +45,3 @@ export function checkMethod(method: string): string {
   if (TOKEN.test(method) && !UNSUPPORTED.has(upper)) return upper
   throw new SparkbaasError('usage', `--method must be an HTTP method such as GET, POST, PUT, PATCH or DELETE, not ${JSON.stringify(method)}.`)
 }
-
-/** Every value of a repeatable option (`--header A:1 --header B:2`, `--header=A:1`); citty keeps only the last. */
-export function optionValues(rawArgs: readonly string[], option: string): string[] {
-  const values: string[] = []
-  for (let i = 0; i < rawArgs.length; i++) {
-    const arg = rawArgs[i]!
-    if (arg === '--') break
-    if (arg === option && i + 1 < rawArgs.length) values.push(rawArgs[++i]!)
-    else if (arg.startsWith(`${option}=`)) values.push(arg.slice(option.length + 1))
-  }
-  return values
-}

@@ -10,7 +10,8 @@
  * file is kept; nothing there is read by sparkbaas, and deleting the folder is always safe.
  */
 import { lstat, mkdir, rm, writeFile } from 'node:fs/promises'
-import { dirname, isAbsolute, join, relative, sep } from 'node:path'
+import { dirname, join, sep } from 'node:path'
+import { displayRelative } from '../display-path.js'
 import { ENV_EXAMPLE } from '../render/env.js'
 import { ensurePrivateDir, PRIVATE_DIR } from './private-dir.js'
 
@@ -79,6 +80,5 @@ export function handEditWarning(file: { readonly path: string; readonly blueprin
 
 /** A folder as the user would type it, ending in a separator: relative below `cwd`, absolute elsewhere. */
 export function shown(dir: string, cwd: string): string {
-  const rel = relative(cwd, dir)
-  return `${rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? dir : rel}${sep}`
+  return `${displayRelative(dir, cwd)}${sep}`
 }

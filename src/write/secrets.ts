@@ -199,12 +199,19 @@ export function readRsaPrivateKey(value: string, keyVar: string): KeyObject {
   return key
 }
 
-/** The JWK set of the key's public half; `kid` is Keycloak's: base64url(SHA-256(DER SubjectPublicKeyInfo)). */
+/** The JWK set of the key's public half. */
 export function publicJwks(privateKeyValue: string, keyVar: string): string {
-  const publicKey = createPublicKey(readRsaPrivateKey(privateKeyValue, keyVar))
-  const kid = createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('base64url')
-  const { n, e } = publicKey.export({ format: 'jwk' })
+  const { n, e, kid } = publicJwk(readRsaPrivateKey(privateKeyValue, keyVar))
   return JSON.stringify({ keys: [{ kty: 'RSA', n, e, kid, alg: 'RS256', use: 'sig' }] })
+}
+
+/** An RSA private key's public half as a JWK's members; `kid` is Keycloak's: base64url(SHA-256(DER SubjectPublicKeyInfo)). */
+export function publicJwk(privateKey: KeyObject): { readonly n: string; readonly e: string; readonly kid: string } {
+  const publicKey = createPublicKey(privateKey)
+  const kid = createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('base64url')
+  // An RSA public JWK always has both.
+  const { n = '', e = '' } = publicKey.export({ format: 'jwk' })
+  return { n, e, kid }
 }
 
 /** Whether a JWK set in the file still carries the derived key (spacing and extra members do not matter). */

@@ -5,7 +5,7 @@
 import { styleText } from 'node:util'
 import { defineCommand } from 'citty'
 import { SparkbaasError } from '../../errors.js'
-import { checkData, checkMethod, checkPath, optionValues, parseHeader } from '../../functions/invoke-args.js'
+import { checkData, checkMethod, checkPath, parseHeader } from '../../functions/invoke-args.js'
 import { invokeFailure, invokeFunction, succeeded } from '../../functions/invoke.js'
 import { formatFunctionList, listFunctions } from '../../functions/list.js'
 import { functionLogs } from '../../functions/logs.js'
@@ -13,7 +13,7 @@ import { unregisteredFunctions } from '../../functions/unregistered.js'
 import { serveFunctions, type ServeEvent } from '../../functions/serve.js'
 import { openStack } from '../../stack/context.js'
 import { printJson, printSuccess, useColor } from '../report.js'
-import { STACK_ARGS, stackOptions, where, wholeNumber } from '../stack-args.js'
+import { optionValues, STACK_ARGS, stackOptions, where, wholeNumber } from '../stack-args.js'
 
 const NAME = { type: 'positional', required: true, description: 'The function, as named in the config' } as const
 

@@ -7,10 +7,9 @@ import { defineCommand } from 'citty'
 import { formatTtl, parseTtl } from '../../auth/claims.js'
 import { mintToken } from '../../auth/token.js'
 import { SparkbaasError } from '../../errors.js'
-import { optionValues } from '../../functions/invoke-args.js'
 import { openStack } from '../../stack/context.js'
 import { printJson, printSuccess } from '../report.js'
-import { STACK_ARGS, stackOptions } from '../stack-args.js'
+import { optionValues, STACK_ARGS, stackOptions } from '../stack-args.js'
 
 export default defineCommand({
   args: {
