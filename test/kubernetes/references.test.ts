@@ -3,7 +3,6 @@ import type { KubeDocument } from '../helpers/kubernetes/documents.js'
 import { checkConfigReferences, checkNetworkPolicies, checkReferences, checkServices, checkWorkloads } from '../helpers/kubernetes/references.js'
 import { selectorMatches } from '../helpers/kubernetes/pods.js'
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- the tests break documents by reaching into them */
 type Doc = Record<string, any>
 
 /** A small sound app: every rule holds. Each test breaks one thing in a fresh copy. */
