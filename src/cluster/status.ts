@@ -1,14 +1,15 @@
 /**
  * `sparkbaas k8s status`: the stack's Deployments, StatefulSets and Jobs in its namespace, each ready or not, with
  * the reason its pods give when not (ImagePullBackOff, CrashLoopBackOff, CreateContainerConfigError for a Secret key
- * that is missing). Workloads the manifests define that the cluster does not have are `not created`, as services
- * without a container are in `sparkbaas status`.
+ * that is missing), in the order the manifests define them. Workloads the manifests define that the cluster does not
+ * have are `not created`, as services without a container are in `sparkbaas status`.
  *
  * "Ready" follows `kubectl rollout status` (kubernetes/kubectl pkg/polymorphichelpers/rollout_status.go): a
  * Deployment whose controller has seen its last change, with every replica updated and available and no old one
  * left; a StatefulSet with every replica ready on the update revision; a Job with a `Complete` condition.
  */
 import { SparkbaasError } from '../errors.js'
+import { byCodePoint } from '../order.js'
 import type { Stack } from '../stack/context.js'
 import { kubectlOrFail, type ClusterTarget } from './kubectl.js'
 import { readKubernetesOutput, WORKLOAD_KINDS, type WorkloadKind } from './output.js'
@@ -49,7 +50,12 @@ export async function k8sStatus(stack: Stack, target: ClusterTarget): Promise<K8
   const missing = output.workloads
     .filter((w) => !found.some((f) => f.kind === w.kind && f.name === w.name))
     .map((w): WorkloadStatus => ({ name: w.name, kind: w.kind, ready: 0, desired: null, state: NOT_CREATED, reason: null, ok: false }))
-  const workloads = [...found, ...missing]
+  // The manifests' order, as `status` keeps the model's; what the cluster has beyond them comes last, by name.
+  const rank = (w: WorkloadStatus) => {
+    const at = output.workloads.findIndex((m) => m.kind === w.kind && m.name === w.name)
+    return at === -1 ? output.workloads.length : at
+  }
+  const workloads = [...found, ...missing].sort((a, b) => rank(a) - rank(b) || byCodePoint(a.name, b.name))
   return { project: stack.project, namespace: output.namespace, workloads, ok: workloads.length > 0 && workloads.every((w) => w.ok) }
 }
 

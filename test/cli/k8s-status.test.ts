@@ -25,7 +25,7 @@ describe('sparkbaas k8s status', () => {
     )
   })
 
-  test('not ready, with the reason its pods give; one the manifests define but the cluster lacks is "not created"; exit 1', async () => {
+  test('not ready, with the reason its pods give; one the manifests define but the cluster lacks is "not created"; manifests\' order; exit 1', async () => {
     const k = await k8sFixture()
     const result = await k.run(['k8s', 'status', '--context', 'prod'], {
       FAKE_KUBECTL_GET: kubeList(
@@ -33,17 +33,20 @@ describe('sparkbaas k8s status', () => {
         pod('postgrest'),
         pod('postgrest', 'CreateContainerConfigError'),
         job('postgres-init', 'failed'),
+        // One of the project's the manifests no longer define: listed last.
+        deployment('keycloak'),
       ),
     })
     expect(k.kubectl.calls()).toEqual([['kubectl', '--context', 'prod', ...GET.slice(1)]])
     expect(result.code).toBe(1)
     expect(result.stdout).toBe(
       [
-        'demo in namespace demo-ns: 0 of 3 workloads ready',
+        'demo in namespace demo-ns: 1 of 4 workloads ready',
         '  NAME           KIND         READY  STATE',
+        '  postgres       StatefulSet  -      not created',
         '  postgrest      Deployment   1/2    progressing (CreateContainerConfigError)',
         '  postgres-init  Job          0/1    failed (BackoffLimitExceeded)',
-        '  postgres       StatefulSet  -      not created',
+        '  keycloak       Deployment   1/1    ready',
         '',
       ].join('\n'),
     )
