@@ -42,6 +42,8 @@ export interface ApplyResult {
   readonly dryRun: DryRun | null
   readonly serverSide: boolean
   readonly applied: readonly AppliedObject[]
+  /** What kubectl warned about on stderr (a deprecated API, a policy that would be violated), one per line. */
+  readonly warnings: readonly string[]
 }
 
 export async function k8sApply(stack: Stack, options: ApplyOptions): Promise<ApplyResult> {
@@ -61,7 +63,8 @@ export async function k8sApply(stack: Stack, options: ApplyOptions): Promise<App
   if (options.forceConflicts) args.push('--force-conflicts')
   if (options.dryRun !== undefined) args.push(`--dry-run=${options.dryRun}`)
   const result = await kubectlOrFail(options, args, 'capture')
-  return { project: stack.project, namespace: output.namespace, dryRun: options.dryRun ?? null, serverSide, applied: parseApplied(result.stdout) }
+  const warnings = result.stderr.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '')
+  return { project: stack.project, namespace: output.namespace, dryRun: options.dryRun ?? null, serverSide, applied: parseApplied(result.stdout), warnings }
 }
 
 /** kubectl apply's lines, `<kind>.<group>/<name> <action>` (its default printer). */

@@ -35,8 +35,19 @@ describe('sparkbaas k8s apply', () => {
       dryRun: null,
       serverSide: true,
       applied: OBJECTS.split('\n').map((object) => ({ object, action: 'serverside-applied' })),
+      warnings: [],
       context: 'prod',
     })
+  })
+
+  test("kubectl's warnings are passed on: on stderr, or in --json", async () => {
+    const k = await k8sFixture()
+    const warning = 'Warning: would violate PodSecurity "restricted:latest": runAsNonRoot != true'
+    const text = await k.run(['k8s', 'apply'], { FAKE_KUBECTL_OBJECTS: 'service/postgres', FAKE_KUBECTL_WARNING: warning })
+    expect(text).toMatchObject({ code: 0, stderr: `! ${warning}\n` })
+    const json = await k.run(['k8s', 'apply', '--json'], { FAKE_KUBECTL_OBJECTS: 'service/postgres', FAKE_KUBECTL_WARNING: warning })
+    expect(json.stderr).toBe('')
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: true, warnings: [warning] })
   })
 
   test('--dry-run=server stays server-side; --dry-run=client drops --server-side, which kubectl refuses with it', async () => {

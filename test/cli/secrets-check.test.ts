@@ -109,4 +109,42 @@ describe('sparkbaas secrets check', () => {
       stderr: '✖ generated/k8s/secrets.env.example does not exist: it lists the keys of Secret demo-secrets.\nhint: Run `sparkbaas generate --target kubernetes`.\n',
     })
   })
+
+  test('manifests that read no Secret: nothing to provide, exit 0', async () => {
+    const k = await k8sFixture({ mode: 'existing' })
+    const fs = await import('node:fs')
+    for (const file of ['postgres.yaml', 'postgrest.yaml', 'postgres-init.yaml']) {
+      const path = `${k.dir}/${file}`
+      fs.writeFileSync(path, fs.readFileSync(path, 'utf8').replace(/secretKeyRef:|secretRef:/g, 'configMapKeyRef:'))
+    }
+    expect(await k.run(['secrets', 'check', '--cluster'])).toMatchObject({ code: 0, stdout: 'demo: the manifests read no Secret; nothing to provide\n' })
+    expect(k.kubectl.calls()).toEqual([])
+  })
+
+  test('manifests that read two Secrets cannot be used', async () => {
+    const k = await k8sFixture({ mode: 'existing' })
+    const fs = await import('node:fs')
+    const path = `${k.dir}/postgrest.yaml`
+    fs.writeFileSync(path, fs.readFileSync(path, 'utf8').replace('name: demo-credentials', 'name: other'))
+    expect(await k.run(['secrets', 'check'])).toMatchObject({
+      code: 1,
+      stderr:
+        '✖ generated/k8s/kustomization.yaml cannot be used: its manifests read 2 Secrets (demo-credentials, other), and sparkbaas expects one.\n' +
+        'hint: Run `sparkbaas generate --target kubernetes` to write it again (hand edits there are overwritten).\n',
+    })
+  })
+
+  test('a manifest that is not YAML cannot be used', async () => {
+    const k = await k8sFixture()
+    ;(await import('node:fs')).writeFileSync(`${k.dir}/postgrest.yaml`, 'kind: [unclosed\n')
+    const result = await k.run(['secrets', 'check'])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(/^✖ generated\/k8s\/postgrest\.yaml cannot be used: it is not valid YAML \(.+\)\.\nhint: Run `sparkbaas generate --target kubernetes` to write it again \(hand edits there are overwritten\)\.\n$/)
+  })
+
+  test('`sparkbaas secrets` and `sparkbaas k8s` need a command (exit 2)', async () => {
+    const k = await k8sFixture()
+    expect(await k.run(['secrets'])).toMatchObject({ code: 2, stderr: '✖ `sparkbaas secrets` needs a command: check.\nhint: Run `sparkbaas secrets --help` for more.\n' })
+    expect(await k.run(['k8s'])).toMatchObject({ code: 2, stderr: '✖ `sparkbaas k8s` needs a command: apply, status.\nhint: Run `sparkbaas k8s --help` for more.\n' })
+  })
 })

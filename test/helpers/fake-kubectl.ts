@@ -7,7 +7,8 @@
  *   the connection / cannot be reached), `unauthorized` (as when the credentials are refused), `conflict` (apply
  *   fails with a server-side apply conflict). The wording is kubectl's `StandardErrorMessage`
  *   (kubernetes/kubectl pkg/cmd/util/helpers.go) and its apply conflict (pkg/cmd/apply/apply.go);
- * - FAKE_KUBECTL_OBJECTS: what `apply` applies, one `<kind>.<group>/<name>` a line;
+ * - FAKE_KUBECTL_OBJECTS: what `apply` applies, one `<kind>.<group>/<name>` a line; FAKE_KUBECTL_WARNING: a line
+ *   `apply` also prints on stderr, as kubectl passes on the API server's warnings;
  * - FAKE_KUBECTL_GET: the JSON List `get deployments,statefulsets,jobs,pods` prints;
  * - FAKE_KUBECTL_SECRETS: the JSON List of the namespace's Secrets, for `get secrets` and `get secret <name>`.
  *
@@ -45,6 +46,7 @@ switch (command) {
     if (scenario === 'conflict' && !flag('--force-conflicts')) {
       fail('error: Apply failed with 1 conflict: conflict with "kubectl-scale" using apps/v1: .spec.replicas\nPlease review the fields above--they currently have other managers.')
     }
+    if (env.FAKE_KUBECTL_WARNING) process.stderr.write(env.FAKE_KUBECTL_WARNING + '\n')
     const objects = (env.FAKE_KUBECTL_OBJECTS || '').split('\n').filter(Boolean)
     const suffix = dryRun === 'server' ? ' (server dry run)' : dryRun === 'client' ? ' (dry run)' : ''
     for (const object of objects) out(object + ' ' + (serverSide ? 'serverside-applied' : 'created') + suffix)

@@ -11,7 +11,7 @@ import { CLUSTER_ARGS, clusterTarget, STACK_ARGS, stackOptions, where } from '..
 const apply = defineCommand({
   meta: { name: 'apply', description: 'Apply the generated manifests with `kubectl apply -k` (server-side); refuses stale output or missing secrets.' },
   args: {
-    'dry-run': { type: 'enum', options: ['server', 'client'], description: 'Send nothing for good: server checks with the cluster, client only locally' },
+    'dry-run': { type: 'enum', options: ['server', 'client'], description: 'Change nothing: server has the cluster check every object, client only builds them locally' },
     'force-conflicts': { type: 'boolean', description: 'Take over fields another field manager owns (server-side apply conflicts)' },
     ...CLUSTER_ARGS,
     ...STACK_ARGS,
@@ -26,6 +26,7 @@ const apply = defineCommand({
 })
 
 function formatApply(result: ApplyResult, dir: string, context: string | undefined): string {
+  for (const warning of result.warnings) process.stderr.write(`! ${warning}\n`)
   const width = Math.max(0, ...result.applied.map((a) => a.object.length))
   const lines = result.applied.map((a) => `  ${a.object.padEnd(width)}  ${a.action}`)
   const count = `${result.applied.length} object${result.applied.length === 1 ? '' : 's'}`
