@@ -45,10 +45,15 @@ export type ErrorCode =
   | 'compose_invalid'
   | 'upgrade_blocked'
   | 'locked'
+  | 'kubectl_missing'
+  | 'cluster_unreachable'
+  | 'secrets_missing'
+  | 'k8s_output_invalid'
 
 /**
  * Exit codes: 1 for an invalid config or a failed operation, 2 for a usage error (a missing `--yes` included),
- * 3 when no usable compose engine is installed, 4 when the engine is installed but its daemon cannot be reached.
+ * 3 when no usable compose engine (or, for the Kubernetes commands, no kubectl) is installed, 4 when the engine is
+ * installed but its daemon cannot be reached (or the cluster cannot be, or refuses the credentials).
  * Scripts can tell "fix your machine" (3, 4) from "fix your stack" (1) without reading the text.
  */
 export const EXIT = { ok: 0, failure: 1, usage: 2, engineMissing: 3, daemonDown: 4 } as const
@@ -58,6 +63,8 @@ const DEFAULT_EXIT: Partial<Record<ErrorCode, number>> = {
   confirmation_required: EXIT.usage,
   engine_missing: EXIT.engineMissing,
   daemon_down: EXIT.daemonDown,
+  kubectl_missing: EXIT.engineMissing,
+  cluster_unreachable: EXIT.daemonDown,
 }
 
 export class SparkbaasError extends Error {

@@ -86,6 +86,14 @@ const main = defineCommand({
       { name: 'upgrade', description: "Compare the stack's images with the ones this release pins and print the plan; --yes applies it." },
       () => import('./commands/upgrade.js').then((m) => m.default),
     ),
+    k8s: lazyCommand(
+      { name: 'k8s', description: 'Run the stack on Kubernetes with kubectl: apply the output of generate --target kubernetes, status.' },
+      () => import('./commands/k8s.js').then((m) => m.default),
+    ),
+    secrets: lazyCommand(
+      { name: 'secrets', description: 'secrets check: the keys the Kubernetes Secret must hold, and whether each is set (locally, --cluster).' },
+      () => import('./commands/secrets.js').then((m) => m.default),
+    ),
     doctor: lazyCommand(
       { name: 'doctor', description: 'Check this machine for the stack: engine, ports, memory and cores, names, .env, output.' },
       () => import('./commands/doctor.js').then((m) => m.default),

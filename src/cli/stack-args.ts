@@ -62,3 +62,13 @@ export function optionValues(rawArgs: readonly string[], option: string): string
   }
   return values
 }
+
+/** `--context`, `--kubeconfig`: which cluster the Kubernetes commands talk to; kubectl's own choice without them. */
+export const CLUSTER_ARGS = {
+  context: { type: 'string', valueHint: 'name', description: "kubeconfig context to use (default: kubectl's current context)" },
+  kubeconfig: { type: 'string', valueHint: 'file', description: 'kubeconfig file to use (default: $KUBECONFIG, else ~/.kube/config)' },
+} as const
+
+export function clusterTarget(args: { context?: string | undefined; kubeconfig?: string | undefined }): { context?: string; kubeconfig?: string } {
+  return { ...(args.context ? { context: args.context } : {}), ...(args.kubeconfig ? { kubeconfig: args.kubeconfig } : {}) }
+}

@@ -45,6 +45,16 @@ const generateOptions = (stack: Stack) => ({
 })
 
 function staleError(stack: Stack, plan: GenerateResult): SparkbaasError {
+  const problems = driftProblems(stack, plan)
+  const count = `${problems.length} file${problems.length === 1 ? '' : 's'}`
+  return new SparkbaasError('stale_output', `${displayPath(stack, stack.outDir)}/ is out of date with ${basename(stack.configFile)} (${count}), and --no-generate was given:`, {
+    problems,
+    hint: 'Run `sparkbaas generate` first, or `sparkbaas up` without --no-generate.',
+  })
+}
+
+/** Each file a write would change, as a problem: stale, missing, no longer generated, `.env` lacking keys. */
+export function driftProblems(stack: Stack, plan: GenerateResult): Problem[] {
   const { stale, missing, extra } = plan.drift
   const problems: Problem[] = [
     ...stale.map((file) => ({ path: file, code: 'stale', message: 'differs from what the config generates' })),
@@ -58,9 +68,5 @@ function staleError(stack: Stack, plan: GenerateResult): SparkbaasError {
         : { path: ENV_FILE, code: 'missing', message: 'is missing' },
     )
   }
-  const count = `${problems.length} file${problems.length === 1 ? '' : 's'}`
-  return new SparkbaasError('stale_output', `${displayPath(stack, stack.outDir)}/ is out of date with ${basename(stack.configFile)} (${count}), and --no-generate was given:`, {
-    problems,
-    hint: 'Run `sparkbaas generate` first, or `sparkbaas up` without --no-generate.',
-  })
+  return problems
 }

@@ -51,7 +51,7 @@ describe('sparkbaas help [command]', () => {
 
   test('the walk found every command and subcommand (so the checks below cover them)', () => {
     const names = [...helps.keys()]
-    expect(names).toEqual(expect.arrayContaining(['', 'init', 'generate', 'up', 'exec', 'function', 'function serve', 'migrate', 'migrate new']))
+    expect(names).toEqual(expect.arrayContaining(['', 'init', 'generate', 'up', 'exec', 'function', 'function serve', 'migrate', 'migrate new', 'k8s apply', 'k8s status', 'secrets check']))
     expect(names.length).toBeGreaterThanOrEqual(25)
   })
 
@@ -128,6 +128,9 @@ describe('help output', () => {
     ['init', 'USAGE sparkbaas init [OPTIONS] [dir]'],
     ['function logs', 'USAGE sparkbaas function logs [OPTIONS] <name>'],
     ['function', 'USAGE sparkbaas function new|list|logs|invoke|serve'],
+    ['k8s', 'USAGE sparkbaas k8s apply|status'],
+    ['secrets', 'USAGE sparkbaas secrets check'],
+    ['k8s apply', 'USAGE sparkbaas k8s apply [OPTIONS]'],
     ['', 'USAGE sparkbaas <command> [OPTIONS]'],
   ])('usage line of %j', (name, usage) => {
     expect(helps.get(name)!.stdout.split('\n')).toContain(usage)
@@ -187,6 +190,11 @@ describe('Did you mean …?', () => {
     [['validate', '-C', 'x.ts'], '✖ Unknown option -C for `sparkbaas validate`. Did you mean -c?\nhint: Run `sparkbaas validate --help` to see its options.\n'],
     [['up', 'postgres', 'traefik', '--no-generat'], '✖ Unknown option --no-generat for `sparkbaas up`. Did you mean --no-generate?\nhint: Run `sparkbaas up --help` to see its options.\n'],
     [['--jsn', 'validate'], '✖ Unknown option --jsn for `sparkbaas`. Did you mean --json?\nhint: Run `sparkbaas --help` to see its options.\n'],
+    [['k8s', 'aply'], '✖ Unknown command "aply" for `sparkbaas k8s`. Did you mean "apply"?\nhint: Run `sparkbaas k8s --help` to see its commands.\n'],
+    [['k8', 'status'], '✖ Unknown command "k8". Did you mean "k8s"?\nhint: Run `sparkbaas --help` to see the commands.\n'],
+    [['secrets', 'chek'], '✖ Unknown command "chek" for `sparkbaas secrets`. Did you mean "check"?\nhint: Run `sparkbaas secrets --help` to see its commands.\n'],
+    [['k8s', 'apply', '--dry-rn=server'], '✖ Unknown option --dry-rn for `sparkbaas k8s apply`. Did you mean --dry-run?\nhint: Run `sparkbaas k8s apply --help` to see its options.\n'],
+    [['secrets', 'check', '--clustr'], '✖ Unknown option --clustr for `sparkbaas secrets check`. Did you mean --cluster?\nhint: Run `sparkbaas secrets check --help` to see its options.\n'],
     [['function', 'logs', 'hello', '--folow'], '✖ Unknown option --folow for `sparkbaas function logs`. Did you mean --follow?\nhint: Run `sparkbaas function logs --help` to see its options.\n'],
   ])('sparkbaas %j: exit 2', async (args, stderr) => {
     const result = await sparkbaas(args)

@@ -1,0 +1,45 @@
+/**
+ * A generated stack (helpers/stack.ts) with a Kubernetes output folder copied from test/fixtures/k8s/<mode>/ into
+ * `generated/k8s/`, and a fake kubectl (helpers/fake-kubectl.ts) alone on PATH.
+ */
+import { cpSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterEach } from 'vitest'
+import type { CliResult } from './cli.js'
+import { FIXTURES } from './cli.js'
+import { fakeKubectl, type FakeKubectl } from './fake-kubectl.js'
+import { stackFixture, type StackFixture } from './stack.js'
+
+const cleanups: (() => void)[] = []
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup()
+})
+
+export const LOCAL_SECRETS = 'POSTGRES_PASSWORD=pw\nPGRST_JWT_SECRET=jwt\n'
+
+export interface K8sFixture {
+  readonly stack: StackFixture
+  readonly kubectl: FakeKubectl
+  /** `<tmp>/generated/k8s` */
+  readonly dir: string
+  /** Runs the built CLI with only the fake kubectl on PATH; `env` adds FAKE_KUBECTL_* settings. */
+  run(args: string[], env?: Record<string, string>): Promise<CliResult>
+  writeSecrets(text: string): void
+}
+
+export async function k8sFixture(options: { mode?: 'generator' | 'existing'; secrets?: string | null; kubectlName?: string } = {}): Promise<K8sFixture> {
+  const stack = await stackFixture()
+  const kubectl = fakeKubectl(options.kubectlName)
+  cleanups.push(() => kubectl.remove())
+  const dir = join(stack.out, 'k8s')
+  cpSync(join(FIXTURES, 'k8s', options.mode ?? 'generator'), dir, { recursive: true })
+  const writeSecrets = (text: string) => writeFileSync(join(dir, 'secrets.env'), text)
+  if ((options.mode ?? 'generator') === 'generator' && options.secrets !== null) writeSecrets(options.secrets ?? LOCAL_SECRETS)
+  return {
+    stack,
+    kubectl,
+    dir,
+    run: (args, env = {}) => stack.run(args, { PATH: kubectl.bin, ...kubectl.env(env) }),
+    writeSecrets,
+  }
+}
