@@ -179,12 +179,23 @@ describe.each(Object.keys(FIXTURE_CONFIGS))('fixture %s', (fixture) => {
     }
   })
 
-  // forwardAuth copies only the headers its authResponseHeaders lists from the verifier's answer
-  // (pkg/middlewares/auth/forward.go); without X-Auth-Signature the runtime would pass no identity on.
-  it('copies the verifier\'s identity headers and their signature into the request on every forwardAuth', () => {
-    const forwardAuths = Object.values(out.dynamic.http.middlewares).flatMap((m) => ('forwardAuth' in m ? [m.forwardAuth] : []))
-    expect(forwardAuths.length > 0).toBe(configSchema.parse(config).routes.some((route) => route.auth !== undefined))
-    for (const fa of forwardAuths) expect(fa.authResponseHeaders).toEqual(['X-Auth-Subject', 'X-Auth-Username', 'X-Auth-Roles', 'X-Auth-Signature'])
+  // forwardAuth copies only the headers its authResponseHeaders lists from the verifier's answer, deleting each
+  // first (traefik/traefik pkg/middlewares/auth/forward.go, ServeHTTP after a 2xx). A route to a function copies
+  // X-Auth-Signature too (without it the runtime would pass no identity on) and names its function in the address
+  // (`fn`), which the signature covers. Any other route (PostgREST, Spark, an extra service) gets the identity
+  // headers only: a signature reaching such a target could be replayed to the functions runtime.
+  it('copies the verifier\'s identity headers on every forwardAuth, and their signature only on routes to a function', () => {
+    const routes = configSchema.parse(config).routes
+    expect(Object.values(out.dynamic.http.middlewares).some((m) => 'forwardAuth' in m)).toBe(routes.some((route) => route.auth !== undefined))
+    routes.forEach((route, i) => {
+      const router = out.dynamic.http.routers[model.routes[i]!.name]!
+      const fa = router.middlewares!.map((name) => out.dynamic.http.middlewares[name]!).find((m) => 'forwardAuth' in m)?.forwardAuth
+      if (!route.auth) return
+      const fn = typeof route.to === 'object' && 'function' in route.to ? route.to.function : null
+      expect(new URL(fa!.address as string).searchParams.getAll('fn'), router.rule).toEqual(fn === null ? [] : [fn])
+      const identity = ['X-Auth-Subject', 'X-Auth-Username', 'X-Auth-Roles']
+      expect(fa!.authResponseHeaders, router.rule).toEqual(fn === null ? identity : [...identity, 'X-Auth-Signature'])
+    })
   })
 
   // Issue 11, item 5: Keycloak sets X-Frame-Options SAMEORIGIN and CSP frame-ancestors 'self' itself (realm
@@ -549,12 +560,37 @@ describe('refuses to return a broken file', () => {
     expectRenderFailed(() => renderTraefik(model, override('dynamic.yml.hbs', text)), /router api-rest: middlewares differ from the model/)
   })
 
-  it('a forwardAuth that does not copy every identity header and the signature back', () => {
-    const text = builtin('dynamic.yml.hbs').replace('{{#each forwardAuth.authResponseHeaders}}\n          - {{yaml this}}\n', '{{#each forwardAuth.authResponseHeaders}}\n{{#unless @last}}          - {{yaml this}}\n{{/unless}}')
+  it('a forwardAuth that does not copy every identity header back', () => {
+    const text = builtin('dynamic.yml.hbs').replace('{{#each forwardAuth.authResponseHeaders}}\n          - {{yaml this}}\n', '{{#each forwardAuth.authResponseHeaders}}\n{{#unless @first}}          - {{yaml this}}\n{{/unless}}')
     expect(text).not.toBe(builtin('dynamic.yml.hbs'))
     expectRenderFailed(
       () => renderTraefik(model, override('dynamic.yml.hbs', text)),
-      /^blueprint traefik\/dynamic\.yml\.hbs produced invalid traefik\/dynamic\.yml: middleware auth-acme must copy X-Auth-Subject, X-Auth-Username, X-Auth-Roles, X-Auth-Signature from the verifier: its forwardAuth\.authResponseHeaders lacks X-Auth-Signature$/,
+      /^blueprint traefik\/dynamic\.yml\.hbs produced invalid traefik\/dynamic\.yml: middleware auth-acme-admin must copy X-Auth-Subject, X-Auth-Username, X-Auth-Roles from the verifier: its forwardAuth\.authResponseHeaders lacks X-Auth-Subject$/,
+    )
+  })
+
+  // A fixed list of copied headers in place of the model's, on every forwardAuth middleware.
+  const copying = (headers: string[]) =>
+    builtin('dynamic.yml.hbs').replace(
+      '{{#each forwardAuth.authResponseHeaders}}\n          - {{yaml this}}\n{{/each}}\n',
+      headers.map((header) => `          - "${header}"\n`).join(''),
+    )
+
+  it('a forwardAuth on a route to a function that does not copy the signature back', () => {
+    const text = copying(['X-Auth-Subject', 'X-Auth-Username', 'X-Auth-Roles'])
+    expect(text).not.toBe(builtin('dynamic.yml.hbs'))
+    expectRenderFailed(
+      () => renderTraefik(model, override('dynamic.yml.hbs', text)),
+      /^blueprint traefik\/dynamic\.yml\.hbs produced invalid traefik\/dynamic\.yml: router api-fn-stats leads to a function, so its forwardAuth middleware auth-acme-fn-stats must also copy X-Auth-Signature \(without it the function gets no identity\)$/,
+    )
+  })
+
+  it('a forwardAuth on a route to anything but a function that copies the signature', () => {
+    const text = copying(['X-Auth-Subject', 'X-Auth-Username', 'X-Auth-Roles', 'X-Auth-Signature'])
+    expect(text).not.toBe(builtin('dynamic.yml.hbs'))
+    expectRenderFailed(
+      () => renderTraefik(model, override('dynamic.yml.hbs', text)),
+      /^blueprint traefik\/dynamic\.yml\.hbs produced invalid traefik\/dynamic\.yml: router api-rest leads to postgrest, not to a function, so its forwardAuth middleware auth-acme-user must not copy X-Auth-Signature \(the functions runtime would take it from any caller on the stack's networks\)$/,
     )
   })
 
