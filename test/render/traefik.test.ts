@@ -394,10 +394,10 @@ describe('middleware names', () => {
     })
     const { dynamic } = render(model)
     const auths = (router: string) => middlewaresOf(dynamic, router).flatMap((m) => (m.forwardAuth ? [m.forwardAuth.address] : []))
-    expect(auths('api-one')).toEqual(['http://verifier:8080/verify?realm=acme&roles=admin'])
-    expect(auths('api-two')).toEqual(['http://verifier:8080/verify?realm=acme-admin'])
-    expect(dynamic.http.routers['api-one']!.middlewares).toContain('auth-acme-admin')
-    expect(dynamic.http.routers['api-two']!.middlewares).toContain('auth-acme-admin-2')
+    expect(auths('api-one')).toEqual(['http://verifier:8080/verify?realm=acme&roles=admin&fn=f'])
+    expect(auths('api-two')).toEqual(['http://verifier:8080/verify?realm=acme-admin&fn=f'])
+    expect(dynamic.http.routers['api-one']!.middlewares).toContain('auth-acme-admin-fn-f')
+    expect(dynamic.http.routers['api-two']!.middlewares).toContain('auth-acme-admin-fn-f-2')
   })
 
   it('a role ending in -strip does not take the name of a stripPrefix middleware', () => {
@@ -425,7 +425,29 @@ describe('middleware names', () => {
         { host: 'api', path: '/y', to: { function: 'f' }, auth: { realm: 'acme', roles: ['a', 'b'] } },
       ],
     })
-    expect(model.middlewares.map((m) => m.name)).toEqual(['auth-acme-a-b', 'fn-f', 'remove-auth-headers', 'security-headers'])
+    expect(model.middlewares.map((m) => m.name)).toEqual(['auth-acme-a-b-fn-f', 'fn-f', 'remove-auth-headers', 'security-headers'])
+  })
+
+  // The review of issue 12, item 8: the function is part of a function route's forwardAuth (the verifier signs it),
+  // so routes to two functions with the same auth get one middleware each; other targets still share theirs.
+  it('routes to different functions get one forwardAuth each, routes to other targets share one without fn', () => {
+    const model = modelOf({
+      project: 'names',
+      realms: [{ name: 'acme', roles: ['a'] }],
+      functions: [{ name: 'f', source: './f' }, { name: 'g', source: './g' }],
+      routes: [
+        { host: 'api', path: '/f', to: { function: 'f' }, auth: { realm: 'acme', roles: ['a'] } },
+        { host: 'api', path: '/g', to: { function: 'g' }, auth: { realm: 'acme', roles: ['a'] } },
+        { host: 'api', path: '/rest', to: 'api', auth: { realm: 'acme', roles: ['a'] } },
+        { host: 'kc', path: '/', to: 'keycloak', auth: { realm: 'acme', roles: ['a'] } },
+      ],
+    })
+    const auths = model.middlewares.flatMap((m) => (m.kind === 'forwardAuth' ? [[m.name, m.address, m.responseHeaders.join(' ')]] : []))
+    expect(auths).toEqual([
+      ['auth-acme-a', 'http://verifier:8080/verify?realm=acme&roles=a', 'X-Auth-Subject X-Auth-Username X-Auth-Roles'],
+      ['auth-acme-a-fn-f', 'http://verifier:8080/verify?realm=acme&roles=a&fn=f', 'X-Auth-Subject X-Auth-Username X-Auth-Roles X-Auth-Signature'],
+      ['auth-acme-a-fn-g', 'http://verifier:8080/verify?realm=acme&roles=a&fn=g', 'X-Auth-Subject X-Auth-Username X-Auth-Roles X-Auth-Signature'],
+    ])
   })
 })
 
@@ -590,7 +612,7 @@ describe('refuses to return a broken file', () => {
     expect(text).not.toBe(builtin('dynamic.yml.hbs'))
     expectRenderFailed(
       () => renderTraefik(model, override('dynamic.yml.hbs', text)),
-      /^blueprint traefik\/dynamic\.yml\.hbs produced invalid traefik\/dynamic\.yml: router api-rest leads to postgrest, not to a function, so its forwardAuth middleware auth-acme-user must not copy X-Auth-Signature \(the functions runtime would take it from any caller on the stack's networks\)$/,
+      /^blueprint traefik\/dynamic\.yml\.hbs produced invalid traefik\/dynamic\.yml: router api-rest leads to "postgrest", not to a function, so its forwardAuth middleware auth-acme-user must not copy X-Auth-Signature \(the functions runtime would take it from any caller on the stack's networks\)$/,
     )
   })
 
@@ -628,6 +650,6 @@ describe('refuses to return a broken file', () => {
 
   it('a forwardAuth address naming no verifier', () => {
     const broken: StackModel = { ...model, services: model.services.filter((s) => s.name !== 'verifier') }
-    expectRenderFailed(() => renderTraefik(broken, ctx), /middleware auth-acme: "http:\/\/verifier:8080\/verify\?realm=acme" names no compose service/)
+    expectRenderFailed(() => renderTraefik(broken, ctx), /middleware auth-acme-admin: "http:\/\/verifier:8080\/verify\?realm=acme&roles=admin" names no compose service/)
   })
 })
