@@ -34,8 +34,9 @@
 // entry names.
 //
 // Identity headers: a function sees X-Auth-Subject, X-Auth-Username and X-Auth-Roles only when the request carries
-// a valid X-Auth-Signature from the verifier (see verifyIdentity); otherwise every X-Auth-* header is removed and
-// the function gets the request as an anonymous one. X-Auth-Signature itself never reaches a function.
+// a valid X-Auth-Signature from the verifier, made for this very function (see verifyIdentity); otherwise every
+// X-Auth-* header is removed and the function gets the request as an anonymous one. X-Auth-Signature itself never
+// reaches a function.
 //
 // Logs: one line per request on stdout (`GET /hello/x 200 1.2ms`, no query string; written in batches, and
 // sampled or off as FUNCTIONS_ACCESS_LOG says). Every line a function writes
@@ -712,7 +713,7 @@ function runServer() {
     return fnHost.invoke({
       method: req.method,
       url: publicUrl(req, rest + target.search),
-      headers: verifyIdentity(forwardableHeaders(req.rawHeaders), req.method, authKey),
+      headers: verifyIdentity(forwardableHeaders(req.rawHeaders), req.method, name, authKey),
       body: req.method === 'GET' || req.method === 'HEAD' ? null : body,
     })
   }
@@ -855,18 +856,23 @@ function forwardableHeaders(rawHeaders) {
 
 /**
  * The request headers a function may see: every X-Auth-* header is removed unless the verifier signed the identity
- * headers for this very request, and then only those it signed pass. Why: Traefik deletes client-sent X-Auth-* and
- * only the verifier sets them, but anything on the stack's networks can call this runtime directly.
+ * headers for this very request and function, and then only those it signed pass. Why: Traefik deletes client-sent
+ * X-Auth-* and only the verifier sets them, but anything on the stack's networks can call this runtime directly.
  *
  * The verifier sends `X-Auth-Signature: <exp>.<mac>`, mac = base64url(HMAC-SHA256(AUTH_HEADERS_KEY, JSON of
- * ["sparkbaas-x-auth-v1", method, host, subject, username, roles, exp])), each header's value as sent or null when
- * absent, exp in Unix seconds (30 s after it answered). It is valid when exp is still ahead, the method and Host of
- * this request are the ones signed, and no X-Auth-* header it covers is repeated. Not covered: the path (a
- * signature seen in transit can be replayed to any path of the same host and method until it expires).
+ * ["sparkbaas-x-auth-v2", method, host, fn, subject, username, roles, exp])), fn the function of the route (the
+ * verifier signs only for routes to a function, and only those copy the signature into the request), each header's
+ * value as sent or null when absent, exp in Unix seconds (30 s after it answered). It is valid when exp is still
+ * ahead, the method and Host of this request and the function it is dispatched to (`fn`, its first path segment)
+ * are the ones signed, and no X-Auth-* header it covers is repeated. Not covered: the rest of the path, and the
+ * route's public path, which this runtime never sees (stripPrefix removed it; X-Forwarded-Prefix would come from
+ * the caller). So a signature seen in transit can be replayed to any path below the same function, with the same
+ * host and method, until it expires.
  * @param {[string, string][]} headers lowercased names
+ * @param {string} fn the function the request is dispatched to
  * @param {string | null} key
  */
-function verifyIdentity(headers, method, key) {
+function verifyIdentity(headers, method, fn, key) {
   const others = headers.filter(([name]) => !name.startsWith('x-auth-'))
   if (key === null) return others
   const values = (name) => headers.filter(([n]) => n === name).map(([, value]) => value)
@@ -878,7 +884,7 @@ function verifyIdentity(headers, method, key) {
   if (!match) return others
   const exp = Number(match[1])
   if (Date.now() / 1000 >= exp) return others
-  const signed = JSON.stringify(['sparkbaas-x-auth-v1', method, host[0], ...identity.map((v) => v[0] ?? null), exp])
+  const signed = JSON.stringify(['sparkbaas-x-auth-v2', method, host[0], fn, ...identity.map((v) => v[0] ?? null), exp])
   const expected = Buffer.from(createHmac('sha256', key).update(signed).digest('base64url'))
   if (!timingSafeEqual(expected, Buffer.from(match[2]))) return others
   return [...others, ...IDENTITY_HEADERS.flatMap((name, i) => identity[i].map((value) => [name, value]))]

@@ -4,7 +4,10 @@
 // A zero-dependency HTTP server (Node built-ins only, Node 20+) behind Traefik's forwardAuth middleware.
 // Traefik's open-source edition has no JWT/OIDC middleware, so a route with `auth: { realm, roles }` gets
 //   forwardAuth: { address: "http://verifier:8080/verify?realm=<realm>&roles=<r1>,<r2>",
-//                  authResponseHeaders: ["X-Auth-Subject", "X-Auth-Username", "X-Auth-Roles", "X-Auth-Signature"] }
+//                  authResponseHeaders: ["X-Auth-Subject", "X-Auth-Username", "X-Auth-Roles"] }
+// and a route to a function also asks for the signature the functions runtime checks, for that function:
+//   forwardAuth: { address: "http://verifier:8080/verify?realm=<realm>&roles=<r1>,<r2>&fn=<function>",
+//                  authResponseHeaders: [... the three above, "X-Auth-Signature"] }
 // Traefik sends the original request's headers (Authorization included) here. A 2xx lets the request through
 // (copying the authResponseHeaders onto it); anything else is returned to the client as is.
 //
@@ -16,8 +19,9 @@
 //
 // HTTP contract:
 //   GET  /_health                           200 {"status":"ok","realms":[...]}
-//   ANY  /verify?realm=<r>[&roles=a,b]      200 + X-Auth-Subject / X-Auth-Username / X-Auth-Roles
-//                                           (+ X-Auth-Signature, see signIdentity)
+//   ANY  /verify?realm=<r>[&roles=a,b][&fn=<function>]
+//                                           200 + X-Auth-Subject / X-Auth-Username / X-Auth-Roles
+//                                           (+ X-Auth-Signature with `fn`, see signIdentity)
 //                                           401 {"error":"unauthorized",...} + WWW-Authenticate: Bearer ...
 //                                           403 {"error":"forbidden","message":"missing role \"admin\""}
 //                                           500 {"error":"misconfigured",...} (unknown or missing realm)
@@ -251,22 +255,28 @@ function realmRoles(claims) {
 /**
  * `X-Auth-Signature: <exp>.<mac>` for the identity headers of this answer, so that the functions runtime can tell
  * them from headers sent to it by anything else on the stack's networks. mac = base64url(HMAC-SHA256(key, JSON of
- * ["sparkbaas-x-auth-v1", method, host, subject, username, roles, exp])): each identity header's value exactly as
- * sent (null when absent), exp in Unix seconds. A JSON array keeps the fields unambiguous whatever they contain.
- * The method and host are the original request's, from forwardAuth's X-Forwarded-Method and X-Forwarded-Host; the
- * runtime checks them against the request it gets, so a signature is no use on another host or with another method.
- * Without them (not called by forwardAuth) nothing is signed.
+ * ["sparkbaas-x-auth-v2", method, host, fn, subject, username, roles, exp])): each identity header's value exactly
+ * as sent (null when absent), exp in Unix seconds. A JSON array keeps the fields unambiguous whatever they contain.
+ * The method and host are the original request's, from forwardAuth's X-Forwarded-Method and X-Forwarded-Host; fn is
+ * the function the route leads to, from this verifier's own address (`fn=<name>`, which only routes to a function
+ * carry). The runtime checks all three against the request it gets and the function it dispatches it to, so a
+ * signature is no use on another host, with another method or for another function. Without them (a route to
+ * anything but a function, or not called by forwardAuth) nothing is signed: PostgREST, Spark or an extra service
+ * behind an `auth` route must get no signature they could replay to the runtime.
+ * @param {string | null} fn
  * @returns {string | undefined}
  */
-function signIdentity(key, req, identity, nowSeconds) {
+function signIdentity(key, req, fn, identity, nowSeconds) {
   const method = req.headers['x-forwarded-method']
   const host = req.headers['x-forwarded-host']
   if (typeof method !== 'string' || method === '' || typeof host !== 'string' || host === '') return undefined
+  if (fn === null || fn === '') return undefined
   const exp = nowSeconds + SIGNATURE_SECONDS
   const signed = JSON.stringify([
-    'sparkbaas-x-auth-v1',
+    'sparkbaas-x-auth-v2',
     method,
     host,
+    fn,
     identity['x-auth-subject'] ?? null,
     identity['x-auth-username'] ?? null,
     identity['x-auth-roles'] ?? null,
@@ -389,16 +399,18 @@ function main() {
   })
 
   /**
-   * signIdentity, reusing the token's last signature when the method, host and second are the same: the signed
-   * text would be the same, and a session's requests repeat them.
+   * signIdentity, reusing the token's last signature when the method, host, function and second are the same: the
+   * signed text would be the same, and a session's requests repeat them.
    */
-  function signCached(accepted, req, nowSeconds) {
+  function signCached(accepted, req, fn, nowSeconds) {
     const method = req.headers['x-forwarded-method']
     const host = req.headers['x-forwarded-host']
     const last = accepted.signature
-    if (last !== undefined && last.nowSeconds === nowSeconds && last.method === method && last.host === host) return last.value
-    const value = signIdentity(authKey, req, accepted.identity, nowSeconds)
-    accepted.signature = { nowSeconds, method, host, value }
+    if (last !== undefined && last.nowSeconds === nowSeconds && last.method === method && last.host === host && last.fn === fn) {
+      return last.value
+    }
+    const value = signIdentity(authKey, req, fn, accepted.identity, nowSeconds)
+    accepted.signature = { nowSeconds, method, host, fn, value }
     return value
   }
 
@@ -492,7 +504,10 @@ function main() {
     }
 
     const headers = { ...accepted.identity }
-    const signature = authKey === null ? undefined : signCached(accepted, req, nowSeconds)
+    // The function a route to one names; more than one `fn` is not an address SparkBaaS writes, so none is signed.
+    const fns = url.searchParams.getAll('fn')
+    const fn = fns.length === 1 ? fns[0] : null
+    const signature = authKey === null || fn === null ? undefined : signCached(accepted, req, fn, nowSeconds)
     if (signature !== undefined) headers['x-auth-signature'] = signature
     return sendJson(res, 200, { status: 'ok', subject: accepted.subject, username: accepted.username, roles }, headers)
   }

@@ -49,7 +49,7 @@ export function routesTo(model: StackModel, name: string): FunctionRoute[] {
     })
 }
 
-/** The realm and roles from the verifier address routes.ts builds: `http://verifier:8080/verify?realm=x&roles=a,b`. */
+/** The realm and roles from the verifier address routes.ts builds: `http://verifier:8080/verify?realm=x&roles=a,b[&fn=name]`. */
 function authOf(address: string): FunctionRoute['auth'] {
   const query = new URL(address).searchParams
   const roles = query.get('roles')

@@ -14,12 +14,15 @@ const SECURITY_HEADERS = 'security-headers'
 const KEYCLOAK_HEADERS = 'keycloak-headers'
 const REMOVE_AUTH_HEADERS = 'remove-auth-headers'
 
+/** The Traefik service of every route to a function: the functions runtime, which picks the function by path. */
+export const FUNCTIONS_TRAEFIK_SERVICE = 'functions'
+
 /** The compose service and port a route target reaches. */
 export function targetOf(to: ParsedRoute['to'], config: ParsedConfig): TraefikServiceModel {
   if (to === 'api') return { name: 'postgrest', target: { service: 'postgrest', port: 3000 } }
   if (to === 'keycloak') return { name: 'keycloak', target: { service: 'keycloak', port: 8080 } }
   if (to === 'spark') return { name: 'spark-master', target: { service: 'spark-master', port: 8080 } }
-  if ('function' in to) return { name: 'functions', target: { service: 'functions', port: 8000 } }
+  if ('function' in to) return { name: FUNCTIONS_TRAEFIK_SERVICE, target: { service: 'functions', port: 8000 } }
   // Validation guarantees the service exists and has a port.
   const port = config.services[to.service]?.port ?? 0
   return { name: to.service, target: { service: to.service, port } }
@@ -40,14 +43,27 @@ export function ruleValue(value: string): string {
 }
 
 /**
- * The identity headers the verifier answers with and forwardAuth copies into the request, and X-Auth-Signature, the
- * verifier's signature over them that the functions runtime checks (so that a container calling the runtime
- * directly cannot claim an identity). forwardAuth deletes each of them before copying (traefik/traefik
- * pkg/middlewares/auth/forward.go), but a router without forwardAuth passes what the client sent, so every router
- * first removes them: a headers middleware whose `customRequestHeaders` value is "" deletes that request header
- * (pkg/middlewares/headers/header.go, modifyCustomRequestHeaders).
+ * The identity headers the verifier answers with and forwardAuth copies into the request.
+ * forwardAuth copies exactly the headers its authResponseHeaders lists, deleting each from the request first
+ * (traefik/traefik pkg/middlewares/auth/forward.go, ServeHTTP after a 2xx answer).
  */
-export const AUTH_HEADERS = ['X-Auth-Subject', 'X-Auth-Username', 'X-Auth-Roles', 'X-Auth-Signature'] as const
+export const IDENTITY_HEADERS = ['X-Auth-Subject', 'X-Auth-Username', 'X-Auth-Roles'] as const
+
+/**
+ * The verifier's signature over the identity headers, which the functions runtime checks so that a container
+ * calling the runtime directly cannot claim an identity. Only a route to a function asks for it (`fn=<name>` in the
+ * verifier address, which the signature covers) and copies it: a signature reaching PostgREST, Spark or an extra
+ * service could be replayed from there to the runtime.
+ */
+export const SIGNATURE_HEADER = 'X-Auth-Signature'
+
+/**
+ * Every X-Auth-* header SparkBaaS sets. A router without forwardAuth passes what the client sent, and one with it
+ * replaces only what it copies, so every router first removes them all: a headers middleware whose
+ * `customRequestHeaders` value is "" deletes that request header (pkg/middlewares/headers/header.go,
+ * modifyCustomRequestHeaders).
+ */
+export const AUTH_HEADERS = [...IDENTITY_HEADERS, SIGNATURE_HEADER] as const
 
 /**
  * The part of a rule that matches a route's path: the path itself and the paths below it, never a longer segment.
@@ -109,19 +125,23 @@ export function resolveRoutes(config: ParsedConfig): ResolvedRoutes {
       const { average, burst = average } = route.rateLimit
       chain.push(add(`${name}-ratelimit`, { kind: 'rateLimit', average, burst }, name))
     }
+    const fn = typeof route.to === 'object' && 'function' in route.to ? route.to.function : null
     if (route.auth) {
       const roles = [...route.auth.roles].sort()
       const query = new URLSearchParams({ realm: route.auth.realm })
       if (roles.length > 0) query.set('roles', roles.join(','))
+      // The verifier signs the identity only when asked for a function, and signs that function's name with it.
+      if (fn !== null) query.set('fn', fn)
       const address = `http://verifier:${VERIFIER_PORT}/verify?${query.toString().replaceAll('%2C', ',')}`
-      chain.push(add(['auth', route.auth.realm, ...roles].join('-'), { kind: 'forwardAuth', address, responseHeaders: AUTH_HEADERS }))
+      const base = ['auth', route.auth.realm, ...roles, ...(fn === null ? [] : ['fn', fn])].join('-')
+      chain.push(add(base, { kind: 'forwardAuth', address, responseHeaders: fn === null ? IDENTITY_HEADERS : AUTH_HEADERS }))
     }
     if (route.stripPrefix && route.path !== '/') {
       chain.push(add(`${name}-strip`, { kind: 'stripPrefix', prefix: route.path }, name))
     }
-    if (typeof route.to === 'object' && 'function' in route.to) {
+    if (fn !== null) {
       // The runtime picks the function by the first path segment.
-      chain.push(add(`fn-${route.to.function}`, { kind: 'addPrefix', prefix: `/${route.to.function}` }))
+      chain.push(add(`fn-${fn}`, { kind: 'addPrefix', prefix: `/${fn}` }))
     }
     // Keycloak sends its own X-Frame-Options and CSP frame-ancestors (realm browserSecurityHeaders, SAMEORIGIN /
     // 'self'); a DENY on top would break keycloak-js init(), which loads Keycloak pages in an iframe.

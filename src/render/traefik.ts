@@ -8,7 +8,7 @@
  */
 import { isDeepStrictEqual } from 'node:util'
 import { SparkbaasError } from '../errors.js'
-import { AUTH_HEADERS } from '../model/routes.js'
+import { AUTH_HEADERS, FUNCTIONS_TRAEFIK_SERVICE, IDENTITY_HEADERS, SIGNATURE_HEADER } from '../model/routes.js'
 import type { MiddlewareModel, StackModel } from '../model/types.js'
 import { renderBlueprint } from './blueprints.js'
 import { header } from './header.js'
@@ -257,14 +257,35 @@ function checkDynamic(doc: Doc, model: StackModel, staticDoc: Doc, entryPoints: 
     if (!isMap(m) || Object.keys(m).length !== 1) bad(`middleware ${name} must have exactly one kind`)
     if (isMap(m.forwardAuth)) {
       checkTarget(model, m.forwardAuth.address, `middleware ${name}`, bad)
-      // Without one of them a function would get no identity, or (without the signature) always none.
-      const copied: unknown = m.forwardAuth.authResponseHeaders
-      const lacking = AUTH_HEADERS.filter((header) => !Array.isArray(copied) || !copied.includes(header))
+      // Without one of them the target would get no identity, or part of one.
+      const lacking = IDENTITY_HEADERS.filter((header) => !copiesHeader(m, header))
       if (lacking.length > 0) {
-        bad(`middleware ${name} must copy ${AUTH_HEADERS.join(', ')} from the verifier: its forwardAuth.authResponseHeaders lacks ${lacking.join(', ')}`)
+        bad(`middleware ${name} must copy ${IDENTITY_HEADERS.join(', ')} from the verifier: its forwardAuth.authResponseHeaders lacks ${lacking.join(', ')}`)
       }
     }
   }
+  // The signature goes to the functions runtime and nowhere else: whatever receives one can replay it to the runtime
+  // within its 30 s. forwardAuth copies only what authResponseHeaders lists (pkg/middlewares/auth/forward.go).
+  // (The loop above checked that every router is a mapping and names only defined middlewares.)
+  for (const [name, r] of Object.entries(routers as Record<string, Doc>)) {
+    for (const mw of (r.middlewares ?? []) as string[]) {
+      const m = middlewares[mw]
+      if (!isMap(m) || !isMap(m.forwardAuth)) continue
+      const copies = copiesHeader(m, SIGNATURE_HEADER)
+      if (r.service === FUNCTIONS_TRAEFIK_SERVICE && !copies) {
+        bad(`router ${name} leads to a function, so its forwardAuth middleware ${mw} must also copy ${SIGNATURE_HEADER} (without it the function gets no identity)`)
+      }
+      if (r.service !== FUNCTIONS_TRAEFIK_SERVICE && copies) {
+        bad(`router ${name} leads to ${json(r.service)}, not to a function, so its forwardAuth middleware ${mw} must not copy ${SIGNATURE_HEADER} (the functions runtime would take it from any caller on the stack's networks)`)
+      }
+    }
+  }
+}
+
+/** Whether a forwardAuth middleware copies `header` from the verifier's answer into the request. */
+function copiesHeader(m: Doc, header: string): boolean {
+  const copied: unknown = isMap(m.forwardAuth) ? m.forwardAuth.authResponseHeaders : undefined
+  return Array.isArray(copied) && copied.some((h) => typeof h === 'string' && h.toLowerCase() === header.toLowerCase())
 }
 
 export function renderTraefik(model: StackModel, ctx: RenderContext): RenderedFile[] {

@@ -48,7 +48,10 @@ const CONFIG = {
     { host: 'api', path: '/x', to: { function: 'whoami' }, auth: { realm: 'acme', roles: ['x-strip'] } },
     { host: 'auth', path: '/acme/x', to: { function: 'whoami' }, stripPrefix: true },
     { host: 'auth', to: 'keycloak' },
+    // Not a function: its forwardAuth gets the identity but no signature it could replay to the functions runtime.
+    { host: 'www', to: { service: 'site' }, auth: { realm: 'main' } },
   ],
+  services: { site: { image: 'nginx:1.29-alpine', port: 80 } },
 }
 
 const FORGED = { 'X-Auth-Subject': 'root', 'X-Auth-Username': 'admin', 'X-Auth-Roles': 'admin,superuser' }
@@ -154,6 +157,25 @@ async function walkRouter(url: string, clientHeaders: Record<string, string> = {
   return send(`${functions.baseUrl}${path || '/'}${request.search}`, { method, headers: [['host', request.host], ...headers] })
 }
 
+/**
+ * What the verifier answers the forwardAuth middleware of the router Traefik picks for `url` (as walkRouter asks it),
+ * and the headers that middleware copies from the answer into the request.
+ */
+async function forwardAuthAnswer(url: string, clientHeaders: Record<string, string>, method = 'GET'): Promise<{ answer: Response; copied: Record<string, string> }> {
+  const request = new URL(url)
+  const [, router] = pickRouter(dynamic.http.routers, { host: request.hostname, path: request.pathname })!
+  const spec = (router.middlewares ?? []).map((name) => dynamic.http.middlewares[name]!).find((m) => 'forwardAuth' in m)!.forwardAuth!
+  const address = new URL(spec.address as string)
+  const forwarded = { 'x-forwarded-method': method, 'x-forwarded-host': request.host, 'x-forwarded-uri': `${request.pathname}${request.search}` }
+  const answer = await fetch(`${verifier.baseUrl}${address.pathname}${address.search}`, { headers: { ...clientHeaders, ...forwarded } })
+  const copied: Record<string, string> = {}
+  for (const header of spec.authResponseHeaders as string[]) {
+    const value = answer.headers.get(header)
+    if (value !== null) copied[header.toLowerCase()] = value
+  }
+  return { answer, copied }
+}
+
 /** A request straight to the runtime, as a container on the stack's networks can send it (no Traefik, no verifier). */
 const direct = (path: string, headers: Record<string, string>, method = 'GET') =>
   send(`${functions.baseUrl}${path}`, { method, headers: { host: 'api.localhost', ...headers } })
@@ -238,11 +260,8 @@ describe('identity headers sent straight to the functions runtime', () => {
   })
 
   it('are removed when they carry a signature the verifier made for another method or host', async () => {
-    const answer = await fetch(`${verifier.baseUrl}/verify?realm=acme`, {
-      headers: { ...bearer(['admin'], 'acme'), 'x-forwarded-method': 'GET', 'x-forwarded-host': 'api.localhost' },
-    })
+    const { answer, copied: signed } = await forwardAuthAnswer('http://api.localhost/acme', bearer(['admin'], 'acme'))
     expect(answer.status).toBe(200)
-    const signed = Object.fromEntries([...answer.headers].filter(([name]) => name.startsWith('x-auth-')))
     expect(Object.keys(signed).sort()).toEqual(['x-auth-roles', 'x-auth-signature', 'x-auth-subject', 'x-auth-username'])
     // The same headers as they came: the runtime's own check passes them on (what Traefik would hand it).
     expect(await (await direct('/whoami', signed)).json()).toEqual({ subject: 'u1', username: 'ada', roles: 'admin', signature: null, path: '/' })
@@ -250,6 +269,24 @@ describe('identity headers sent straight to the functions runtime', () => {
     expect(await (await direct('/whoami', signed, 'POST')).json()).toEqual(none)
     expect(await (await send(`${functions.baseUrl}/whoami`, { headers: { ...signed, host: 'auth.localhost' } })).json()).toEqual(none)
     expect(await (await direct('/whoami', { ...signed, 'x-auth-roles': 'admin,root' })).json()).toEqual(none)
+  })
+
+  // The review of issue 12, item 8: a signature is bound to the function of the route it was made for.
+  it('are removed when they carry a signature the verifier made for a route to another function on the same host', async () => {
+    const { answer, copied: signed } = await forwardAuthAnswer('http://api.localhost/fn/hello', bearer(['admin']))
+    expect(answer.status).toBe(200)
+    expect(Object.keys(signed)).toContain('x-auth-signature')
+    expect(await (await direct('/whoami', signed)).json()).toEqual({ subject: null, username: null, roles: null, signature: null, path: '/' })
+  })
+
+  // A route to anything but a function (here an extra service; PostgREST and Spark alike) gets the identity headers
+  // and no signature: what it receives is of no use against the runtime.
+  it('are removed when they come from a route to an extra service, which gets no signature', async () => {
+    const { answer, copied } = await forwardAuthAnswer('http://www.localhost/', bearer(['user']))
+    expect(answer.status).toBe(200)
+    expect(answer.headers.get('x-auth-signature')).toBeNull()
+    expect(copied).toEqual({ 'x-auth-subject': 'u1', 'x-auth-username': 'ada', 'x-auth-roles': 'user' })
+    expect(await (await direct('/whoami', copied)).json()).toEqual({ subject: null, username: null, roles: null, signature: null, path: '/' })
   })
 
   it('a client\'s own X-Auth-Signature is removed by the routers, so only the verifier\'s reaches the runtime', async () => {

@@ -179,12 +179,23 @@ describe.each(Object.keys(FIXTURE_CONFIGS))('fixture %s', (fixture) => {
     }
   })
 
-  // forwardAuth copies only the headers its authResponseHeaders lists from the verifier's answer
-  // (pkg/middlewares/auth/forward.go); without X-Auth-Signature the runtime would pass no identity on.
-  it('copies the verifier\'s identity headers and their signature into the request on every forwardAuth', () => {
-    const forwardAuths = Object.values(out.dynamic.http.middlewares).flatMap((m) => ('forwardAuth' in m ? [m.forwardAuth] : []))
-    expect(forwardAuths.length > 0).toBe(configSchema.parse(config).routes.some((route) => route.auth !== undefined))
-    for (const fa of forwardAuths) expect(fa.authResponseHeaders).toEqual(['X-Auth-Subject', 'X-Auth-Username', 'X-Auth-Roles', 'X-Auth-Signature'])
+  // forwardAuth copies only the headers its authResponseHeaders lists from the verifier's answer, deleting each
+  // first (traefik/traefik pkg/middlewares/auth/forward.go, ServeHTTP after a 2xx). A route to a function copies
+  // X-Auth-Signature too (without it the runtime would pass no identity on) and names its function in the address
+  // (`fn`), which the signature covers. Any other route (PostgREST, Spark, an extra service) gets the identity
+  // headers only: a signature reaching such a target could be replayed to the functions runtime.
+  it('copies the verifier\'s identity headers on every forwardAuth, and their signature only on routes to a function', () => {
+    const routes = configSchema.parse(config).routes
+    expect(Object.values(out.dynamic.http.middlewares).some((m) => 'forwardAuth' in m)).toBe(routes.some((route) => route.auth !== undefined))
+    routes.forEach((route, i) => {
+      const router = out.dynamic.http.routers[model.routes[i]!.name]!
+      const fa = router.middlewares!.map((name) => out.dynamic.http.middlewares[name]!).find((m) => 'forwardAuth' in m)?.forwardAuth
+      if (!route.auth) return
+      const fn = typeof route.to === 'object' && 'function' in route.to ? route.to.function : null
+      expect(new URL(fa!.address as string).searchParams.getAll('fn'), router.rule).toEqual(fn === null ? [] : [fn])
+      const identity = ['X-Auth-Subject', 'X-Auth-Username', 'X-Auth-Roles']
+      expect(fa!.authResponseHeaders, router.rule).toEqual(fn === null ? identity : [...identity, 'X-Auth-Signature'])
+    })
   })
 
   // Issue 11, item 5: Keycloak sets X-Frame-Options SAMEORIGIN and CSP frame-ancestors 'self' itself (realm
@@ -383,10 +394,10 @@ describe('middleware names', () => {
     })
     const { dynamic } = render(model)
     const auths = (router: string) => middlewaresOf(dynamic, router).flatMap((m) => (m.forwardAuth ? [m.forwardAuth.address] : []))
-    expect(auths('api-one')).toEqual(['http://verifier:8080/verify?realm=acme&roles=admin'])
-    expect(auths('api-two')).toEqual(['http://verifier:8080/verify?realm=acme-admin'])
-    expect(dynamic.http.routers['api-one']!.middlewares).toContain('auth-acme-admin')
-    expect(dynamic.http.routers['api-two']!.middlewares).toContain('auth-acme-admin-2')
+    expect(auths('api-one')).toEqual(['http://verifier:8080/verify?realm=acme&roles=admin&fn=f'])
+    expect(auths('api-two')).toEqual(['http://verifier:8080/verify?realm=acme-admin&fn=f'])
+    expect(dynamic.http.routers['api-one']!.middlewares).toContain('auth-acme-admin-fn-f')
+    expect(dynamic.http.routers['api-two']!.middlewares).toContain('auth-acme-admin-fn-f-2')
   })
 
   it('a role ending in -strip does not take the name of a stripPrefix middleware', () => {
@@ -414,7 +425,29 @@ describe('middleware names', () => {
         { host: 'api', path: '/y', to: { function: 'f' }, auth: { realm: 'acme', roles: ['a', 'b'] } },
       ],
     })
-    expect(model.middlewares.map((m) => m.name)).toEqual(['auth-acme-a-b', 'fn-f', 'remove-auth-headers', 'security-headers'])
+    expect(model.middlewares.map((m) => m.name)).toEqual(['auth-acme-a-b-fn-f', 'fn-f', 'remove-auth-headers', 'security-headers'])
+  })
+
+  // The review of issue 12, item 8: the function is part of a function route's forwardAuth (the verifier signs it),
+  // so routes to two functions with the same auth get one middleware each; other targets still share theirs.
+  it('routes to different functions get one forwardAuth each, routes to other targets share one without fn', () => {
+    const model = modelOf({
+      project: 'names',
+      realms: [{ name: 'acme', roles: ['a'] }],
+      functions: [{ name: 'f', source: './f' }, { name: 'g', source: './g' }],
+      routes: [
+        { host: 'api', path: '/f', to: { function: 'f' }, auth: { realm: 'acme', roles: ['a'] } },
+        { host: 'api', path: '/g', to: { function: 'g' }, auth: { realm: 'acme', roles: ['a'] } },
+        { host: 'api', path: '/rest', to: 'api', auth: { realm: 'acme', roles: ['a'] } },
+        { host: 'kc', path: '/', to: 'keycloak', auth: { realm: 'acme', roles: ['a'] } },
+      ],
+    })
+    const auths = model.middlewares.flatMap((m) => (m.kind === 'forwardAuth' ? [[m.name, m.address, m.responseHeaders.join(' ')]] : []))
+    expect(auths).toEqual([
+      ['auth-acme-a', 'http://verifier:8080/verify?realm=acme&roles=a', 'X-Auth-Subject X-Auth-Username X-Auth-Roles'],
+      ['auth-acme-a-fn-f', 'http://verifier:8080/verify?realm=acme&roles=a&fn=f', 'X-Auth-Subject X-Auth-Username X-Auth-Roles X-Auth-Signature'],
+      ['auth-acme-a-fn-g', 'http://verifier:8080/verify?realm=acme&roles=a&fn=g', 'X-Auth-Subject X-Auth-Username X-Auth-Roles X-Auth-Signature'],
+    ])
   })
 })
 
@@ -549,12 +582,37 @@ describe('refuses to return a broken file', () => {
     expectRenderFailed(() => renderTraefik(model, override('dynamic.yml.hbs', text)), /router api-rest: middlewares differ from the model/)
   })
 
-  it('a forwardAuth that does not copy every identity header and the signature back', () => {
-    const text = builtin('dynamic.yml.hbs').replace('{{#each forwardAuth.authResponseHeaders}}\n          - {{yaml this}}\n', '{{#each forwardAuth.authResponseHeaders}}\n{{#unless @last}}          - {{yaml this}}\n{{/unless}}')
+  it('a forwardAuth that does not copy every identity header back', () => {
+    const text = builtin('dynamic.yml.hbs').replace('{{#each forwardAuth.authResponseHeaders}}\n          - {{yaml this}}\n', '{{#each forwardAuth.authResponseHeaders}}\n{{#unless @first}}          - {{yaml this}}\n{{/unless}}')
     expect(text).not.toBe(builtin('dynamic.yml.hbs'))
     expectRenderFailed(
       () => renderTraefik(model, override('dynamic.yml.hbs', text)),
-      /^blueprint traefik\/dynamic\.yml\.hbs produced invalid traefik\/dynamic\.yml: middleware auth-acme must copy X-Auth-Subject, X-Auth-Username, X-Auth-Roles, X-Auth-Signature from the verifier: its forwardAuth\.authResponseHeaders lacks X-Auth-Signature$/,
+      /^blueprint traefik\/dynamic\.yml\.hbs produced invalid traefik\/dynamic\.yml: middleware auth-acme-admin must copy X-Auth-Subject, X-Auth-Username, X-Auth-Roles from the verifier: its forwardAuth\.authResponseHeaders lacks X-Auth-Subject$/,
+    )
+  })
+
+  // A fixed list of copied headers in place of the model's, on every forwardAuth middleware.
+  const copying = (headers: string[]) =>
+    builtin('dynamic.yml.hbs').replace(
+      '{{#each forwardAuth.authResponseHeaders}}\n          - {{yaml this}}\n{{/each}}\n',
+      headers.map((header) => `          - "${header}"\n`).join(''),
+    )
+
+  it('a forwardAuth on a route to a function that does not copy the signature back', () => {
+    const text = copying(['X-Auth-Subject', 'X-Auth-Username', 'X-Auth-Roles'])
+    expect(text).not.toBe(builtin('dynamic.yml.hbs'))
+    expectRenderFailed(
+      () => renderTraefik(model, override('dynamic.yml.hbs', text)),
+      /^blueprint traefik\/dynamic\.yml\.hbs produced invalid traefik\/dynamic\.yml: router api-fn-stats leads to a function, so its forwardAuth middleware auth-acme-fn-stats must also copy X-Auth-Signature \(without it the function gets no identity\)$/,
+    )
+  })
+
+  it('a forwardAuth on a route to anything but a function that copies the signature', () => {
+    const text = copying(['X-Auth-Subject', 'X-Auth-Username', 'X-Auth-Roles', 'X-Auth-Signature'])
+    expect(text).not.toBe(builtin('dynamic.yml.hbs'))
+    expectRenderFailed(
+      () => renderTraefik(model, override('dynamic.yml.hbs', text)),
+      /^blueprint traefik\/dynamic\.yml\.hbs produced invalid traefik\/dynamic\.yml: router api-rest leads to "postgrest", not to a function, so its forwardAuth middleware auth-acme-user must not copy X-Auth-Signature \(the functions runtime would take it from any caller on the stack's networks\)$/,
     )
   })
 
@@ -592,6 +650,6 @@ describe('refuses to return a broken file', () => {
 
   it('a forwardAuth address naming no verifier', () => {
     const broken: StackModel = { ...model, services: model.services.filter((s) => s.name !== 'verifier') }
-    expectRenderFailed(() => renderTraefik(broken, ctx), /middleware auth-acme: "http:\/\/verifier:8080\/verify\?realm=acme" names no compose service/)
+    expectRenderFailed(() => renderTraefik(broken, ctx), /middleware auth-acme-admin: "http:\/\/verifier:8080\/verify\?realm=acme&roles=admin" names no compose service/)
   })
 })

@@ -2,8 +2,9 @@
  * Issue 12, item 8: forged `X-Auth-*` headers must not reach functions. Traefik's routers delete client-sent ones and
  * the verifier sets them, but anything on the stack's networks (a `service`, another container) can call the
  * runtime directly. So the verifier signs what it vouches for (`X-Auth-Signature: <exp>.<HMAC-SHA256>` with the
- * shared AUTH_HEADERS_KEY, over the request's method and host, the identity headers and exp) and the runtime passes
- * identity headers on only when that signature holds; otherwise the function gets the request without any X-Auth-*.
+ * shared AUTH_HEADERS_KEY, over the request's method and host, the function the route targets, the identity headers
+ * and exp) and the runtime passes identity headers on only when that signature holds for the function it dispatches
+ * the request to; otherwise the function gets the request without any X-Auth-*.
  * The signature format is written out here on purpose (not imported): it is the contract between verifier.mjs and
  * server.mjs, and test/integration/auth-route.test.ts checks that the two generated files agree on it.
  */
@@ -21,6 +22,7 @@ const HOST = 'api.localhost'
 interface Signed {
   method?: string
   host?: string
+  fn?: string
   subject?: string | null
   username?: string | null
   roles?: string | null
@@ -31,8 +33,8 @@ const now = () => Math.floor(Date.now() / 1000)
 
 /** What the verifier sends: `<exp>.<base64url HMAC-SHA256>` over a JSON array, absent headers as null. */
 function signature(fields: Signed = {}, key = KEY): string {
-  const { method = 'GET', host = HOST, subject = 'u1', username = 'ada', roles = 'admin,user', exp = now() + 30 } = fields
-  const mac = createHmac('sha256', key).update(JSON.stringify(['sparkbaas-x-auth-v1', method, host, subject, username, roles, exp])).digest('base64url')
+  const { method = 'GET', host = HOST, fn = 'headers', subject = 'u1', username = 'ada', roles = 'admin,user', exp = now() + 30 } = fields
+  const mac = createHmac('sha256', key).update(JSON.stringify(['sparkbaas-x-auth-v2', method, host, fn, subject, username, roles, exp])).digest('base64url')
   return `${exp}.${mac}`
 }
 
@@ -41,9 +43,9 @@ const IDENTITY = { 'x-auth-subject': 'u1', 'x-auth-username': 'ada', 'x-auth-rol
 let server: RunningServer
 
 /** The headers the function saw (those starting with x-auth- only), for a request sent with `headers`. */
-async function seen(headers: Record<string, string> | [string, string][], method = 'GET', host = HOST): Promise<Record<string, string>> {
+async function seen(headers: Record<string, string> | [string, string][], method = 'GET', host = HOST, path = '/headers/'): Promise<Record<string, string>> {
   const pairs = Array.isArray(headers) ? headers : Object.entries(headers)
-  const res = await send(`${server.baseUrl}/headers/`, { method, headers: [['host', host], ['x-test', 'kept'], ...pairs] })
+  const res = await send(`${server.baseUrl}${path}`, { method, headers: [['host', host], ['x-test', 'kept'], ...pairs] })
   expect(res.status).toBe(200)
   const body = (await res.json()) as { method: string; headers: Record<string, string> }
   // The request itself always reaches the function, with its other headers.
@@ -87,6 +89,22 @@ describe('functions runtime with AUTH_HEADERS_KEY', () => {
   it('removes them when the signature was made for another host or method', async () => {
     expect(await seen({ ...IDENTITY, 'x-auth-signature': signature({ host: 'admin.localhost' }) })).toEqual({})
     expect(await seen({ ...IDENTITY, 'x-auth-signature': signature({ method: 'GET' }) }, 'DELETE')).toEqual({})
+  })
+
+  // The review of issue 12, item 8: a signature the verifier made for one function's route must not vouch for the
+  // identity on another function of the same host and method (the runtime picks the function by the first path
+  // segment, so a replayed request chooses it freely).
+  it('removes them when the signature was made for another function, and passes them on to that one', async () => {
+    const forOther = signature({ fn: 'other' })
+    expect(await seen({ ...IDENTITY, 'x-auth-signature': forOther })).toEqual({})
+    expect(await seen({ ...IDENTITY, 'x-auth-signature': forOther }, 'GET', HOST, '/other/x')).toEqual(IDENTITY)
+    expect(await seen({ ...IDENTITY, 'x-auth-signature': signature() }, 'GET', HOST, '/other')).toEqual({})
+  })
+
+  it('removes them when the signature is of the previous format (v1, without the function)', async () => {
+    const exp = now() + 30
+    const v1 = createHmac('sha256', KEY).update(JSON.stringify(['sparkbaas-x-auth-v1', 'GET', HOST, 'u1', 'ada', 'admin,user', exp])).digest('base64url')
+    expect(await seen({ ...IDENTITY, 'x-auth-signature': `${exp}.${v1}` })).toEqual({})
   })
 
   it('removes them when a signed value was changed', async () => {

@@ -174,20 +174,28 @@ describe('verifier token cache bounds and settings', () => {
 })
 
 describe('verifier token cache with AUTH_HEADERS_KEY', () => {
-  it('signs each request for its own method and host, though the token comes from the cache', async () => {
+  it('signs each request for its own method, host and function, though the token comes from the cache', async () => {
     const KEY = 'cache-test-key-0123456789abcdefghij'
     const server = await startServer(VERIFIER, { VERIFIER_REALMS: realmsEnv(), AUTH_HEADERS_KEY: KEY })
     try {
       const token = rs256({ sub: 'signed' })
-      for (const [method, host] of [['GET', 'api.localhost'], ['GET', 'api.localhost'], ['POST', 'api.localhost'], ['GET', 'other.localhost'], ['GET', 'api.localhost']]) {
-        const res = await fetch(`${server.baseUrl}/verify?realm=acme`, {
-          headers: { authorization: `Bearer ${token}`, 'x-forwarded-method': method!, 'x-forwarded-host': host! },
+      const requests = [
+        ['GET', 'api.localhost', 'a'],
+        ['GET', 'api.localhost', 'a'],
+        ['POST', 'api.localhost', 'a'],
+        ['GET', 'other.localhost', 'a'],
+        ['GET', 'other.localhost', 'b'],
+        ['GET', 'api.localhost', 'a'],
+      ] as const
+      for (const [method, host, fn] of requests) {
+        const res = await fetch(`${server.baseUrl}/verify?realm=acme&fn=${fn}`, {
+          headers: { authorization: `Bearer ${token}`, 'x-forwarded-method': method, 'x-forwarded-host': host },
         })
         const [exp, mac] = res.headers.get('x-auth-signature')!.split('.') as [string, string]
-        const signed = JSON.stringify(['sparkbaas-x-auth-v1', method, host, 'signed', 'dev', 'user', Number(exp)])
-        expect(mac, `${method} ${host}`).toBe(createHmac('sha256', KEY).update(signed).digest('base64url'))
+        const signed = JSON.stringify(['sparkbaas-x-auth-v2', method, host, fn, 'signed', 'dev', 'user', Number(exp)])
+        expect(mac, `${method} ${host} ${fn}`).toBe(createHmac('sha256', KEY).update(signed).digest('base64url'))
       }
-      expect(((await (await fetch(`${server.baseUrl}/_health`)).json()) as { tokenCache: CacheStats }).tokenCache.hits).toBe(4)
+      expect(((await (await fetch(`${server.baseUrl}/_health`)).json()) as { tokenCache: CacheStats }).tokenCache.hits).toBe(requests.length - 1)
     } finally {
       await server.kill()
     }

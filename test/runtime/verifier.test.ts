@@ -287,13 +287,18 @@ describe('token verifier (blueprints/verifier/verifier.mjs)', () => {
 // (test/runtime/functions-auth-headers.test.ts). Traefik's forwardAuth tells the verifier the original request's
 // method and host in X-Forwarded-Method and X-Forwarded-Host, set from the request itself whatever the client sent
 // (traefik/traefik pkg/middlewares/auth/forward.go: oldWriteHeader when trustForwardHeader is unset, as generated;
-// writeHeader deletes client X-Forwarded-* first when it is false).
+// writeHeader deletes client X-Forwarded-* first when it is false). forwardAuth calls its `address` as written, query
+// string included (forward.go: http.NewRequest(http.MethodGet, fa.address, nil)), so the route's function reaches the
+// verifier as `fn=<name>` there.
+// The review of that item: only routes to a function ask for a signature (`fn`), and it names that function, so what
+// an extra service, PostgREST or Spark behind an `auth` route receives is of no use against the functions runtime.
 describe('token verifier with AUTH_HEADERS_KEY', () => {
   const KEY = 'verifier-test-key-0123456789abcdef'
   let server: RunningServer
   const forwarded = { 'x-forwarded-method': 'PATCH', 'x-forwarded-host': 'api.localhost:8443', 'x-forwarded-uri': '/fn/x' }
-  const verify = (token: string, headers: Record<string, string> = forwarded) =>
-    fetch(`${server.baseUrl}/verify?realm=acme`, { headers: { authorization: `Bearer ${token}`, ...headers } })
+  const verify = (token: string, headers: Record<string, string> = forwarded, query = 'realm=acme&fn=hello') =>
+    fetch(`${server.baseUrl}/verify?${query}`, { headers: { authorization: `Bearer ${token}`, ...headers } })
+  const mac = (signed: unknown[]) => createHmac('sha256', KEY).update(JSON.stringify(signed)).digest('base64url')
 
   beforeAll(async () => {
     server = await startServer(VERIFIER, {
@@ -305,25 +310,43 @@ describe('token verifier with AUTH_HEADERS_KEY', () => {
     await server?.kill()
   })
 
-  it('signs the method, host, identity headers and an expiry 30 s ahead', async () => {
+  it('signs the method, host, function, identity headers and an expiry 30 s ahead', async () => {
     const before = now()
     const res = await verify(rs256(claims({ preferred_username: 'dév' })))
     expect(res.status).toBe(200)
-    const [exp, mac] = res.headers.get('x-auth-signature')!.split('.') as [string, string]
+    const [exp, got] = res.headers.get('x-auth-signature')!.split('.') as [string, string]
     expect(Number(exp) - before).toBeGreaterThanOrEqual(30)
     expect(Number(exp) - now()).toBeLessThanOrEqual(30)
     // Over the header values as sent (the username percent-encoded), as the runtime sees them.
     expect(res.headers.get('x-auth-username')).toBe('d%C3%A9v')
-    const signed = JSON.stringify(['sparkbaas-x-auth-v1', 'PATCH', 'api.localhost:8443', 'f7c3c6a2-0000-4000-8000-000000000001', 'd%C3%A9v', 'user,admin', Number(exp)])
-    expect(mac).toBe(createHmac('sha256', KEY).update(signed).digest('base64url'))
+    expect(got).toBe(mac(['sparkbaas-x-auth-v2', 'PATCH', 'api.localhost:8443', 'hello', 'f7c3c6a2-0000-4000-8000-000000000001', 'd%C3%A9v', 'user,admin', Number(exp)]))
   })
 
   it('signs an absent username as null', async () => {
     const res = await verify(rs256(claims({ preferred_username: undefined })))
     expect(res.headers.get('x-auth-username')).toBeNull()
-    const [exp, mac] = res.headers.get('x-auth-signature')!.split('.') as [string, string]
-    const signed = JSON.stringify(['sparkbaas-x-auth-v1', 'PATCH', 'api.localhost:8443', 'f7c3c6a2-0000-4000-8000-000000000001', null, 'user,admin', Number(exp)])
-    expect(mac).toBe(createHmac('sha256', KEY).update(signed).digest('base64url'))
+    const [exp, got] = res.headers.get('x-auth-signature')!.split('.') as [string, string]
+    expect(got).toBe(mac(['sparkbaas-x-auth-v2', 'PATCH', 'api.localhost:8443', 'hello', 'f7c3c6a2-0000-4000-8000-000000000001', null, 'user,admin', Number(exp)]))
+  })
+
+  it('signs nothing without a function in its address (a route to anything else), but still answers with the identity', async () => {
+    for (const query of ['realm=acme', 'realm=acme&fn=', 'realm=acme&fn=a&fn=b']) {
+      const res = await verify(rs256(claims()), forwarded, query)
+      expect(res.status, query).toBe(200)
+      expect(res.headers.get('x-auth-subject'), query).toBe('f7c3c6a2-0000-4000-8000-000000000001')
+      expect(res.headers.get('x-auth-roles'), query).toBe('user,admin')
+      expect(res.headers.get('x-auth-signature'), query).toBeNull()
+    }
+  })
+
+  it('signs a hostile function name exactly as its address carries it, inside the JSON array', async () => {
+    // Function names are identifiers (src/config/names.ts), but the signed text must hold whatever the address says.
+    for (const fn of ['a","b', 'x\n"]', 'fn&roles=admin', 'ünï ${x} `y`']) {
+      const res = await verify(rs256(claims()), forwarded, new URLSearchParams({ realm: 'acme', fn }).toString())
+      expect(res.status, fn).toBe(200)
+      const [exp, got] = res.headers.get('x-auth-signature')!.split('.') as [string, string]
+      expect(got, fn).toBe(mac(['sparkbaas-x-auth-v2', 'PATCH', 'api.localhost:8443', fn, 'f7c3c6a2-0000-4000-8000-000000000001', 'dev', 'user,admin', Number(exp)]))
+    }
   })
 
   it('signs nothing without the forwarded method and host (not called by forwardAuth)', async () => {
@@ -334,7 +357,7 @@ describe('token verifier with AUTH_HEADERS_KEY', () => {
   })
 
   it('signs nothing when it refuses', async () => {
-    const res = await fetch(`${server.baseUrl}/verify?realm=acme&roles=root`, { headers: { authorization: `Bearer ${rs256(claims())}`, ...forwarded } })
+    const res = await fetch(`${server.baseUrl}/verify?realm=acme&roles=root&fn=hello`, { headers: { authorization: `Bearer ${rs256(claims())}`, ...forwarded } })
     expect(res.status).toBe(403)
     expect(res.headers.get('x-auth-signature')).toBeNull()
   })
@@ -348,7 +371,7 @@ describe('token verifier with AUTH_HEADERS_KEY', () => {
 it('without AUTH_HEADERS_KEY the verifier signs nothing', async () => {
   const own = await startServer(VERIFIER, { VERIFIER_REALMS: JSON.stringify({ acme: { issuer: ISSUER, jwks: { keys: [jwk] } } }) })
   try {
-    const res = await fetch(`${own.baseUrl}/verify?realm=acme`, {
+    const res = await fetch(`${own.baseUrl}/verify?realm=acme&fn=hello`, {
       headers: { authorization: `Bearer ${rs256(claims())}`, 'x-forwarded-method': 'GET', 'x-forwarded-host': 'api.localhost' },
     })
     expect(res.status).toBe(200)
