@@ -19,3 +19,12 @@ export const COMPOSE_FILE = 'docker-compose.yml'
 
 /** Secrets and per-machine settings beside the compose file; never committed. */
 export const ENV_FILE = '.env'
+
+/** The Kubernetes target's folder in the output folder: manifests and kustomization.yaml. */
+export const K8S_DIR = 'k8s'
+
+/** The env file kustomize's secretGenerator reads: a copy of `.env`'s values, never committed. */
+export const K8S_SECRETS_ENV = `${K8S_DIR}/secrets.env`
+
+/** Every file sparkbaas may write that copies `.env` values: the output's `.gitignore` always names those on disk. */
+export const KNOWN_SECRET_COPIES: readonly string[] = [K8S_SECRETS_ENV]
