@@ -7,6 +7,7 @@ import { basename, join, resolve } from 'node:path'
 import { buildFunctions } from './build/functions.js'
 import { checkLoaded, loadAndCheck, type CheckedConfig } from './config/load-and-check.js'
 import { configNotes } from './config/notes.js'
+import { kubernetesNames } from './config/validate-kubernetes.js'
 import { SparkbaasError, type Problem } from './errors.js'
 import { DEFAULT_OUT_DIR, K8S_SECRETS_ENV, outDirName } from './layout.js'
 import { kubernetesSecretKeys } from './render/kubernetes/index.js'
@@ -91,6 +92,13 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
   const obtained = await obtainConfig(options, cwd)
   const { filepath, configDir, warnings: configWarnings, environment } = obtained
   const config = options.target === undefined ? obtained.config : { ...obtained.config, target: options.target }
+  // The config was checked for its own target; one chosen here needs its own names checked.
+  const targetProblems = options.target === undefined || options.target === obtained.config.target ? [] : kubernetesNames(config)
+  if (targetProblems.length > 0) {
+    throw new SparkbaasError('config_invalid', `${filepath} cannot be generated for target ${JSON.stringify(config.target)} (${targetProblems.length === 1 ? '1 problem' : `${targetProblems.length} problems`}):`, {
+      problems: targetProblems,
+    })
+  }
   const model = resolveModel(config, { configFile: filepath })
   const outDir = options.outDir === undefined ? join(configDir, outDirName(environment)) : resolve(cwd, options.outDir)
   const mode = options.check ? 'check' : options.dryRun ? 'dry-run' : 'write'
