@@ -69,7 +69,7 @@ export const COMPONENTS: readonly Component[] = [
     build: each(postgresOptions),
     comment: (ctx) =>
       ctx.model.services.some((s) => s.name === 'postgres' && s.ports.length > 0)
-        ? 'postgres.exposePort publishes Postgres on a host port under compose only: on a cluster it stays inside the namespace\n(reach it with `kubectl port-forward -n <namespace> statefulset/postgres 5432`).'
+        ? `postgres.exposePort publishes Postgres on a host port under compose only: on a cluster it stays inside the namespace\n(reach it with \`kubectl port-forward -n ${ctx.model.kubernetes.namespace} statefulset/postgres 5432\`).`
         : undefined,
   },
   {

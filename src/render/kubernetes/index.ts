@@ -8,7 +8,7 @@
  * bytes on both targets. No secret value is read here: a `.env` reference becomes a `secretKeyRef`.
  */
 import { SparkbaasError } from '../../errors.js'
-import { K8S_DIR } from '../../layout.js'
+import { K8S_DIR, K8S_KUSTOMIZATION, K8S_SECRETS_ENV_EXAMPLE } from '../../layout.js'
 import type { StackModel } from '../../model/types.js'
 import { commentSafe, header } from '../header.js'
 import type { RenderedFile } from '../types.js'
@@ -17,8 +17,6 @@ import { referencedKeys } from './env.js'
 import type { KubeContext } from './meta.js'
 import { yamlFile, type KubeObject, type Kustomization } from './serialize.js'
 
-export const KUSTOMIZATION_FILE = `${K8S_DIR}/kustomization.yaml`
-export const SECRETS_ENV_EXAMPLE = `${K8S_DIR}/secrets.env.example`
 
 /** `files`: what the other renderers made (never written on this target, only mounted). */
 export function renderKubernetes(model: StackModel, files: readonly RenderedFile[]): RenderedFile[] {
@@ -57,7 +55,7 @@ export function renderKubernetes(model: StackModel, files: readonly RenderedFile
     : `Apply with \`kubectl apply --server-side -k ${K8S_DIR}/\`. The manifests read the existing Secret ${secret.name}\n(kubernetes.existingSecret), which must hold every key secrets.env.example lists.`
   return [
     ...rendered,
-    yamlFile(KUSTOMIZATION_FILE, model.configFile, [kustomization], kustomizationComment),
+    yamlFile(K8S_KUSTOMIZATION, model.configFile, [kustomization], kustomizationComment),
     secretsExample(model),
     {
       path: `${K8S_DIR}/.gitignore`,
@@ -89,7 +87,7 @@ function secretsExample(model: StackModel): RenderedFile {
   for (const key of kubernetesSecretKeys(model)) {
     lines.push('', ...(comments.get(key) ?? '').split('\n').filter((line) => line !== '').map((line) => `# ${commentSafe(line)}`), `${key}=`)
   }
-  return { path: SECRETS_ENV_EXAMPLE, contents: `${header('#', model.configFile)}${lines.join('\n')}\n`, format: 'env', artifact: 'kubernetes' }
+  return { path: K8S_SECRETS_ENV_EXAMPLE, contents: `${header('#', model.configFile)}${lines.join('\n')}\n`, format: 'env', artifact: 'kubernetes' }
 }
 
 /** dynamic.yml (traefik.ts) names each target as `http://<compose service>:<port>`: each must be a Service here. */
