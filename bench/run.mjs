@@ -50,6 +50,7 @@ const SIZES = quick
       { functions: 10, realms: 10 },
       { functions: 2000, realms: 20 },
       { functions: 2000, realms: 20, anonymous: true },
+      { functions: 2000, realms: 20, kubernetes: true },
     ]
   : [
       { functions: 10, realms: 1 },
@@ -60,6 +61,7 @@ const SIZES = quick
       { functions: 10, realms: 100 },
       { functions: 2000, realms: 20 },
       { functions: 2000, realms: 20, anonymous: true },
+      { functions: 2000, realms: 20, kubernetes: true },
     ]
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'sparkbaas-bench-'))
@@ -218,7 +220,9 @@ async function synthetic() {
   const results = []
   for (const size of SIZES) {
     const { dir, routes } = syntheticProject(tmp(`synthetic-${size.functions}x${size.realms}`), size)
-    const generate = (out, rss = false) => run([BIN, 'generate', '--out', out], { cwd: dir, rss })
+    // The Kubernetes target: the same files embedded in manifests (k8s/), plus k8s/secrets.env.
+    const target = size.kubernetes ? ['--target', 'kubernetes'] : []
+    const generate = (out, rss = false) => run([BIN, 'generate', ...target, '--out', out], { cwd: dir, rss })
     // Warm-up, and the output folder the re-run and --check use.
     const out = tmp('out')
     const first = await generate(out, true)
@@ -231,15 +235,15 @@ async function synthetic() {
       return result.ms
     })
     const rerun = await repeat(async () => (await generate(out)).ms)
-    const check = await repeat(async () => (await run([BIN, 'generate', '--check', '--out', out], { cwd: dir })).ms)
+    const check = await repeat(async () => (await run([BIN, 'generate', ...target, '--check', '--out', out], { cwd: dir })).ms)
     const untouched = scan(out).fingerprint === written.fingerprint
     const rssNode = Math.max(first.rssKiB, (await generate(tmp('rss-out'), true)).rssKiB)
-    const rssTree = await treeRss([BIN, 'generate', '--out', tmp('tree-out')], dir)
+    const rssTree = await treeRss([BIN, 'generate', ...target, '--out', tmp('tree-out')], dir)
     results.push({ size, routes, fresh, rerun, check, untouched, rssNode, rssTree, written })
     rmSync(dir, { recursive: true, force: true })
   }
   const rows = results.map(({ size, routes, fresh, rerun, check, untouched, rssNode, rssTree, written }) => [
-    `${int(size.functions)}${size.anonymous ? ' (anonymous `export default () =>`)' : ''}`,
+    `${int(size.functions)}${size.anonymous ? ' (anonymous `export default () =>`)' : ''}${size.kubernetes ? ' (`--target kubernetes`)' : ''}`,
     int(routes),
     int(size.realms),
     `${ms(median(fresh))} (${fresh.length})`,
@@ -259,7 +263,7 @@ async function synthetic() {
 
 /** Cost per added item between consecutive sizes of each series: about constant when growth is linear. */
 function growth(results) {
-  const series = (pick) => results.filter((r) => !r.size.anonymous && pick(r.size))
+  const series = (pick) => results.filter((r) => !r.size.anonymous && !r.size.kubernetes && pick(r.size))
   const rows = []
   const functionSeries = series((size) => size.realms === 1)
   for (let i = 1; i < functionSeries.length; i++) {

@@ -7,8 +7,10 @@ import { basename, join, resolve } from 'node:path'
 import { buildFunctions } from './build/functions.js'
 import { checkLoaded, loadAndCheck, type CheckedConfig } from './config/load-and-check.js'
 import { configNotes } from './config/notes.js'
+import { kubernetesNames } from './config/validate-kubernetes.js'
 import { SparkbaasError, type Problem } from './errors.js'
-import { DEFAULT_OUT_DIR, outDirName } from './layout.js'
+import { DEFAULT_OUT_DIR, K8S_SECRETS_ENV, outDirName } from './layout.js'
+import { kubernetesSecretKeys } from './render/kubernetes/index.js'
 import { resolveModel } from './model/resolve.js'
 import type { StackModel } from './model/types.js'
 import { renderAllWhileBundling } from './render/index.js'
@@ -34,6 +36,11 @@ export interface GenerateOptions {
    * environment, the config as written. (The CLI reads `--env`, then `SPARKBAAS_ENV`; the library reads neither.)
    */
   env?: string
+  /**
+   * What to write, over the config's (and its environment's) `target`: the compose stack, or Kubernetes manifests
+   * in `k8s/`.
+   */
+  target?: 'compose' | 'kubernetes'
   /** Output folder. @default `generated` beside the config file; `generated.<env>` for an environment */
   outDir?: string
   /** Write nothing; report committed files that differ from what would be generated (`.env` is not compared). */
@@ -82,7 +89,16 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
     })
   }
   const cwd = resolve(options.cwd ?? process.cwd())
-  const { config, filepath, configDir, warnings: configWarnings, environment } = await obtainConfig(options, cwd)
+  const obtained = await obtainConfig(options, cwd)
+  const { filepath, configDir, warnings: configWarnings, environment } = obtained
+  const config = options.target === undefined ? obtained.config : { ...obtained.config, target: options.target }
+  // The config was checked for its own target; one chosen here needs its own names checked.
+  const targetProblems = options.target === undefined || options.target === obtained.config.target ? [] : kubernetesNames(config)
+  if (targetProblems.length > 0) {
+    throw new SparkbaasError('config_invalid', `${filepath} cannot be generated for target ${JSON.stringify(config.target)} (${targetProblems.length === 1 ? '1 problem' : `${targetProblems.length} problems`}):`, {
+      problems: targetProblems,
+    })
+  }
   const model = resolveModel(config, { configFile: filepath })
   const outDir = options.outDir === undefined ? join(configDir, outDirName(environment)) : resolve(cwd, options.outDir)
   const mode = options.check ? 'check' : options.dryRun ? 'dry-run' : 'write'
@@ -132,6 +148,8 @@ async function generateLocked(
     force: options.force === true,
     ...(environment === undefined ? {} : { environment }),
     shownDir: shown(outDir, cwd),
+    // The Kubernetes target's Secret is made by kustomize from a copy of the .env values its manifests read.
+    ...(model.target === 'kubernetes' && model.kubernetes.secret.generated ? { secretCopies: [{ path: K8S_SECRETS_ENV, keys: kubernetesSecretKeys(model) }] } : {}),
   })
   const { stale, missing, extra } = report.drift
   const blueprintOf = new Map(files.map((file) => [file.path, file.blueprint]))

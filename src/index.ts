@@ -15,6 +15,7 @@ export type {
   FunctionConfig,
   ImagesConfig,
   KeycloakConfig,
+  KubernetesConfig,
   LimitsConfig,
   PortsConfig,
   PostgresConfig,

@@ -19,3 +19,18 @@ export const COMPOSE_FILE = 'docker-compose.yml'
 
 /** Secrets and per-machine settings beside the compose file; never committed. */
 export const ENV_FILE = '.env'
+
+/** The Kubernetes target's folder in the output folder: manifests and kustomization.yaml. */
+export const K8S_DIR = 'k8s'
+
+/** What `kubectl apply -k` reads: the namespace, the manifest files, the Secret's generator. */
+export const K8S_KUSTOMIZATION = `${K8S_DIR}/kustomization.yaml`
+
+/** The keys of the Kubernetes target's Secret, one `KEY=` a line (committed; no values). */
+export const K8S_SECRETS_ENV_EXAMPLE = `${K8S_DIR}/secrets.env.example`
+
+/** The env file kustomize's secretGenerator reads: a copy of `.env`'s values, never committed. */
+export const K8S_SECRETS_ENV = `${K8S_DIR}/secrets.env`
+
+/** Every file sparkbaas may write that copies `.env` values: the output's `.gitignore` always names those on disk. */
+export const KNOWN_SECRET_COPIES: readonly string[] = [K8S_SECRETS_ENV]

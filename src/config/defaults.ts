@@ -4,6 +4,13 @@
  */
 export const DEFAULTS = {
   domain: 'localhost',
+  /** What `generate` writes: a docker compose stack, or Kubernetes manifests (k8s/). */
+  target: 'compose',
+  kubernetes: {
+    /** The namespace is the project's name unless `kubernetes.namespace` says otherwise. */
+    storage: { size: '10Gi' },
+    replicas: { api: 1, functions: 1, verifier: 1 },
+  },
   tls: 'off',
   ports: {
     http: 80,

@@ -43,6 +43,16 @@ export const NAMES = {
   path: rule(/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/, 'a URL path starting with "/" (no spaces, backticks, quotes or "?")', '/rest'),
   /** Spark memory sizes. */
   memory: rule(/^[1-9][0-9]{0,6}[kmgtKMGT]$/, 'a size like "512m" or "2g"', '2g'),
+  /** A Kubernetes namespace: one DNS label (RFC 1123), as Kubernetes' apimachinery IsDNS1123Label checks it. */
+  namespace: rule(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'a Kubernetes namespace: lowercase letters, digits and "-", not starting or ending with "-", at most 63 characters', 'acme'),
+  /** A Kubernetes object name such as a Secret's or a StorageClass's: a DNS subdomain (IsDNS1123Subdomain). */
+  kubernetesObject: rule(
+    /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/,
+    'a Kubernetes object name: lowercase letters, digits, "-" and ".", starting and ending with a letter or digit, at most 253 characters',
+    'acme-secrets',
+  ),
+  /** A storage size as Kubernetes writes quantities, in binary (`10Gi`) or decimal (`10G`) units. */
+  storageSize: rule(/^[1-9][0-9]{0,8}(?:Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)$/, 'a storage size such as "10Gi" or "500Mi" (a whole number and a unit: Ki, Mi, Gi, Ti, Pi, k, M, G, T or P)', '10Gi'),
   /** Keys of `env` maps. */
   envKey: rule(/^(?!__)[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'an environment variable name: letters, digits and "_", not starting with a digit or "__"', 'GREETING'),
 } as const

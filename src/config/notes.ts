@@ -6,7 +6,17 @@ import { NAMES } from './names.js'
 import type { ParsedConfig } from './schema.js'
 
 export function configNotes(config: ParsedConfig): string[] {
-  return config.routes.length === 0 ? [noRoutes(config)] : []
+  return [...(config.routes.length === 0 ? [noRoutes(config)] : []), ...unpublishedPostgres(config)]
+}
+
+/** Compose publishes Postgres on a host port; a cluster has none to give it (src/render/kubernetes/workload.ts). */
+function unpublishedPostgres(config: ParsedConfig): string[] {
+  const port = config.postgres.exposePort
+  if (config.target !== 'kubernetes' || port === false) return []
+  const namespace = config.kubernetes.namespace ?? config.project
+  return [
+    `postgres.exposePort: with target "kubernetes" Postgres is not published (a cluster has no host port for it) — reach it with \`kubectl port-forward -n ${namespace} statefulset/postgres ${port === 5432 ? '5432' : `${port}:5432`}\``,
+  ]
 }
 
 /** Traefik is the only way in: without a route, every service is internal (Postgres aside, when published). */

@@ -191,6 +191,28 @@ const routeSchema = z.strictObject({
 })
 
 /**
+ * `kubernetes`: how the Kubernetes target (`target: "kubernetes"`) lays the stack out; ignored by the compose target.
+ * The namespace defaults to the project (model/resolve.ts), so it is left optional here.
+ */
+const kubernetesSchema = z.strictObject({
+  namespace: named('namespace').optional(),
+  existingSecret: named('kubernetesObject').optional(),
+  storage: z
+    .strictObject({
+      size: named('storageSize').default(DEFAULTS.kubernetes.storage.size),
+      className: named('kubernetesObject').optional(),
+    })
+    .default(() => ({ size: DEFAULTS.kubernetes.storage.size })),
+  replicas: z
+    .strictObject({
+      api: positiveInt('replicas').default(DEFAULTS.kubernetes.replicas.api),
+      functions: positiveInt('replicas').default(DEFAULTS.kubernetes.replicas.functions),
+      verifier: positiveInt('replicas').default(DEFAULTS.kubernetes.replicas.verifier),
+    })
+    .default(() => ({ ...DEFAULTS.kubernetes.replicas })),
+})
+
+/**
  * `production`: the environment is served to the world, so validate refuses local-only settings (production.ts).
  * The object form is production with the one exception it names.
  */
@@ -204,6 +226,8 @@ const productionSchema = z.union([
 const baseShape = {
   project: named('project'),
   production: productionSchema.default(false),
+  target: z.enum(['compose', 'kubernetes'], { error: 'expected "compose" or "kubernetes"' }).default(DEFAULTS.target),
+  kubernetes: kubernetesSchema.default(() => kubernetesSchema.parse({})),
   domain: named('domain').default(DEFAULTS.domain),
   tls: tlsSchema.default(DEFAULTS.tls),
   ports: portsSchema.default(() => portsSchema.parse({})),

@@ -129,6 +129,45 @@ export interface ApiConfig {
   realm?: string
 }
 
+/**
+ * How the Kubernetes target lays the stack out (`target: "kubernetes"`); the compose target ignores it.
+ * @example { namespace: "acme-prod", existingSecret: "acme-prod-secrets", storage: { size: "50Gi" }, replicas: { api: 3 } }
+ */
+export interface KubernetesConfig {
+  /**
+   * The namespace every object is created in (a DNS label: lowercase letters, digits and `-`).
+   * @default the project name
+   */
+  namespace?: string
+  /**
+   * The name of a Secret that already exists in the namespace, holding every key `k8s/secrets.env.example` lists.
+   * With it `generate` writes no `k8s/secrets.env` and no `secretGenerator`: the manifests read that Secret. Without
+   * it, kustomize makes the Secret `<project>-secrets` from `k8s/secrets.env`, which `generate` keeps in step with
+   * `.env` and git never sees.
+   */
+  existingSecret?: string
+  /** Postgres's volume (a PersistentVolumeClaim of its StatefulSet). @default { size: "10Gi" } */
+  storage?: {
+    /** @default "10Gi" */
+    size?: string
+    /** The StorageClass; left out, the cluster's default one. */
+    className?: string
+  }
+  /**
+   * Pods of the stateless services: PostgREST (`api`), the functions runtime and the token verifier. Spark workers
+   * take theirs from `workers[].replicas`.
+   * @default { api: 1, functions: 1, verifier: 1 }
+   */
+  replicas?: {
+    /** @default 1 */
+    api?: number
+    /** @default 1 */
+    functions?: number
+    /** @default 1 */
+    verifier?: number
+  }
+}
+
 /** How Keycloak is served through the `keycloak` route. */
 export interface KeycloakConfig {
   /**
@@ -410,6 +449,15 @@ export interface SparkbaasConfig {
    * @default false
    */
   production?: boolean | ProductionConfig
+  /**
+   * What `generate` writes: `"compose"`, a docker compose stack; `"kubernetes"`, plain manifests and a
+   * `kustomization.yaml` in `k8s/` (apply with `kubectl apply -k generated/k8s`). `generate --target` overrides it;
+   * an environment may set its own.
+   * @default "compose"
+   */
+  target?: 'compose' | 'kubernetes'
+  /** Namespace, Secret, Postgres storage and replicas of the Kubernetes target. @default {} */
+  kubernetes?: KubernetesConfig
   /**
    * Public base domain; a route with host `api` is served at `api.<domain>`. `*.localhost` needs no DNS.
    * @default "localhost"

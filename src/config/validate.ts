@@ -14,8 +14,9 @@ import { productionGuards } from './production.js'
 import { portClashes, postgrestImageVersion, unknownResourceServices } from './validate-stack.js'
 import { functionDatabases, secretNames } from './validate-secrets.js'
 import { seedUsers, serviceAccountRoles } from './validate-users.js'
+import { kubernetesNames } from './validate-kubernetes.js'
 
-export { functionDatabases, portClashes, postgrestImageVersion, productionGuards, secretNames, seedUsers, serviceAccountRoles, unknownResourceServices }
+export { functionDatabases, kubernetesNames, portClashes, postgrestImageVersion, productionGuards, secretNames, seedUsers, serviceAccountRoles, unknownResourceServices }
 
 export interface RuleContext {
   /** The config file's folder: function sources are relative to it. */
@@ -339,6 +340,7 @@ const RULE_TABLE: readonly (readonly [Rule, RuleReads])[] = [
   [postgrestImageVersion, { api: 'all', images: 'all' }],
   [portClashes, { tls: 'all', ports: 'all', postgres: 'all' }],
   [productionGuards, { production: 'all', tls: 'all', domain: 'all', postgres: 'all', realms: 'each', images: 'all', services: 'each' }],
+  [kubernetesNames, { target: 'all', kubernetes: 'all', project: 'all', workers: 'each', services: 'each' }],
   [unknownResourceServices, { resources: 'each', api: 'all', realms: 'all', functions: 'all', workers: 'all', services: 'all', routes: 'all' }],
 ]
 

@@ -126,6 +126,20 @@ export function resolveModel(config: ParsedConfig, ctx: ResolveContext): StackMo
 
   return {
     project: config.project,
+    target: config.target,
+    kubernetes: {
+      namespace: config.kubernetes.namespace ?? config.project,
+      secret:
+        config.kubernetes.existingSecret === undefined
+          ? { name: `${config.project}-secrets`, generated: true }
+          : { name: config.kubernetes.existingSecret, generated: false },
+      storage: config.kubernetes.storage,
+      replicas: {
+        postgrest: config.kubernetes.replicas.api,
+        functions: config.kubernetes.replicas.functions,
+        verifier: config.kubernetes.replicas.verifier,
+      },
+    },
     domain: config.domain,
     tls:
       typeof config.tls === 'object'

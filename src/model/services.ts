@@ -215,6 +215,7 @@ export function sparkServices(config: ParsedConfig, images: Images): ServiceDraf
       // replicas do not clash on it.
       healthcheck: health(httpProbe(8081, '/json/', '"masterurl" *: *"spark://', true), '30s'),
       replicas: worker.replicas,
+      origin: 'worker',
     }),
   )
   return [master, ...workers]
@@ -237,6 +238,7 @@ export function extraServices(config: ParsedConfig): ServiceDraft[] {
         networks: svc.database ? [BACKEND, EDGE] : [EDGE],
         // Unknown image: it may rely on setuid helpers, so do not add no-new-privileges.
         noNewPrivileges: false,
+        origin: 'service',
       }
     })
 }

@@ -77,6 +77,8 @@ export interface ServiceModel {
   readonly oneShot?: boolean
   /** Memory and CPU limits of each of its containers (`deploy.resources.limits`); every service has them. */
   readonly limits: LimitsModel
+  /** The config entry it comes from: a key of `services` or a worker pool of `workers`; none for the built-in ones. */
+  readonly origin?: 'service' | 'worker'
 }
 
 /** A service before its limits are known (the service builders make these; limits.ts completes them). */
@@ -212,8 +214,25 @@ export interface TlsModel {
   readonly acme?: { readonly email: string; readonly staging: boolean }
 }
 
+/** How the Kubernetes target lays the stack out (config `kubernetes`, defaults filled). */
+export interface KubernetesModel {
+  readonly namespace: string
+  /**
+   * The Secret every `.env` reference reads: made by kustomize from `k8s/secrets.env` (`generated`), or one that
+   * already exists in the cluster (`kubernetes.existingSecret`).
+   */
+  readonly secret: { readonly name: string; readonly generated: boolean }
+  /** Postgres's PersistentVolumeClaim. */
+  readonly storage: { readonly size: string; readonly className?: string }
+  /** Pods by compose service name, where the config sets them for Kubernetes (PostgREST, functions, verifier). */
+  readonly replicas: Readonly<Record<string, number>>
+}
+
 export interface StackModel {
   readonly project: string
+  /** What `generate` writes: the compose stack, or Kubernetes manifests in `k8s/`. */
+  readonly target: 'compose' | 'kubernetes'
+  readonly kubernetes: KubernetesModel
   readonly domain: string
   readonly tls: TlsModel
   /** Traefik's host ports, which are also its entry points' container ports (src/model/ports.ts). */

@@ -8,6 +8,7 @@ import { renderEnvExample } from './env.js'
 import { renderFunctions } from './functions.js'
 import { renderKeycloak } from './keycloak.js'
 import { renderKeycloakSync } from './keycloak-sync.js'
+import { renderKubernetes } from './kubernetes/index.js'
 import { renderPostgres } from './postgres.js'
 import { renderTraefik } from './traefik.js'
 import type { RenderedFile } from './types.js'
@@ -37,8 +38,27 @@ export const RENDERERS: readonly Renderer[] = [
   renderFunctions,
 ]
 
+/**
+ * The compose stack's own files. The Kubernetes target writes neither: its manifests hold the services, and
+ * `k8s/secrets.env.example` lists the keys `.env.example` would.
+ */
+const COMPOSE_ONLY: ReadonlySet<Renderer> = new Set([renderCompose, renderEnvExample])
+
+const renderersFor = (model: StackModel): readonly Renderer[] =>
+  model.target === 'kubernetes' ? RENDERERS.filter((render) => !COMPOSE_ONLY.has(render)) : RENDERERS
+
+/**
+ * The files of the target: on compose, what the renderers made; on Kubernetes, the manifests that embed the
+ * files the compose stack would mount (realm JSON, init SQL, dynamic.yml, functions, …), which are not written.
+ */
+const forTarget = (model: StackModel, files: RenderedFile[]): RenderedFile[] =>
+  model.target === 'kubernetes' ? renderKubernetes(model, files) : files
+
 export function renderAll(model: StackModel, ctx: RenderContext): RenderedFile[] {
-  return RENDERERS.flatMap((render) => render(model, ctx))
+  return forTarget(
+    model,
+    renderersFor(model).flatMap((render) => render(model, ctx)),
+  )
 }
 
 /** The renderers that read `functionBundles`. */
@@ -54,15 +74,19 @@ export async function renderAllWhileBundling(
   ctx: Omit<RenderContext, 'functionBundles'>,
   bundles: Promise<ReadonlyMap<string, string>>,
 ): Promise<RenderedFile[]> {
+  const renderers = renderersFor(model)
   let early: (RenderedFile[] | undefined)[] | undefined
   let failure: unknown
   try {
-    early = RENDERERS.map((render) => (NEEDS_BUNDLES.has(render) ? undefined : render(model, { ...ctx, functionBundles: new Map() })))
+    early = renderers.map((render) => (NEEDS_BUNDLES.has(render) ? undefined : render(model, { ...ctx, functionBundles: new Map() })))
   } catch (error) {
     failure = error
   }
   const functionBundles = await bundles
   if (early === undefined) throw failure
   const done = early
-  return RENDERERS.flatMap((render, i) => done[i] ?? render(model, { ...ctx, functionBundles }))
+  return forTarget(
+    model,
+    renderers.flatMap((render, i) => done[i] ?? render(model, { ...ctx, functionBundles })),
+  )
 }

@@ -37,22 +37,22 @@ export interface WriteHooks extends SwapHooks {
 /**
  * Writes `files` into `outDir` (created if missing) and deletes `removals` (relative paths), all or nothing.
  *
- * `last` is a file still being made (`.env`, waiting for its RSA keys): `files` are staged meanwhile, and it is
- * staged once it arrives, before anything moves. If it rejects, nothing moves and its error is thrown as it is.
+ * `last` is a file still being made (`.env`, waiting for its RSA keys; with it, the files that copy its values, such
+ * as `k8s/secrets.env`): `files` are staged meanwhile, and it is staged once it arrives, before anything moves. If it
+ * rejects, nothing moves and its error is thrown as it is.
  */
 export async function writeAtomically(
   outDir: string,
   files: readonly StagedFile[],
   hooks: WriteHooks = {},
-  last: Promise<StagedFile | undefined> = Promise.resolve(undefined),
+  last: Promise<StagedFile | readonly StagedFile[] | undefined> = Promise.resolve(undefined),
   removals: readonly string[] = [],
 ): Promise<void> {
   // Awaited below in every case; this only keeps an early rejection from counting as unhandled meanwhile.
   last.catch(() => undefined)
   if (files.length === 0) {
-    const file = await last
-    if (file === undefined && removals.length === 0) return
-    files = file === undefined ? [] : [file]
+    files = asList(await last)
+    if (files.length === 0 && removals.length === 0) return
     last = Promise.resolve(undefined)
   }
   await preflight(outDir, files)
@@ -70,15 +70,15 @@ export async function writeAtomically(
     } catch (error) {
       throw failed(outDir, error, 'Nothing was changed.')
     }
-    const lastFile = await last
-    if (lastFile !== undefined) {
-      await preflight(outDir, [lastFile])
+    const lastFiles = asList(await last)
+    if (lastFiles.length > 0) {
+      await preflight(outDir, lastFiles)
       try {
-        await stageAll(staging, [lastFile], hooks, files.length)
+        await stageAll(staging, lastFiles, hooks, files.length)
       } catch (error) {
         throw failed(outDir, error, 'Nothing was changed.')
       }
-      files = [...files, lastFile]
+      files = [...files, ...lastFiles]
     }
     await hooks.beforeMove?.(staging)
     try {
@@ -97,6 +97,9 @@ export async function writeAtomically(
     await scratch.dispose()
   }
 }
+
+const asList = (last: StagedFile | readonly StagedFile[] | undefined): readonly StagedFile[] =>
+  last === undefined ? [] : 'path' in last ? [last] : last
 
 /**
  * Files written (and fsynced) into the staging folder at once: their waits for the disk overlap. Measured here

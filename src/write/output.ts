@@ -11,7 +11,7 @@
 import type { KeyObject } from 'node:crypto'
 import { chmod, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { ENV_FILE } from '../layout.js'
+import { ENV_FILE, KNOWN_SECRET_COPIES } from '../layout.js'
 import type { EnvVar } from '../model/types.js'
 import { header } from '../render/header.js'
 import type { RenderedFile } from '../render/types.js'
@@ -23,6 +23,7 @@ import { keepHandEdits } from './hand-edits.js'
 import { MANIFEST_FILE, readManifest, renderManifest, sha256, type Manifest } from './manifest.js'
 import { notOurs } from './out-dir.js'
 import { ensureEnvWithKeys, startRsaKeys } from './secrets.js'
+import { renderSecretCopy, type SecretCopy } from './secret-copies.js'
 import { byCodePoint } from '../order.js'
 import { mapConcurrently } from '../concurrent.js'
 
@@ -52,6 +53,8 @@ export interface WriteOutputOptions {
   readonly environment?: string
   /** How the output folder is shown in the `--check` diff (ending in a separator). @default `outDir` and `/` */
   readonly shownDir?: string
+  /** Files that copy `.env` values (secret-copies.ts): written with `.env`, mode 0600, git-ignored. @default [] */
+  readonly secretCopies?: readonly SecretCopy[]
 }
 
 export interface WriteReport {
@@ -92,7 +95,8 @@ export async function writeOutput(rendered: readonly RenderedFile[], options: Wr
   // The committed files: what the renderers made, the .gitignore, and the manifest of both.
   const committed = new Map<string, StagedFile>()
   for (const file of rendered) committed.set(file.path, { path: file.path, contents: file.contents, mode: file.mode ?? FILE_MODE })
-  const gitignore = await planGitignore(outDir, options.configFile, previous, warn)
+  const secretCopies = options.secretCopies ?? []
+  const gitignore = await planGitignore(outDir, options.configFile, previous, warn, await ignoredCopies(outDir, secretCopies))
   if (gitignore !== undefined) committed.set(GITIGNORE_FILE, { path: GITIGNORE_FILE, contents: gitignore, mode: FILE_MODE })
   const manifest = renderManifest(new Map([...committed.values()].map((f) => [f.path, f.contents])), options.environment)
   committed.set(MANIFEST_FILE, { path: MANIFEST_FILE, contents: manifest, mode: FILE_MODE })
@@ -150,7 +154,7 @@ export async function writeOutput(rendered: readonly RenderedFile[], options: Wr
   let envUnused: string[] = []
   let envModeFixed = false
   // .env may wait for RSA keys still being made (`rsaKeys`); the committed files are staged meanwhile.
-  const envFile = async (): Promise<StagedFile | undefined> => {
+  const envFile = async (): Promise<StagedFile[]> => {
     const envPath = join(outDir, ENV_FILE)
     const existing = await readBytes(envPath)
     const existingText = existing?.toString('utf8')
@@ -161,11 +165,20 @@ export async function writeOutput(rendered: readonly RenderedFile[], options: Wr
       warn(`${ENV_FILE}: ${key} does not match the signing key it is derived from; delete its line to have it derived again.`)
     }
     if (existing !== undefined) envModeFixed = ((await stat(envPath)).mode & 0o777) !== ENV_MODE
-    if (env.text !== existingText) return { path: ENV_FILE, contents: env.text, mode: ENV_MODE }
-    unchanged.push(ENV_FILE)
-    return undefined
+    const staged: StagedFile[] = []
+    if (env.text !== existingText) staged.push({ path: ENV_FILE, contents: env.text, mode: ENV_MODE })
+    else unchanged.push(ENV_FILE)
+    for (const copy of secretCopies) {
+      const contents = renderSecretCopy(copy, env.values)
+      const path = join(outDir, copy.path)
+      const onDisk = await readBytes(path)
+      // Rewritten when its mode is not 0600 either: the staged file gets the mode, an in-place chmod would not be atomic.
+      if (onDisk !== undefined && onDisk.equals(Buffer.from(contents, 'utf8')) && ((await stat(path)).mode & 0o777) === ENV_MODE) unchanged.push(copy.path)
+      else staged.push({ path: copy.path, contents, mode: ENV_MODE })
+    }
+    return staged
   }
-  const env = mode === 'check' ? Promise.resolve(undefined) : envFile()
+  const env = mode === 'check' ? Promise.resolve([]) : envFile()
 
   if (mode === 'write') {
     await keepHandEdits(outDir, handEdited).catch((error: unknown) => {
@@ -176,10 +189,10 @@ export async function writeOutput(rendered: readonly RenderedFile[], options: Wr
     await writeAtomically(outDir, toWrite, options.hooks, env, removed)
   }
   const envWritten = await env
-  const written = [...toWrite, ...(envWritten ? [envWritten] : [])].map((f) => f.path)
+  const written = [...toWrite, ...envWritten].map((f) => f.path)
   if (mode === 'write') {
     // A rewritten .env was staged with 0600; an unchanged one is fixed in place.
-    if (envModeFixed && envWritten === undefined) await chmod(join(outDir, ENV_FILE), ENV_MODE)
+    if (envModeFixed && !envWritten.some((f) => f.path === ENV_FILE)) await chmod(join(outDir, ENV_FILE), ENV_MODE)
   }
 
   const diff =
@@ -247,21 +260,39 @@ export function prepareEnvKeys(outDir: string, env: readonly EnvVar[], onStart?:
  * generated file. A `.gitignore` that is not ours is respected: left alone when it already ignores `.env`,
  * else kept with `.env` appended (and a warning). Returns the contents to write, or undefined to leave it alone.
  */
-async function planGitignore(outDir: string, configFile: string, previous: Manifest, warn: (m: string) => void): Promise<string | undefined> {
-  const ours = `${header('#', configFile)}# Secrets and settings generated for this machine: never commit them.\n${ENV_FILE}\n`
+async function planGitignore(
+  outDir: string,
+  configFile: string,
+  previous: Manifest,
+  warn: (m: string) => void,
+  copies: readonly string[],
+): Promise<string | undefined> {
+  const secrets = [ENV_FILE, ...copies]
+  const ours = `${header('#', configFile)}# Secrets and settings generated for this machine: never commit them.\n${secrets.map((path) => `${path}\n`).join('')}`
   const existing = (await readBytes(join(outDir, GITIGNORE_FILE)))?.toString('utf8')
   if (existing === undefined || existing === ours) return ours
   const recorded = previous.files.get(GITIGNORE_FILE)
   const wroteIt = recorded !== undefined && recorded === sha256(existing)
   // Ours from an earlier run (say, before the config file was renamed): regenerate it.
   if (wroteIt && existing.startsWith('# Generated by sparkbaas')) return ours
-  if (ignoresEnv(existing)) return wroteIt ? existing : undefined
-  warn(`${GITIGNORE_FILE} in ${outDir} did not ignore ${ENV_FILE}: added it.`)
-  return `${existing}${existing === '' || existing.endsWith('\n') ? '' : '\n'}${ENV_FILE}\n`
+  const missing = secrets.filter((path) => !ignores(existing, path))
+  if (missing.length === 0) return wroteIt ? existing : undefined
+  warn(`${GITIGNORE_FILE} in ${outDir} did not ignore ${missing.join(' and ')}: added ${missing.length === 1 ? 'it' : 'them'}.`)
+  return `${existing}${existing === '' || existing.endsWith('\n') ? '' : '\n'}${missing.map((path) => `${path}\n`).join('')}`
 }
 
-const ignoresEnv = (gitignore: string): boolean =>
-  gitignore.split(/\r?\n/).some((line) => ['.env', '/.env'].includes(line.trim()))
+const ignores = (gitignore: string, path: string): boolean =>
+  gitignore.split(/\r?\n/).some((line) => [path, `/${path}`].includes(line.trim()))
+
+/**
+ * The copies of `.env` the `.gitignore` must name: the ones this run writes, and any already on disk (a copy left
+ * by an earlier config, say the Kubernetes target's before switching back to compose, stays ignored).
+ */
+async function ignoredCopies(outDir: string, copies: readonly SecretCopy[]): Promise<string[]> {
+  const paths = new Set(copies.map((copy) => copy.path))
+  for (const path of KNOWN_SECRET_COPIES) if ((await readBytes(join(outDir, path))) !== undefined) paths.add(path)
+  return [...paths].sort(byCodePoint)
+}
 
 /** A file's bytes; undefined when absent. A folder where a file belongs reads as absent: the atomic writer's
  * preflight then refuses to write over it. */

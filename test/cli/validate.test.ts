@@ -190,7 +190,7 @@ describe("a user's mistake: exit 1, a clean message, no stack", () => {
       '✖ <fixtures>/load/invalid/sparkbaas.config.ts is not a valid config (3 problems):\n' +
         '  project: expected lowercase letters, digits and "-", starting with a letter, at most 39 characters, received "Acme Corp"\n' +
         '  postgres.version: expected number, received string "17" — write 17 without quotes\n' +
-        '  extra: unknown key "extra" — allowed keys: project, production, domain, tls, ports, images, postgres, api, keycloak, workers, realms, functions, services, routes, resources, environments\n',
+        '  extra: unknown key "extra" — allowed keys: project, production, target, kubernetes, domain, tls, ports, images, postgres, api, keycloak, workers, realms, functions, services, routes, resources, environments\n',
     ],
     [
       'shape and cross-reference mistakes together, in the order they appear',

@@ -36,3 +36,21 @@ describe('configNotes: a stack with no routes', () => {
     ])
   })
 })
+
+describe('configNotes: the Kubernetes target', () => {
+  const routed = { project: 'x', routes: [{ host: 'auth', to: 'keycloak' as const }] }
+
+  it('says postgres.exposePort publishes nothing on a cluster, and how to reach Postgres instead', () => {
+    expect(notesOf({ ...routed, target: 'kubernetes', postgres: { exposePort: 5432 } })).toEqual([
+      'postgres.exposePort: with target "kubernetes" Postgres is not published (a cluster has no host port for it) — reach it with `kubectl port-forward -n x statefulset/postgres 5432`',
+    ])
+    expect(notesOf({ ...routed, target: 'kubernetes', kubernetes: { namespace: 'x-prod' }, postgres: { exposePort: 15432 } })[0]).toContain(
+      '`kubectl port-forward -n x-prod statefulset/postgres 15432:5432`',
+    )
+  })
+
+  it('is silent on compose, or without exposePort', () => {
+    expect(notesOf({ ...routed, postgres: { exposePort: 5432 } })).toEqual([])
+    expect(notesOf({ ...routed, target: 'kubernetes' })).toEqual([])
+  })
+})

@@ -239,7 +239,7 @@ describe('problemsFromZod: keys', () => {
     expect(problemOf({ 'weird key': 1 })).toEqual({
       path: '["weird key"]',
       code: 'unknown_key',
-      message: 'unknown key "weird key" — allowed keys: project, production, domain, tls, ports, images, postgres, api, keycloak, workers, realms, functions, services, routes, resources, environments',
+      message: 'unknown key "weird key" — allowed keys: project, production, target, kubernetes, domain, tls, ports, images, postgres, api, keycloak, workers, realms, functions, services, routes, resources, environments',
     })
   })
 

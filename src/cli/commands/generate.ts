@@ -15,6 +15,7 @@ export default defineCommand({
     config: CONFIG_ARG,
     env: ENV_ARG,
     out: { type: 'string', valueHint: 'dir', description: 'Output folder (default: generated/ beside the config file, generated.<env>/ for an environment)' },
+    target: { type: 'string', valueHint: 'compose|kubernetes', description: "What to write, over the config's `target`: the compose stack, or Kubernetes manifests in k8s/" },
     check: { type: 'boolean', description: 'Write nothing; exit 1 when the committed output is out of date (for CI), with a diff of each file' },
     'dry-run': { type: 'boolean', description: 'Write nothing; show what would change' },
     force: { type: 'boolean', description: 'Write into a folder that holds files sparkbaas did not write (replacing those it writes)' },
@@ -25,6 +26,7 @@ export default defineCommand({
       ...(args.config ? { configFile: args.config } : {}),
       ...envOption(args),
       ...(args.out ? { outDir: args.out } : {}),
+      ...(args.target === undefined ? {} : { target: targetOption(args.target) }),
       check: args.check === true,
       dryRun: args['dry-run'] === true,
       force: args.force === true,
@@ -58,6 +60,16 @@ export default defineCommand({
     for (const warning of warnings) process.stderr.write(`! ${warning}\n`)
   },
 })
+
+const TARGETS = ['compose', 'kubernetes'] as const
+
+function targetOption(value: string): (typeof TARGETS)[number] {
+  const target = TARGETS.find((t) => t === value)
+  if (target !== undefined) return target
+  throw new SparkbaasError('usage', `--target ${JSON.stringify(value)}: expected "compose" or "kubernetes".`, {
+    hint: 'sparkbaas generate --target kubernetes writes Kubernetes manifests into k8s/ of the output folder.',
+  })
+}
 
 /** While the keys of realms new to .env are made: the first run, or after adding a realm. */
 const rsaProgress = (count: number) =>

@@ -1,0 +1,82 @@
+/**
+ * The generated files a compose service bind-mounts (`./traefik`, `./functions`, …) as ConfigMaps, embedded in the
+ * manifests: kustomize's default load restrictor refuses files outside the kustomization's folder, and embedding
+ * keeps `k8s/` self-contained. A folder's files are packed, in path order, into as few ConfigMaps as fit the API
+ * server's limit, and all of them are projected into one volume at the mount point.
+ *
+ * Kubernetes refuses a ConfigMap whose data is over 1 MiB (kubernetes/kubernetes pkg/apis/core/validation
+ * validation.go ValidateConfigMap: `totalSize > core.MaxSecretSize`, 1024 * 1024 bytes); each ConfigMap is kept
+ * under {@link CONFIG_MAP_BUDGET} to leave room for its metadata in etcd. Keys must match `[-._a-zA-Z0-9]+`
+ * (apimachinery IsConfigMapKey), so files below a subfolder are projected with an `items` path.
+ */
+import type { ConfigMap, VolumeProjection } from 'kubernetes-types/core/v1.js'
+import { SparkbaasError } from '../../errors.js'
+import { byCodePoint } from '../../order.js'
+import { objectMeta, shortHash, type KubeContext } from './meta.js'
+
+/** Data bytes per ConfigMap (keys and values). */
+export const CONFIG_MAP_BUDGET = 1000 * 1024
+
+const CONFIG_MAP_KEY = /^[-._a-zA-Z0-9]+$/
+
+export interface MountedFiles {
+  readonly configMaps: ConfigMap[]
+  readonly sources: VolumeProjection[]
+  /** A hash of every file's path and contents, for the pod template's config-hash annotation. */
+  readonly hash: string
+}
+
+/**
+ * The ConfigMaps of the rendered files below `folder` (a compose bind-mount source such as `./postgres/init`),
+ * named `<service>-files`, `<service>-files-2`, …
+ */
+export function mountedFiles(ctx: KubeContext, service: string, component: string, folder: string, budget = CONFIG_MAP_BUDGET): MountedFiles {
+  const prefix = `${folder.replace(/^\.\//, '')}/`
+  const files = [...ctx.files.keys()].filter((path) => path.startsWith(prefix)).sort(byCodePoint)
+  if (files.length === 0) throw new Error(`internal: ${service} mounts ${folder}, but no file was rendered there`)
+  const chunks: { path: string; key: string; text: string }[][] = [[]]
+  let used = 0
+  for (const path of files) {
+    const relative = path.slice(prefix.length)
+    const key = CONFIG_MAP_KEY.test(relative) ? relative : relative.replace(/[^-._a-zA-Z0-9]/g, '_')
+    const text = ctx.files.get(path)!
+    const size = Buffer.byteLength(key) + Buffer.byteLength(text)
+    if (size > budget) {
+      throw new SparkbaasError(
+        'render_failed',
+        `${path} is ${Math.ceil(size / 1024)} KiB, more than one Kubernetes ConfigMap holds (${Math.floor(budget / 1024)} KiB of the API server's 1 MiB), so the Kubernetes target cannot mount it into ${service}.`,
+        { hint: path.startsWith('functions/') ? 'Make the function smaller (move big dependencies or data out of its bundle), or use target: "compose".' : 'Use target: "compose" for this stack.' },
+      )
+    }
+    if (used + size > budget && chunks.at(-1)!.length > 0) {
+      chunks.push([])
+      used = 0
+    }
+    chunks.at(-1)!.push({ path, key, text })
+    used += size
+  }
+  const configMaps = chunks.map(
+    (chunk, i): ConfigMap => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: objectMeta(ctx, `${service}-files${i === 0 ? '' : `-${i + 1}`}`, component, { labelName: service }),
+      data: Object.fromEntries(chunk.map((file) => [file.key, file.text])),
+    }),
+  )
+  const sources = chunks.map(
+    (chunk, i): VolumeProjection => ({
+      configMap: {
+        name: configMaps[i]!.metadata!.name!,
+        ...(chunk.every((file) => file.key === file.path.slice(prefix.length))
+          ? {}
+          : { items: chunk.map((file) => ({ key: file.key, path: file.path.slice(prefix.length) })) }),
+      },
+    }),
+  )
+  const keys = new Set<string>()
+  for (const file of chunks.flat()) {
+    if (keys.has(file.key)) throw new SparkbaasError('render_failed', `internal: two files below ${folder} share the ConfigMap key ${file.key}`)
+    keys.add(file.key)
+  }
+  return { configMaps, sources, hash: shortHash(JSON.stringify(chunks.flat().map((file) => [file.path, file.text]))) }
+}

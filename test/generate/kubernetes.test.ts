@@ -1,0 +1,88 @@
+/**
+ * The Kubernetes target end to end: the golden manifests of the example (`--target kubernetes`) and of a scaled
+ * example (test/fixtures/configs/scaled-kubernetes.ts), kept under test/golden/kubernetes/<name>/ with the same
+ * paths as in the output folder; what is written besides them; and the secrets: `k8s/secrets.env` holds exactly the
+ * keys the manifests read, with `.env`'s values, mode 0600, git-ignored, out of the manifest and of `--check`, and no
+ * committed file holds a secret value.
+ * Update with `npx vitest run test/generate/kubernetes.test.ts -u`, read the diff, and run `kubectl kustomize` on it.
+ */
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, test } from 'vitest'
+import { generate } from '../../src/generate.js'
+import { dotenvValues, parseDotenv } from '../../src/write/dotenv.js'
+import { FIXTURE_CONFIG_FILE, FIXTURE_CONFIGS } from '../fixtures/configs/index.js'
+import scaled from '../fixtures/configs/scaled-kubernetes.js'
+import { envKeys, readTree, ROOT, tempDir } from './helpers.js'
+
+const GOLDEN = join(ROOT, 'test/golden/kubernetes')
+const CASES = { example: { config: FIXTURE_CONFIGS['example']!, target: 'kubernetes' as const }, scaled: { config: scaled, target: undefined } }
+
+/** `KEY=value` lines of a kustomize env file. */
+const envFileKeys = (text: string) => text.split('\n').filter((line) => /^[A-Z_][A-Z0-9_]*=/.test(line)).map((line) => line.slice(0, line.indexOf('=')))
+
+describe.each(Object.keys(CASES) as (keyof typeof CASES)[])('%s', (name) => {
+  const { config, target } = CASES[name]
+  test('matches the golden manifests, the same on every machine', async () => {
+    const outDir = tempDir()
+    await generate({ config, configFile: FIXTURE_CONFIG_FILE, outDir, ...(target === undefined ? {} : { target }) })
+    const tree = readTree(outDir)
+    const committed = [...tree.keys()].filter((path) => path !== '.env' && path !== 'k8s/secrets.env').sort()
+    await expect(`${committed.join('\n')}\n`).toMatchFileSnapshot(join(GOLDEN, `${name}.files.txt`))
+    for (const path of committed) await expect(tree.get(path)!.contents.toString('utf8')).toMatchFileSnapshot(join(GOLDEN, name, path))
+    // No compose artifact on this target.
+    expect(committed.filter((path) => !path.startsWith('k8s/'))).toEqual(['.gitignore', '.sparkbaas-manifest.json'])
+    const again = tempDir()
+    await generate({ config, configFile: FIXTURE_CONFIG_FILE, outDir: again, ...(target === undefined ? {} : { target }) })
+    for (const path of committed) expect(readFileSync(join(again, path), 'utf8'), path).toBe(tree.get(path)!.contents.toString('utf8'))
+  })
+
+  test('k8s/secrets.env holds the keys the manifests read, with .env values; no committed file holds a value', async () => {
+    const outDir = tempDir()
+    const result = await generate({ config, configFile: FIXTURE_CONFIG_FILE, outDir, ...(target === undefined ? {} : { target }) })
+    const tree = readTree(outDir)
+    const secretsEnv = tree.get('k8s/secrets.env')!
+    expect(secretsEnv.mode).toBe(0o600)
+    const env = dotenvValues(parseDotenv(tree.get('.env')!.contents.toString('utf8')))
+    const copy = secretsEnv.contents.toString('utf8')
+    const keys = envFileKeys(copy)
+    // Exactly the keys secretKeyRef names in the manifests, and the ones the example file lists.
+    const manifests = committedText(tree).filter(([path]) => path.endsWith('.yaml')).map(([, text]) => text).join('\n')
+    const referenced = [...new Set([...manifests.matchAll(/secretKeyRef:\n\s+name: \S+\n\s+key: (\S+)/g)].map((m) => m[1]!))].sort()
+    expect([...keys].sort()).toEqual(referenced)
+    expect(envFileKeys(tree.get('k8s/secrets.env.example')!.contents.toString('utf8'))).toEqual(keys)
+    for (const key of keys) expect(copy).toContain(`\n${key}=${env.get(key)}\n`)
+    // Every generated secret value (settings such as the admin user name are not secret) stays out of committed files.
+    const secretValues = [...env].filter(([key, value]) => value !== undefined && value.length >= 20 && key !== 'KC_BOOTSTRAP_ADMIN_USERNAME')
+    expect(secretValues.length).toBeGreaterThan(5)
+    for (const [path, text] of committedText(tree)) {
+      for (const [key, value] of secretValues) expect(text.includes(value!), `${key} in ${path}`).toBe(false)
+    }
+    expect(tree.get('.gitignore')!.contents.toString('utf8')).toMatch(/^k8s\/secrets\.env$/m)
+    expect(tree.get('k8s/.gitignore')!.contents.toString('utf8')).toMatch(/^secrets\.env$/m)
+    expect(readFileSync(join(outDir, '.sparkbaas-manifest.json'), 'utf8')).not.toContain('secrets.env"')
+    expect(result.written).toContain('k8s/secrets.env')
+    // --check compares the committed files only: a changed copy is not drift.
+    writeFileSync(join(outDir, 'k8s/secrets.env'), '# edited\n')
+    const check = await generate({ config, configFile: FIXTURE_CONFIG_FILE, outDir, check: true, ...(target === undefined ? {} : { target }) })
+    expect(check.upToDate).toBe(true)
+    // The next run rewrites it from .env.
+    await generate({ config, configFile: FIXTURE_CONFIG_FILE, outDir, ...(target === undefined ? {} : { target }) })
+    expect(readFileSync(join(outDir, 'k8s/secrets.env'), 'utf8')).toBe(copy)
+  })
+})
+
+const committedText = (tree: ReturnType<typeof readTree>): [string, string][] =>
+  [...tree].filter(([path]) => path !== '.env' && path !== 'k8s/secrets.env').map(([path, entry]) => [path, entry.contents.toString('utf8')])
+
+test('with kubernetes.existingSecret: no secrets.env and no secretGenerator; the manifests read that Secret', async () => {
+  const outDir = tempDir()
+  await generate({ config: { ...scaled, kubernetes: { ...scaled.kubernetes, existingSecret: 'acme-prod-vault' } }, configFile: FIXTURE_CONFIG_FILE, outDir })
+  const tree = readTree(outDir)
+  expect(tree.has('k8s/secrets.env')).toBe(false)
+  const kustomization = tree.get('k8s/kustomization.yaml')!.contents.toString('utf8')
+  expect(kustomization).not.toContain('secretGenerator')
+  expect(tree.get('k8s/postgres.yaml')!.contents.toString('utf8')).toContain('name: acme-prod-vault\n')
+  expect(tree.get('k8s/postgres.yaml')!.contents.toString('utf8')).not.toContain('acme-secrets')
+  expect(envKeys(tree.get('k8s/secrets.env.example')!.contents.toString('utf8')).length).toBeGreaterThan(5)
+})
