@@ -162,6 +162,16 @@ describe('the build cache reuses a bundle only while nothing it depends on chang
     await expectRebuiltAfter(dir, (d) => write(d, { 'config/base.json': paths('"../src/b/*"') }))
   })
 
+  test('a tsconfig.json created above the function, whose paths now win over node_modules', async () => {
+    const dir = project({ ...dep, 'node_modules/dep/package.json': JSON.stringify({ name: 'dep', main: 'a.js' }), 'src/dep.ts': 'export const which = "paths"\n' }, usesDep)
+    await expectRebuiltAfter(dir, (d) => write(d, { 'tsconfig.json': '{ "compilerOptions": { "paths": { "dep": ["./src/dep.ts"] } } }\n' }))
+  })
+
+  test('tsconfig.json settings that change the emitted code, not resolution', async () => {
+    const dir = project({ 'functions/tsconfig.json': '{ "compilerOptions": { "useDefineForClassFields": true } }\n' }, 'class A { x = 1 }\nexport default () => new A()\n')
+    await expectRebuiltAfter(dir, (d) => write(d, { 'functions/tsconfig.json': '{ "compilerOptions": { "useDefineForClassFields": false } }\n' }))
+  })
+
   test("the function's entry moves to another folder", async () => {
     const dir = project({ 'functions/other/index.ts': 'export default () => "other"\n' }, 'export default () => "hello"\n')
     await expectRebuiltAfter(dir, () => ({ ...BASE_CONFIG, functions: [{ ...BASE_CONFIG.functions[0]!, source: './functions/other' }] }))
