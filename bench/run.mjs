@@ -68,10 +68,10 @@ let seq = 0
 const tmp = (name) => path.join(scratch, `${name}-${++seq}`)
 
 /** Runs `node …args` to completion; wall time in ms, node's peak RSS in KiB when `rss` is asked for. */
-function run(args, { cwd = ROOT, rss = false } = {}) {
+function run(args, { cwd = ROOT, rss = false, env: extra = {} } = {}) {
   const rssFile = rss ? tmp('rss') : undefined
   const nodeArgs = rss ? ['--import', RSS_HOOK, ...args] : args
-  const env = { ...process.env, NO_COLOR: '1', ...(rssFile ? { BENCH_RSS_FILE: rssFile } : {}) }
+  const env = { ...process.env, NO_COLOR: '1', ...extra, ...(rssFile ? { BENCH_RSS_FILE: rssFile } : {}) }
   return new Promise((resolve, reject) => {
     const started = performance.now()
     const child = spawn(process.execPath, nodeArgs, { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] })
@@ -232,10 +232,15 @@ async function synthetic() {
     })
     const rerun = await repeat(async () => (await generate(out)).ms)
     const check = await repeat(async () => (await run([BIN, 'generate', '--check', '--out', out], { cwd: dir })).ms)
+    // The same --check with the build cache off (esbuild bundles every function): what the cache saves.
+    const checkNoCache =
+      size.realms === 1 && (size.functions === 10 || size.functions === 1000)
+        ? await repeat(async () => (await run([BIN, 'generate', '--check', '--out', out], { cwd: dir, env: { SPARKBAAS_BUILD_CACHE: 'off' } })).ms)
+        : undefined
     const untouched = scan(out).fingerprint === written.fingerprint
     const rssNode = Math.max(first.rssKiB, (await generate(tmp('rss-out'), true)).rssKiB)
     const rssTree = await treeRss([BIN, 'generate', '--out', tmp('tree-out')], dir)
-    results.push({ size, routes, fresh, rerun, check, untouched, rssNode, rssTree, written })
+    results.push({ size, routes, fresh, rerun, check, checkNoCache, untouched, rssNode, rssTree, written })
     rmSync(dir, { recursive: true, force: true })
   }
   const rows = results.map(({ size, routes, fresh, rerun, check, untouched, rssNode, rssTree, written }) => [
@@ -254,7 +259,11 @@ async function synthetic() {
     ['functions', 'routes', 'realms', 'fresh (runs)', 're-run (runs)', '--check (runs)', 'peak RSS node / +esbuild', 'files', 'bytes', 'unchanged run writes nothing'],
     rows,
   )
-  return `${sizes}\n\n${growth(results)}`
+  const cacheRows = results
+    .filter((r) => r.checkNoCache !== undefined)
+    .map(({ size, check, checkNoCache }) => [int(size.functions), `${ms(median(check))}`, `${ms(median(checkNoCache))}`, `${ms(median(checkNoCache) - median(check))}`])
+  const cache = table(['functions (unchanged)', '--check, build cache on (no esbuild)', '--check, SPARKBAAS_BUILD_CACHE=off', 'saved'], cacheRows)
+  return `${sizes}\n\n${cache}\n\n${growth(results)}`
 }
 
 /** Cost per added item between consecutive sizes of each series: about constant when growth is linear. */
