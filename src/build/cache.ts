@@ -61,6 +61,8 @@ export function cacheKey(parts: { options: unknown; configDir: string; code: rea
       code,
       options: parts.options,
       configDir: parts.configDir,
+      // Not Node's version: esbuild is its own binary, and its output does not depend on the Node that runs it.
+      platform: process.platform,
     }),
   )
 }

@@ -20,8 +20,9 @@
  * candidates. A folder's state is its list of names, so a file created where it would now win resolution changes
  * it; a file's state is its contents' hash; a missing path's state says so.
  */
+import type { Dirent } from 'node:fs'
 import { readdir, readFile, realpath, stat } from 'node:fs/promises'
-import { dirname, isAbsolute, join, resolve } from 'node:path'
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path'
 import type { Metafile } from 'esbuild'
 import { sha256 } from '../hash.js'
 
@@ -30,6 +31,10 @@ const PER_FOLDER = ['package.json', 'tsconfig.json', 'jsconfig.json', '.pnp.data
 
 /** This file: what it records decides whether a cached bundle is reused, so the cache keys on its source. */
 export const INPUTS_MODULE = import.meta.url
+
+/** A recorded key standing for the {@link PER_FOLDER} files of a folder: one entry in the cache, not six. */
+const CONFIGS = 'configs:'
+export const configsOf = (folder: string): string => `${CONFIGS}${folder}`
 
 /** A reason a bundle is not cached: what it depends on could not be told for sure (an unreadable tsconfig). */
 export class Uncacheable extends Error {}
@@ -41,46 +46,77 @@ export interface PathState {
   readonly mtimeMs: number
 }
 
-/** Reads path states once per run: the same folders and files serve many functions. */
+/**
+ * Reads path states once per run: the same folders and files serve many functions. A path is found through its
+ * folder's listing, read once, rather than asked for on its own: most recorded paths are missing ones (a
+ * `package.json` in each folder upwards), and each miss would otherwise cost a system call and an error.
+ */
 export class FsStates {
   private readonly states = new Map<string, Promise<PathState>>()
   private readonly texts = new Map<string, Promise<string | undefined>>()
+  private readonly listings = new Map<string, Promise<Map<string, Dirent> | undefined>>()
+  private readonly reals = new Map<string, Promise<string | undefined>>()
 
+  /** The state of a path, or of the config files in a folder for a {@link configsOf} key. */
   state(path: string): Promise<PathState> {
-    let state = this.states.get(path)
-    if (state === undefined) {
-      state = readState(path)
-      this.states.set(path, state)
-    }
-    return state
+    return memo(this.states, path, () => (path.startsWith(CONFIGS) ? this.configsState(path.slice(CONFIGS.length)) : this.readState(path)))
+  }
+
+  /** The states of the {@link PER_FOLDER} files of a folder, as one. */
+  private async configsState(folder: string): Promise<PathState> {
+    const states = await Promise.all(PER_FOLDER.map((name) => this.state(join(folder, name))))
+    return { hash: sha256(states.map((state) => state.hash).join('\0')), mtimeMs: Math.max(...states.map((state) => state.mtimeMs)) }
   }
 
   /** A file's text, or `undefined` when it is not a readable file. */
   text(path: string): Promise<string | undefined> {
-    let text = this.texts.get(path)
-    if (text === undefined) {
-      text = readFile(path, 'utf8').catch(() => undefined)
-      this.texts.set(path, text)
+    return memo(this.texts, path, async () => {
+      const real = await this.real(path)
+      return real === undefined ? undefined : readFile(real, 'utf8').catch(() => undefined)
+    })
+  }
+
+  /** A folder's entries by name, or `undefined` when it is not a readable folder. */
+  private listing(dir: string): Promise<Map<string, Dirent> | undefined> {
+    return memo(this.listings, dir, async () => {
+      const entries = await readdir(dir, { withFileTypes: true }).catch(() => undefined)
+      return entries === undefined ? undefined : new Map(entries.map((entry) => [entry.name, entry]))
+    })
+  }
+
+  /** Where `path` (absolute, normalized) really is, symbolic links followed; `undefined` when nothing is there. */
+  private real(path: string): Promise<string | undefined> {
+    return memo(this.reals, path, async () => {
+      const parent = dirname(path)
+      if (parent === path) return path
+      const parentReal = await this.real(parent)
+      const entry = parentReal === undefined ? undefined : (await this.listing(parentReal))?.get(basename(path))
+      if (entry === undefined) return undefined
+      return entry.isSymbolicLink() ? realpath(path).catch(() => undefined) : join(parentReal!, entry.name)
+    })
+  }
+
+  private async readState(path: string): Promise<PathState> {
+    const real = await this.real(path)
+    const info = real === undefined ? undefined : await stat(real).catch(() => undefined)
+    if (real === undefined || info === undefined) return { hash: 'none', mtimeMs: 0 }
+    if (info.isDirectory()) {
+      const entries = [...((await this.listing(real))?.values() ?? [])]
+      const names = entries.map((entry) => `${entry.isDirectory() ? 'd' : entry.isSymbolicLink() ? 'l' : 'f'}${entry.name}`).sort()
+      return { hash: sha256(`dir\0${real}\0${names.join('\0')}`), mtimeMs: info.mtimeMs }
     }
-    return text
+    if (info.isFile()) return { hash: sha256(`file\0${real}\0${sha256(await readFile(real))}`), mtimeMs: info.mtimeMs }
+    return { hash: sha256(`other\0${real}`), mtimeMs: info.mtimeMs }
   }
 }
 
-async function readState(path: string): Promise<PathState> {
-  let real: string
-  try {
-    real = await realpath(path)
-  } catch {
-    return { hash: 'none', mtimeMs: 0 }
+function memo<T>(cache: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> {
+  let value = cache.get(key)
+  if (value === undefined) {
+    value = make()
+    cache.set(key, value)
   }
-  const info = await stat(real)
-  if (info.isDirectory()) {
-    const entries = await readdir(real, { withFileTypes: true })
-    const names = entries.map((entry) => `${entry.isDirectory() ? 'd' : entry.isSymbolicLink() ? 'l' : 'f'}${entry.name}`).sort()
-    return { hash: sha256(`dir\0${real}\0${names.join('\0')}`), mtimeMs: info.mtimeMs }
-  }
-  if (info.isFile()) return { hash: sha256(`file\0${real}\0${sha256(await readFile(real))}`), mtimeMs: info.mtimeMs }
-  return { hash: `other ${real}`, mtimeMs: info.mtimeMs }
+  return value
 }
 
 /**
@@ -91,9 +127,8 @@ export async function pathsToRecord(metafile: Metafile, configDir: string, entry
   const paths = new Set<string>([entry])
   const folders = new Set<string>()
   // The inputs reachable from the entry: in a build of many functions, only this function's.
-  const byPath = new Map(Object.entries(metafile.inputs).map(([key, input]) => [resolve(configDir, key), input]))
-  const entryReal = await realpath(entry).catch(() => entry)
-  const queue = [byPath.has(entry) ? entry : entryReal]
+  const byPath = inputsByPath(metafile, configDir)
+  const queue = [byPath.has(entry) ? entry : await realpath(entry).catch(() => entry)]
   const seen = new Set(queue)
   while (queue.length > 0) {
     const file = queue.pop()!
@@ -112,8 +147,19 @@ export async function pathsToRecord(metafile: Metafile, configDir: string, entry
       }
     }
   }
-  for (const folder of [...folders, dirname(entry)]) for (const above of upward(folder)) for (const name of PER_FOLDER) paths.add(join(above, name))
+  for (const folder of [...folders, dirname(entry)]) for (const above of upward(folder)) paths.add(configsOf(above))
   return [...paths].sort()
+}
+
+const byPathOf = new WeakMap<Metafile, Map<string, Metafile['inputs'][string]>>()
+/** The metafile's inputs by absolute path; one metafile serves every function of a shared build. */
+function inputsByPath(metafile: Metafile, configDir: string): Map<string, Metafile['inputs'][string]> {
+  let byPath = byPathOf.get(metafile)
+  if (byPath === undefined) {
+    byPath = new Map(Object.entries(metafile.inputs).map(([key, input]) => [resolve(configDir, key), input]))
+    byPathOf.set(metafile, byPath)
+  }
+  return byPath
 }
 
 /** The paths that decide how `specifier`, imported from `file`, resolves. */

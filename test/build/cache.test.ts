@@ -10,7 +10,7 @@
  * Each test below changes one of those and fails if the cache ignored it: the rebuilt bundle differs from the
  * cached one and equals what a build without the cache gives.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
+import { lutimesSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { afterEach, describe, expect, test } from 'vitest'
 import { CACHE_FILE, cacheKey, readCache } from '../../src/build/cache.js'
@@ -34,7 +34,8 @@ function age(dir: string): void {
     for (const entry of readdirSync(at, { withFileTypes: true })) {
       const path = join(at, entry.name)
       if (entry.isDirectory()) walk(path)
-      utimesSync(path, past, past)
+      if (entry.isSymbolicLink()) lutimesSync(path, past, past)
+      else utimesSync(path, past, past)
     }
   }
   walk(dir)
@@ -170,6 +171,18 @@ describe('the build cache reuses a bundle only while nothing it depends on chang
   test('tsconfig.json settings that change the emitted code, not resolution', async () => {
     const dir = project({ 'functions/tsconfig.json': '{ "compilerOptions": { "useDefineForClassFields": true } }\n' }, 'class A { x = 1 }\nexport default () => new A()\n')
     await expectRebuiltAfter(dir, (d) => write(d, { 'functions/tsconfig.json': '{ "compilerOptions": { "useDefineForClassFields": false } }\n' }))
+  })
+
+  test('a function folder that is a symbolic link, pointed elsewhere', async () => {
+    // The same code in both: only the real path, which esbuild prints in the bundle's `// path` comment, differs.
+    const dir = project({ 'shared/one/index.ts': 'export default () => 1\n', 'shared/two/index.ts': 'export default () => 1\n' }, '')
+    rmSync(join(dir, 'functions/hello'), { recursive: true })
+    symlinkSync(join(dir, 'shared/one'), join(dir, 'functions/hello'))
+    age(dir)
+    await expectRebuiltAfter(dir, (d) => {
+      rmSync(join(d, 'functions/hello'))
+      symlinkSync(join(d, 'shared/two'), join(d, 'functions/hello'))
+    })
   })
 
   test("the function's entry moves to another folder", async () => {
