@@ -11,7 +11,9 @@
  * cached one and equals what a build without the cache gives.
  */
 import { lutimesSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
 import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, test } from 'vitest'
 import { CACHE_FILE, cacheKey, readCache } from '../../src/build/cache.js'
 import { buildFunctions, esbuildBuilds } from '../../src/build/functions.js'
@@ -19,7 +21,9 @@ import { parseJsonc } from '../../src/build/inputs.js'
 import { configSchema } from '../../src/config/schema.js'
 import { generate } from '../../src/generate.js'
 import { resolveModel } from '../../src/model/resolve.js'
-import { BASE_CONFIG, makeProject } from '../generate/helpers.js'
+import { BASE_CONFIG, makeProject, ROOT } from '../generate/helpers.js'
+
+const SPAWN_LOG_HOOK = fileURLToPath(new URL('../helpers/spawn-log.cjs', import.meta.url))
 
 const modelOf = (config: object, dir: string) => resolveModel(configSchema.parse(config), { configFile: join(dir, 'sparkbaas.config.json') })
 
@@ -233,6 +237,28 @@ describe('the build cache on an unchanged project', () => {
     process.env.SPARKBAAS_BUILD_CACHE = 'off'
     expect((await generate({ cwd: dir, check: true })).upToDate).toBe(true)
     expect(esbuildBuilds()).toBeGreaterThan(count)
+  })
+
+  test('the CLI: `generate --check` on an unchanged project starts no esbuild process', () => {
+    const dir = project({ 'functions/hello/lib.ts': 'export const x = 1\n' }, "import { x } from './lib'\nexport default () => x\n")
+    const log = join(dir, 'spawned.log')
+    const cli = (args: string[], env: Record<string, string> = {}) => {
+      writeFileSync(log, '')
+      const result = spawnSync(process.execPath, [join(ROOT, 'bin/sparkbaas.mjs'), ...args], {
+        cwd: dir,
+        env: { ...process.env, NODE_OPTIONS: `--require=${SPAWN_LOG_HOOK}`, SPAWN_LOG: log, ...env },
+        encoding: 'utf8',
+      })
+      expect(result.status, result.stderr).toBe(0)
+      return readFileSync(log, 'utf8').split('\n').filter((line) => line.includes('esbuild'))
+    }
+    cli(['generate'])
+    age(dir)
+    cli(['generate'])
+    expect(cli(['generate', '--check'])).toEqual([])
+    expect(cli(['generate'])).toEqual([])
+    // The hook does see esbuild's process when a build runs.
+    expect(cli(['generate', '--check'], { SPARKBAAS_BUILD_CACHE: 'off' })).toHaveLength(1)
   })
 
   test('bundles from the cache are byte for byte those of a build, over several projects', async () => {
