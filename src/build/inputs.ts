@@ -56,6 +56,16 @@ export class FsStates {
   private readonly texts = new Map<string, Promise<string | undefined>>()
   private readonly listings = new Map<string, Promise<Map<string, Dirent> | undefined>>()
   private readonly reals = new Map<string, Promise<string | undefined>>()
+  private readonly tsconfigs = new Map<string, Promise<Tsconfig>>()
+
+  /** A tsconfig's `baseUrl` and `paths` with its `extends` chain followed, and every path that chain depends on. */
+  tsconfig(file: string): Promise<Tsconfig> {
+    return memo(this.tsconfigs, file, async () => {
+      const paths = new Set<string>()
+      const options = await compilerOptions(file, this, paths, new Set())
+      return { options, paths: [...paths] }
+    })
+  }
 
   /** The state of a path, or of the config files in a folder for a {@link configsOf} key. */
   state(path: string): Promise<PathState> {
@@ -147,7 +157,13 @@ export async function pathsToRecord(metafile: Metafile, configDir: string, entry
       }
     }
   }
-  for (const folder of [...folders, dirname(entry)]) for (const above of upward(folder)) paths.add(configsOf(above))
+  for (const folder of new Set([...folders, dirname(entry)])) {
+    for (const above of upward(folder)) paths.add(configsOf(above))
+    // The tsconfig that applies to the folder's files decides their emitted code too (useDefineForClassFields,
+    // jsx, …), with every file its `extends` chain reads.
+    const tsconfig = await enclosingTsconfig(folder, fs)
+    if (tsconfig !== undefined) for (const path of (await fs.tsconfig(tsconfig)).paths) paths.add(path)
+  }
   return [...paths].sort()
 }
 
@@ -178,7 +194,7 @@ async function addImport(paths: Set<string>, file: string, specifier: string, fs
   }
   const tsconfig = await enclosingTsconfig(from, fs)
   if (tsconfig === undefined) return
-  const options = await compilerOptions(tsconfig, fs, paths, new Set())
+  const { options } = await fs.tsconfig(tsconfig)
   if (options.baseUrl !== undefined) addCandidate(paths, resolve(options.baseUrl, specifier))
   if (options.paths === undefined) return
   for (const [pattern, targets] of Object.entries(options.paths.map)) {
@@ -227,6 +243,11 @@ async function enclosingTsconfig(folder: string, fs: FsStates): Promise<string |
   return undefined
 }
 
+interface Tsconfig {
+  readonly options: ResolutionOptions
+  readonly paths: readonly string[]
+}
+
 interface ResolutionOptions {
   baseUrl?: string
   /** `paths`, and every folder its targets may be relative to (the tsconfig's own, each `baseUrl` on the way). */
@@ -265,7 +286,13 @@ async function compilerOptions(file: string, fs: FsStates, paths: Set<string>, v
 async function extendedFile(target: string, folder: string, fs: FsStates, paths: Set<string>): Promise<string | undefined> {
   const bases = isRelative(target) || isAbsolute(target) ? [resolve(folder, target)] : upward(folder).map((above) => join(above, 'node_modules', target))
   if (!isRelative(target) && !isAbsolute(target)) {
-    for (const above of upward(folder)) addCandidate(paths, join(above, 'node_modules', packageName(target)))
+    for (const above of upward(folder)) {
+      const pkg = join(above, 'node_modules', packageName(target))
+      addCandidate(paths, pkg)
+      // Its `exports` could name any file: not followed here, so not cached.
+      const manifest = await fs.text(join(pkg, 'package.json'))
+      if (manifest !== undefined && parseJsonc(manifest)?.exports !== undefined) throw new Uncacheable(`${pkg}: exports`)
+    }
   }
   let found: string | undefined
   for (const base of bases) {

@@ -189,6 +189,29 @@ describe('the build cache reuses a bundle only while nothing it depends on chang
     })
   })
 
+  test('a file a tsconfig.json extends, whose settings change the emitted code', async () => {
+    const dir = project(
+      { 'tsconfig.json': '{ "extends": "./base" }\n', 'base.json': '{ "compilerOptions": { "useDefineForClassFields": true } }\n' },
+      'class A { x = 1 }\nexport default () => new A()\n',
+    )
+    await expectRebuiltAfter(dir, (d) => write(d, { 'base.json': '{ "compilerOptions": { "useDefineForClassFields": false } }\n' }))
+  })
+
+  test('a tsconfig.json extending a package with `exports` is not cached (not followed), so always built', async () => {
+    const dir = project(
+      {
+        'tsconfig.json': '{ "extends": "cfg/base" }\n',
+        'node_modules/cfg/package.json': JSON.stringify({ name: 'cfg', exports: { './base': './b.json' } }),
+        'node_modules/cfg/b.json': '{}\n',
+      },
+      'export default () => 1\n',
+    )
+    await cached(dir)
+    const count = esbuildBuilds()
+    await cached(dir)
+    expect(esbuildBuilds()).toBeGreaterThan(count)
+  })
+
   test("the function's entry moves to another folder", async () => {
     const dir = project({ 'functions/other/index.ts': 'export default () => "other"\n' }, 'export default () => "hello"\n')
     await expectRebuiltAfter(dir, () => ({ ...BASE_CONFIG, functions: [{ ...BASE_CONFIG.functions[0]!, source: './functions/other' }] }))
