@@ -135,7 +135,10 @@ function table(headers, rows) {
   return [line(headers), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n')
 }
 
-/** Every file below `dir`: count, total bytes, and a fingerprint (path, size, mtime) to prove nothing was written. */
+/**
+ * Every file below `dir`: count, total bytes, and a fingerprint (path, size, mtime) to prove nothing was written.
+ * The private `.sparkbaas/` is not output: a re-run may keep its build cache there (src/build/cache.ts).
+ */
 function scan(dir) {
   let files = 0
   let total = 0
@@ -143,8 +146,9 @@ function scan(dir) {
   const walk = (at) => {
     for (const entry of readdirSync(at, { withFileTypes: true })) {
       const full = path.join(at, entry.name)
-      if (entry.isDirectory()) walk(full)
-      else {
+      if (entry.isDirectory()) {
+        if (at !== dir || entry.name !== '.sparkbaas') walk(full)
+      } else {
         const stat = statSync(full)
         files++
         total += stat.size
