@@ -70,10 +70,10 @@ let seq = 0
 const tmp = (name) => path.join(scratch, `${name}-${++seq}`)
 
 /** Runs `node …args` to completion; wall time in ms, node's peak RSS in KiB when `rss` is asked for. */
-function run(args, { cwd = ROOT, rss = false } = {}) {
+function run(args, { cwd = ROOT, rss = false, env: extra = {} } = {}) {
   const rssFile = rss ? tmp('rss') : undefined
   const nodeArgs = rss ? ['--import', RSS_HOOK, ...args] : args
-  const env = { ...process.env, NO_COLOR: '1', ...(rssFile ? { BENCH_RSS_FILE: rssFile } : {}) }
+  const env = { ...process.env, NO_COLOR: '1', ...extra, ...(rssFile ? { BENCH_RSS_FILE: rssFile } : {}) }
   return new Promise((resolve, reject) => {
     const started = performance.now()
     const child = spawn(process.execPath, nodeArgs, { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] })
@@ -137,7 +137,10 @@ function table(headers, rows) {
   return [line(headers), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n')
 }
 
-/** Every file below `dir`: count, total bytes, and a fingerprint (path, size, mtime) to prove nothing was written. */
+/**
+ * Every file below `dir`: count, total bytes, and a fingerprint (path, size, mtime) to prove nothing was written.
+ * The private `.sparkbaas/` is not output: a re-run may keep its build cache there (src/build/cache.ts).
+ */
 function scan(dir) {
   let files = 0
   let total = 0
@@ -145,8 +148,9 @@ function scan(dir) {
   const walk = (at) => {
     for (const entry of readdirSync(at, { withFileTypes: true })) {
       const full = path.join(at, entry.name)
-      if (entry.isDirectory()) walk(full)
-      else {
+      if (entry.isDirectory()) {
+        if (at !== dir || entry.name !== '.sparkbaas') walk(full)
+      } else {
         const stat = statSync(full)
         files++
         total += stat.size
@@ -236,10 +240,15 @@ async function synthetic() {
     })
     const rerun = await repeat(async () => (await generate(out)).ms)
     const check = await repeat(async () => (await run([BIN, 'generate', ...target, '--check', '--out', out], { cwd: dir })).ms)
+    // The same --check with the build cache off (esbuild bundles every function): what the cache saves.
+    const checkNoCache =
+      size.realms === 1 && (size.functions === 10 || size.functions === 1000)
+        ? await repeat(async () => (await run([BIN, 'generate', ...target, '--check', '--out', out], { cwd: dir, env: { SPARKBAAS_BUILD_CACHE: 'off' } })).ms)
+        : undefined
     const untouched = scan(out).fingerprint === written.fingerprint
     const rssNode = Math.max(first.rssKiB, (await generate(tmp('rss-out'), true)).rssKiB)
     const rssTree = await treeRss([BIN, 'generate', ...target, '--out', tmp('tree-out')], dir)
-    results.push({ size, routes, fresh, rerun, check, untouched, rssNode, rssTree, written })
+    results.push({ size, routes, fresh, rerun, check, checkNoCache, untouched, rssNode, rssTree, written })
     rmSync(dir, { recursive: true, force: true })
   }
   const rows = results.map(({ size, routes, fresh, rerun, check, untouched, rssNode, rssTree, written }) => [
@@ -258,7 +267,11 @@ async function synthetic() {
     ['functions', 'routes', 'realms', 'fresh (runs)', 're-run (runs)', '--check (runs)', 'peak RSS node / +esbuild', 'files', 'bytes', 'unchanged run writes nothing'],
     rows,
   )
-  return `${sizes}\n\n${growth(results)}`
+  const cacheRows = results
+    .filter((r) => r.checkNoCache !== undefined)
+    .map(({ size, check, checkNoCache }) => [int(size.functions), `${ms(median(check))}`, `${ms(median(checkNoCache))}`, `${ms(median(checkNoCache) - median(check))}`])
+  const cache = table(['functions (unchanged)', '--check, build cache on (no esbuild)', '--check, SPARKBAAS_BUILD_CACHE=off', 'saved'], cacheRows)
+  return `${sizes}\n\n${cache}\n\n${growth(results)}`
 }
 
 /** Cost per added item between consecutive sizes of each series: about constant when growth is linear. */

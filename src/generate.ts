@@ -136,7 +136,9 @@ async function generateLocked(
   const rsaKeys = mode === 'check' ? undefined : prepareEnvKeys(outDir, model.env, options.onRsaKeys)
   const verified = await previouslyWritten(outDir)
   const blueprintsDir = join(configDir, 'blueprints')
-  const files = await renderAllWhileBundling(model, { blueprintsDir, verified }, buildFunctions(model))
+  // The build cache lives in the output's private folder; only a write keeps what this run built.
+  const bundles = buildFunctions(model, { cache: { outDir, write: mode === 'write' } })
+  const files = await renderAllWhileBundling(model, { blueprintsDir, verified }, bundles)
 
   const report = await writeOutput(files, {
     outDir,

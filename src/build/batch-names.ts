@@ -61,3 +61,6 @@ export function identifier(name: string): string {
   }
   return out === '' ? '_' : out
 }
+
+/** This file, whose rules decide which bundles are rebuilt alone: the build cache keys on its source (cache.ts). */
+export const BATCH_NAMES_MODULE = import.meta.url

@@ -15,36 +15,121 @@
  * The committed bundle is what a build of that one function gives. Functions are built together, in a few
  * shared builds (one build per function cost ~4 ms each: 2,000 functions, 9 s), and each shared-build bundle is
  * checked against what a build alone would give (batch-names.ts); the few that cannot be told are built alone.
+ *
+ * A function whose inputs, and everything that decided how its imports resolved, are as they were at the last
+ * build reuses that build's bundle from the output's private folder (cache.ts, inputs.ts): on an unchanged project
+ * esbuild is not even loaded.
  */
 import { realpathSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { relative, resolve } from 'node:path'
-import type { BuildFailure, BuildOptions, Message } from 'esbuild'
+import type { BuildFailure, BuildOptions, Message, Metafile } from 'esbuild'
 import { SparkbaasError } from '../errors.js'
 import type { FunctionModel, StackModel } from '../model/types.js'
 import { mapConcurrently } from '../concurrent.js'
-import { asBuiltAlone } from './batch-names.js'
+import { asBuiltAlone, BATCH_NAMES_MODULE } from './batch-names.js'
+import { cacheEnabled, cacheKey, entryFor, entryKey, readCache, reuse, writeCache, type CacheEntry } from './cache.js'
+import { FsStates, INPUTS_MODULE, pathsToRecord, Uncacheable } from './inputs.js'
 
 const require = createRequire(import.meta.url)
 
 const REQUIRE_SHIM =
   "import { createRequire as __sparkbaasCreateRequire } from 'node:module';\nconst require = __sparkbaasCreateRequire(import.meta.url);"
 
+export interface BuildFunctionsOptions {
+  /**
+   * Reuse the bundles of the last build whose inputs did not change, from `<outDir>/.sparkbaas` (cache.ts); `write`:
+   * keep this build's there (not for `--check` or `--dry-run`, which write nothing).
+   */
+  readonly cache?: { readonly outDir: string; readonly write: boolean }
+}
+
 /** Bundles every function of the model; the map is keyed by function name. */
-export async function buildFunctions(model: StackModel): Promise<Map<string, string>> {
+export async function buildFunctions(model: StackModel, options: BuildFunctionsOptions = {}): Promise<Map<string, string>> {
   const bundles = new Map<string, string>()
   if (model.functions.length === 0) return bundles
-  // Loaded on demand: a stack without functions, and `validate`, never start esbuild's service. With require:
-  // imported from ES modules, its 100 kB CommonJS file is scanned for export names first (~15 ms).
-  const esbuild = require('esbuild') as Esbuild
   // Functions sharing an entry file share its bundle.
   const entries = new Map<string, FunctionModel>()
   for (const fn of model.functions) if (!entries.has(fn.entry)) entries.set(fn.entry, fn)
+  const keyOf = (entry: string) => entryKey(toPosix(relative(model.configDir, entry)), entries.get(entry)!.name)
 
-  const shared = await buildShared(esbuild, model, [...entries.keys()])
+  const cacheAt = options.cache !== undefined && cacheEnabled() ? options.cache : undefined
+  const key = cacheAt === undefined ? '' : cacheKey({ options: OPTIONS, configDir: model.configDir, code: BUILD_MODULES })
+  const cache = cacheAt === undefined ? undefined : await readCache(cacheAt.outDir, key)
+  const texts = new Map<string, string>()
+  if (cache !== undefined) {
+    const before = new FsStates()
+    const reused = await mapConcurrently([...entries.keys()], CHECK_CONCURRENCY, (entry) => reuse(cache.entries.get(keyOf(entry)), before))
+    for (const [i, entry] of [...entries.keys()].entries()) if (reused[i] !== undefined) texts.set(entry, reused[i])
+  }
+  const toBuild = [...entries.keys()].filter((entry) => !texts.has(entry))
+  if (toBuild.length > 0) {
+    const startedAt = Date.now()
+    const built = await bundle(model, toBuild, entries)
+    for (const [entry, text] of built.texts) texts.set(entry, text)
+    if (cache !== undefined && cacheAt?.write) {
+      // States read after the build: a path modified since it started is caught by entryFor.
+      const after = new FsStates()
+      const kept = new Map<string, CacheEntry>()
+      for (const entry of entries.keys()) {
+        const old = cache.entries.get(keyOf(entry))
+        if (!built.texts.has(entry) && old !== undefined) kept.set(keyOf(entry), old)
+      }
+      await mapConcurrently(toBuild, CHECK_CONCURRENCY, async (entry) => {
+        const recorded = await recordedEntry(built.metafiles.get(entry), model.configDir, entry, built.texts.get(entry)!, startedAt, after)
+        if (recorded !== undefined) kept.set(keyOf(entry), recorded)
+      })
+      await writeCache(cacheAt.outDir, { key, entries: kept })
+    }
+  } else if (cache !== undefined && cacheAt?.write && cache.entries.size > entries.size) {
+    // Every bundle reused; entries of functions no longer in the config go.
+    const keys = new Set([...entries.keys()].map(keyOf))
+    await writeCache(cacheAt.outDir, { key, entries: new Map([...cache.entries].filter(([name]) => keys.has(name))) })
+  }
+  for (const fn of model.functions) bundles.set(fn.name, texts.get(fn.entry)!)
+  return bundles
+}
+
+/** The files whose source decides the bundles (cache.ts keys on them). */
+const BUILD_MODULES = [import.meta.url, BATCH_NAMES_MODULE, INPUTS_MODULE]
+/** Cache checks in flight at once: each is a few file reads. */
+const CHECK_CONCURRENCY = 32
+
+async function recordedEntry(
+  metafile: Metafile | undefined,
+  configDir: string,
+  entry: string,
+  text: string,
+  startedAt: number,
+  fs: FsStates,
+): Promise<CacheEntry | undefined> {
+  if (metafile === undefined) return undefined
+  try {
+    return await entryFor(await pathsToRecord(metafile, configDir, entry, fs), text, startedAt, fs)
+  } catch (error) {
+    if (error instanceof Uncacheable) return undefined
+    throw error
+  }
+}
+
+/** The number of esbuild builds this process started (a test counts them: a cache hit starts none). @internal */
+export const esbuildBuilds = (): number => builds
+let builds = 0
+
+/** Bundles `toBuild` (entry files): the shared builds, then alone the few they cannot tell (see the top). */
+async function bundle(
+  model: StackModel,
+  toBuild: readonly string[],
+  entries: ReadonlyMap<string, FunctionModel>,
+): Promise<{ texts: Map<string, string>; metafiles: Map<string, Metafile> }> {
+  // Loaded on demand: a stack without functions, `validate`, and a build cache hit never start esbuild's service.
+  // With require: imported from ES modules, its 100 kB CommonJS file is scanned for export names first (~15 ms).
+  const esbuild = require('esbuild') as Esbuild
+  const { texts: shared, metafiles } = await buildShared(esbuild, model, toBuild)
   const texts = new Map<string, string>()
   const alone: FunctionModel[] = []
-  for (const [entry, fn] of entries) {
+  for (const entry of toBuild) {
+    const fn = entries.get(entry)!
     const text = shared.get(entry)
     if (text === undefined) throw new Error(`internal: esbuild produced no bundle for function "${fn.name}"`)
     const asAlone = asBuiltAlone(text, model.configDir, entry)
@@ -59,8 +144,7 @@ export async function buildFunctions(model: StackModel): Promise<Map<string, str
       throw buildError(model.functions.indexOf(fn), fn.name, model.configDir, error)
     }
   })
-  for (const fn of model.functions) bundles.set(fn.name, texts.get(fn.entry)!)
-  return bundles
+  return { texts, metafiles }
 }
 
 type Esbuild = typeof import('esbuild')
@@ -100,7 +184,8 @@ const ALONE_CONCURRENCY = 32
  * Its bundles can differ from a build of one function in a few generated names (batch-names.ts); `outbase` is
  * fixed to the config folder so which names those are does not depend on the other functions.
  */
-async function buildTogether(esbuild: Esbuild, model: StackModel, entries: readonly string[]): Promise<Map<string, string>> {
+async function buildTogether(esbuild: Esbuild, model: StackModel, entries: readonly string[]): Promise<{ byEntry: Map<string, string>; metafile: Metafile }> {
+  builds++
   const result = await esbuild.build({
     ...OPTIONS,
     entryPoints: entries.map((entry) => toPosix(relative(model.configDir, entry))),
@@ -120,19 +205,27 @@ async function buildTogether(esbuild: Esbuild, model: StackModel, entries: reado
     const entry = resolve(model.configDir, output.entryPoint)
     byEntry.set(byRealPath.get(entry) ?? entry, text)
   }
-  return byEntry
+  return { byEntry, metafile: result.metafile }
 }
 
 /** Every entry through {@link buildTogether}, in chunks; a failure is reported against the first broken function. */
-async function buildShared(esbuild: Esbuild, model: StackModel, entries: readonly string[]): Promise<Map<string, string>> {
+async function buildShared(
+  esbuild: Esbuild,
+  model: StackModel,
+  entries: readonly string[],
+): Promise<{ texts: Map<string, string>; metafiles: Map<string, Metafile> }> {
   const shared = new Map<string, string>()
+  const metafiles = new Map<string, Metafile>()
   const chunks = chunked(entries, SHARED_CHUNK)
   const results = await mapConcurrently(chunks, SHARED_CONCURRENCY, (chunk) =>
     buildTogether(esbuild, model, chunk).catch((error: unknown) => ({ error })),
   )
   for (const [i, result] of results.entries()) {
-    if (result instanceof Map) {
-      for (const [entry, text] of result) shared.set(entry, text)
+    if (!('error' in result)) {
+      for (const [entry, text] of result.byEntry) {
+        shared.set(entry, text)
+        metafiles.set(entry, result.metafile)
+      }
       continue
     }
     // Which function failed? esbuild's messages name files, and a file may belong to several functions: build
@@ -141,11 +234,12 @@ async function buildShared(esbuild: Esbuild, model: StackModel, entries: readonl
     const inChunk = new Set(chunks[i])
     throw await firstFailure(esbuild, model, model.functions.filter((fn) => inChunk.has(fn.entry)), result.error)
   }
-  return shared
+  return { texts: shared, metafiles }
 }
 
 /** The build the committed output has always come from: one function, its folder as `outbase`. */
 export async function buildAlone(esbuild: Esbuild, model: StackModel, fn: FunctionModel): Promise<string> {
+  builds++
   const result = await esbuild.build({
     ...OPTIONS,
     entryPoints: [toPosix(relative(model.configDir, fn.entry))],

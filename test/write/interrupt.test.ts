@@ -16,7 +16,9 @@ import { BASE_CONFIG, makeProject, ROOT, tempDir } from '../generate/helpers.js'
 const out = (dir: string) => join(dir, 'generated')
 const privateDir = (dir: string) => join(out(dir), PRIVATE_DIR)
 const mode = (path: string) => (statSync(path).mode & 0o777).toString(8)
-const listPrivate = (dir: string) => (existsSync(privateDir(dir)) ? readdirSync(privateDir(dir)).sort() : [])
+/** The private folder's scratch files; the build cache (src/build/cache.ts) stays there by design. */
+const listPrivate = (dir: string) => (existsSync(privateDir(dir)) ? readdirSync(privateDir(dir)).filter(notBuildCache).sort() : [])
+const notBuildCache = (name: string) => name !== 'build-cache.json'
 
 /** A child running `generate({ cwd })`, paused before the moves until the file `release` exists. */
 function pausedGenerate(cwd: string, release: string): { child: ChildProcess; staging: Promise<string>; exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {

@@ -19,7 +19,9 @@ import { recoverSwaps } from '../../src/write/swap.js'
 import { BASE_CONFIG, contentsOf, makeProject, readTree, ROOT, tempDir, writeConfig } from '../generate/helpers.js'
 
 const out = (dir: string) => join(dir, 'generated')
-const listPrivate = (dir: string) => (existsSync(join(out(dir), PRIVATE_DIR)) ? readdirSync(join(out(dir), PRIVATE_DIR)).sort() : [])
+/** The private folder's scratch files; the build cache (src/build/cache.ts) stays there by design. */
+const listPrivate = (dir: string) => (existsSync(join(out(dir), PRIVATE_DIR)) ? readdirSync(join(out(dir), PRIVATE_DIR)).filter(notBuildCache).sort() : [])
+const notBuildCache = (name: string) => name !== 'build-cache.json'
 /** Several files change, one is new (realm third), one goes (realm extra), one function gets a new env. */
 const NEXT = {
   ...BASE_CONFIG,
