@@ -77,11 +77,11 @@ export function parseApplied(stdout: string): AppliedObject[] {
 }
 
 /**
- * The output must be what the config generates now: a dry run of `generate`, as `up --no-generate` checks.
- * (That dry run renders the compose target today; with the kubernetes target it is the one to plan here.)
+ * The output must be what the config generates now for the Kubernetes target: a dry run of `generate --target
+ * kubernetes`, as `up --no-generate` checks the compose output.
  */
 async function requireFresh(stack: Stack): Promise<void> {
-  const plan = await planGenerate(stack)
+  const plan = await planGenerate(stack, 'kubernetes')
   const problems = driftProblems(stack, plan)
   if (problems.length === 0) return
   const count = `${problems.length} file${problems.length === 1 ? '' : 's'}`

@@ -6,17 +6,18 @@
  */
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { parseAllDocuments } from 'yaml'
 import { SparkbaasError } from '../errors.js'
+import { K8S_DIR, K8S_KUSTOMIZATION, K8S_SECRETS_ENV, K8S_SECRETS_ENV_EXAMPLE } from '../layout.js'
 import { byCodePoint } from '../order.js'
 import { displayPath, type Stack } from '../stack/context.js'
 
-/** The folder of the Kubernetes output inside the output folder, and its files. */
-export const K8S_DIR = 'k8s'
-export const KUSTOMIZATION_FILE = 'kustomization.yaml'
-export const SECRETS_ENV_FILE = 'secrets.env'
-export const SECRETS_EXAMPLE_FILE = 'secrets.env.example'
+/** The Kubernetes output's files, as the renderer names them (layout.ts), relative to its `k8s/` folder. */
+export { K8S_DIR }
+export const KUSTOMIZATION_FILE = basename(K8S_KUSTOMIZATION)
+export const SECRETS_ENV_FILE = basename(K8S_SECRETS_ENV)
+export const SECRETS_EXAMPLE_FILE = basename(K8S_SECRETS_ENV_EXAMPLE)
 
 export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'Job'] as const
 export type WorkloadKind = (typeof WORKLOAD_KINDS)[number]

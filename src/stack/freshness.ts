@@ -29,11 +29,14 @@ export async function ensureGenerated(stack: Stack, options: { regenerate: boole
   return { written: done.written, removed: done.removed, warnings: done.warnings }
 }
 
-/** What `generate` would write and remove now, with nothing written: a dry run (`upgrade` and `doctor` read it too). */
-export async function planGenerate(stack: Stack): Promise<GenerateResult> {
+/**
+ * What `generate` would write and remove now, with nothing written: a dry run (`upgrade` and `doctor` read it too).
+ * `target` overrides the config's, as `generate --target` does (`k8s apply` plans the Kubernetes output).
+ */
+export async function planGenerate(stack: Stack, target?: 'compose' | 'kubernetes'): Promise<GenerateResult> {
   // Imported here: the renderers and the bundler are needed only when the output is checked.
   const { generate } = await import('../generate.js')
-  return generate({ ...generateOptions(stack), dryRun: true })
+  return generate({ ...generateOptions(stack), dryRun: true, ...(target === undefined ? {} : { target }) })
 }
 
 const generateOptions = (stack: Stack) => ({

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 /** `sparkbaas k8s apply`: checks before kubectl runs (output there, fresh, secrets set), the kubectl call, its report. */
 import { describe, expect, test } from 'vitest'
 import { k8sFixture } from '../helpers/k8s-stack.js'
@@ -6,7 +8,7 @@ const OBJECTS = ['secret/demo-secrets-7k9m2b4g5t', 'service/postgres', 'stateful
 
 describe('sparkbaas k8s apply', () => {
   test('runs `kubectl apply -k <out>/k8s --server-side --field-manager=sparkbaas` and lists what it applied', async () => {
-    const k = await k8sFixture()
+    const k = await k8sFixture({ real: true })
     const result = await k.run(['k8s', 'apply'], { FAKE_KUBECTL_OBJECTS: OBJECTS })
     expect(k.kubectl.calls()).toEqual([['kubectl', 'apply', '-k', k.dir, '--server-side', '--field-manager=sparkbaas']])
     expect(result).toMatchObject({ code: 0, stderr: '' })
@@ -24,7 +26,7 @@ describe('sparkbaas k8s apply', () => {
   })
 
   test('--context and --kubeconfig go to kubectl, before its command; --json lists the objects', async () => {
-    const k = await k8sFixture()
+    const k = await k8sFixture({ real: true })
     const result = await k.run(['k8s', 'apply', '--context', 'prod', '--kubeconfig', '/etc/kube/config', '--json'], { FAKE_KUBECTL_OBJECTS: OBJECTS })
     expect(k.kubectl.calls()).toEqual([['kubectl', '--context', 'prod', '--kubeconfig', '/etc/kube/config', 'apply', '-k', k.dir, '--server-side', '--field-manager=sparkbaas']])
     expect(result.code).toBe(0)
@@ -41,7 +43,7 @@ describe('sparkbaas k8s apply', () => {
   })
 
   test("kubectl's warnings are passed on: on stderr, or in --json", async () => {
-    const k = await k8sFixture()
+    const k = await k8sFixture({ real: true })
     const warning = 'Warning: would violate PodSecurity "restricted:latest": runAsNonRoot != true'
     const text = await k.run(['k8s', 'apply'], { FAKE_KUBECTL_OBJECTS: 'service/postgres', FAKE_KUBECTL_WARNING: warning })
     expect(text).toMatchObject({ code: 0, stderr: `! ${warning}\n` })
@@ -51,7 +53,7 @@ describe('sparkbaas k8s apply', () => {
   })
 
   test('--dry-run=server stays server-side; --dry-run=client drops --server-side, which kubectl refuses with it', async () => {
-    const k = await k8sFixture()
+    const k = await k8sFixture({ real: true })
     const server = await k.run(['k8s', 'apply', '--dry-run=server'], { FAKE_KUBECTL_OBJECTS: 'service/postgres' })
     expect(server.stdout).toBe("✔ demo: dry run (server) of generated/k8s/ in namespace demo-ns (kubectl's current context): 1 object, nothing changed\n  service/postgres  serverside-applied (server dry run)\n")
     const client = await k.run(['k8s', 'apply', '--dry-run', 'client'], { FAKE_KUBECTL_OBJECTS: 'service/postgres' })
@@ -65,7 +67,7 @@ describe('sparkbaas k8s apply', () => {
   })
 
   test('a server-side apply conflict fails with kubectl\'s words; --force-conflicts is passed only when given', async () => {
-    const k = await k8sFixture()
+    const k = await k8sFixture({ real: true })
     const conflict = await k.run(['k8s', 'apply'], { FAKE_KUBECTL_SCENARIO: 'conflict' })
     expect(conflict.code).toBe(1)
     expect(conflict.stderr).toBe(
@@ -89,7 +91,7 @@ describe('sparkbaas k8s apply', () => {
 
 describe('sparkbaas k8s apply refuses, and runs no kubectl, when', () => {
   test('there is no Kubernetes output', async () => {
-    const k = await k8sFixture()
+    const k = await k8sFixture({ real: true })
     const { rmSync } = await import('node:fs')
     rmSync(k.dir, { recursive: true })
     const result = await k.run(['k8s', 'apply'])
@@ -107,7 +109,7 @@ describe('sparkbaas k8s apply refuses, and runs no kubectl, when', () => {
   })
 
   test('an environment: its own folder, and the hint names it (--env, or SPARKBAAS_ENV)', async () => {
-    const k = await k8sFixture()
+    const k = await k8sFixture({ real: true })
     const config = JSON.parse((await import('node:fs')).readFileSync(`${k.stack.dir}/sparkbaas.config.json`, 'utf8')) as object
     k.stack.writeConfig({ ...config, environments: { staging: { domain: 'staging.localhost' } } })
     const expected = {
@@ -121,18 +123,18 @@ describe('sparkbaas k8s apply refuses, and runs no kubectl, when', () => {
   })
 
   test('the output is out of date with the config (exit 1, each file listed)', async () => {
-    const k = await k8sFixture()
+    const k = await k8sFixture({ real: true })
     const config = JSON.parse((await import('node:fs')).readFileSync(`${k.stack.dir}/sparkbaas.config.json`, 'utf8')) as { routes: unknown[] }
     k.stack.writeConfig({ ...config, routes: config.routes.slice(0, 1) })
     const result = await k.run(['k8s', 'apply'])
     expect(result.code).toBe(1)
-    // The files are the compose target's until generate renders the kubernetes one (issue 15); then they are k8s/'s.
+    // The Kubernetes target is what is planned: the files listed are k8s/'s (the route to Keycloak went).
     expect(result.stderr).toBe(
       [
         '✖ generated/ is out of date with sparkbaas.config.json (3 files); nothing was applied:',
         '  .sparkbaas-manifest.json: differs from what the config generates',
-        '  docker-compose.yml: differs from what the config generates',
-        '  traefik/dynamic.yml: differs from what the config generates',
+        '  k8s/keycloak.yaml: differs from what the config generates',
+        '  k8s/traefik.yaml: differs from what the config generates',
         'hint: Run `sparkbaas generate --target kubernetes`, review the change, then apply again.',
         '',
       ].join('\n'),
@@ -141,7 +143,7 @@ describe('sparkbaas k8s apply refuses, and runs no kubectl, when', () => {
   })
 
   test('secrets.env is missing and the kustomization makes the Secret from it', async () => {
-    const k = await k8sFixture({ secrets: null })
+    const k = await k8sFixture({ real: true, secrets: null })
     const result = await k.run(['k8s', 'apply'])
     expect(result).toMatchObject({
       code: 1,
@@ -153,14 +155,26 @@ describe('sparkbaas k8s apply refuses, and runs no kubectl, when', () => {
   })
 
   test('secrets.env lacks a key or has it empty (the values are never printed)', async () => {
-    const k = await k8sFixture({ secrets: "# a comment\nPOSTGRES_PASSWORD=\nOTHER='$(rm -rf /)'\n" })
+    const k = await k8sFixture({ real: true })
+    // What generate wrote, with one value emptied, one key gone and a hostile extra line.
+    const written = readFileSync(join(k.dir, 'secrets.env'), 'utf8')
+    expect(written).toMatch(/^KEYCLOAK_DB_PASSWORD=./m)
+    k.writeSecrets(
+      '# a comment\n' +
+        written
+          .split('\n')
+          .filter((line) => !line.startsWith('KEYCLOAK_DB_PASSWORD='))
+          .map((line) => (line.startsWith('POSTGRES_PASSWORD=') ? 'POSTGRES_PASSWORD=' : line))
+          .join('\n') +
+        "OTHER='$(rm -rf /)'\n",
+    )
     const result = await k.run(['k8s', 'apply'])
     expect(result).toMatchObject({
       code: 1,
       stderr: [
         "✖ generated/k8s/secrets.env lacks 2 values Secret demo-secrets needs; nothing was applied:",
         '  POSTGRES_PASSWORD: has an empty value',
-        '  PGRST_JWT_SECRET: is not in secrets.env',
+        '  KEYCLOAK_DB_PASSWORD: is not in secrets.env',
         'hint: Set them in generated/k8s/secrets.env; `sparkbaas secrets check` lists every key.',
         '',
       ].join('\n'),
@@ -169,7 +183,7 @@ describe('sparkbaas k8s apply refuses, and runs no kubectl, when', () => {
   })
 
   test('with an existing Secret, no secrets.env is needed', async () => {
-    const k = await k8sFixture({ mode: 'existing' })
+    const k = await k8sFixture({ real: true, mode: 'existing' })
     expect((await k.run(['k8s', 'apply'])).code).toBe(0)
     expect(k.kubectl.calls()).toHaveLength(1)
   })
@@ -177,7 +191,7 @@ describe('sparkbaas k8s apply refuses, and runs no kubectl, when', () => {
 
 describe('kubectl itself', () => {
   test('not on PATH: exit 3, what to install', async () => {
-    const k = await k8sFixture()
+    const k = await k8sFixture({ real: true })
     const result = await k.stack.run(['k8s', 'apply'])
     expect(result).toMatchObject({
       code: 3,
@@ -188,7 +202,7 @@ describe('kubectl itself', () => {
   })
 
   test('SPARKBAAS_KUBECTL replaces it, words split at blanks; a broken one says so (exit 3)', async () => {
-    const k = await k8sFixture({ kubectlName: 'k3s' })
+    const k = await k8sFixture({ real: true, kubectlName: 'k3s' })
     const ok = await k.run(['k8s', 'apply'], { SPARKBAAS_KUBECTL: ' k3s  kubectl ', FAKE_KUBECTL_OBJECTS: 'service/postgres' })
     expect(ok.code).toBe(0)
     expect(k.kubectl.calls()).toEqual([['kubectl', 'kubectl', 'apply', '-k', k.dir, '--server-side', '--field-manager=sparkbaas']])
@@ -216,7 +230,7 @@ describe('kubectl itself', () => {
       "✖ The cluster of kubectl's current context refused the credentials: error: You must be logged in to the server (Unauthorized)\nhint: Log in again (your cloud provider's `get-credentials` command, or a fresh kubeconfig); `kubectl auth whoami` checks it.\n",
     ],
   ])('a cluster that cannot be used (%s): exit 4', async (scenario, extra, stderr) => {
-    const k = await k8sFixture()
+    const k = await k8sFixture({ real: true })
     const result = await k.run(['k8s', 'apply', ...extra], { FAKE_KUBECTL_SCENARIO: scenario })
     expect(result).toMatchObject({ code: 4, stdout: '', stderr })
   })

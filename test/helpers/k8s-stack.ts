@@ -1,8 +1,11 @@
 /**
- * A generated stack (helpers/stack.ts) with a Kubernetes output folder copied from test/fixtures/k8s/<mode>/ into
- * `generated/k8s/`, and a fake kubectl (helpers/fake-kubectl.ts) alone on PATH.
+ * A generated stack (helpers/stack.ts) with a Kubernetes output folder in `generated/k8s/`, and a fake kubectl
+ * (helpers/fake-kubectl.ts) alone on PATH. The folder is copied from test/fixtures/k8s/<mode>/ (hand-written, for
+ * what reads it back), or with `real` it is what `generate --target kubernetes` writes for the stack's config (for
+ * `k8s apply`, which refuses output that is not what the config generates now).
  */
-import { cpSync, writeFileSync } from 'node:fs'
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { generate } from '../../src/generate.js'
 import { join } from 'node:path'
 import { afterEach } from 'vitest'
 import type { CliResult } from './cli.js'
@@ -27,14 +30,26 @@ export interface K8sFixture {
   writeSecrets(text: string): void
 }
 
-export async function k8sFixture(options: { mode?: 'generator' | 'existing'; secrets?: string | null; kubectlName?: string } = {}): Promise<K8sFixture> {
+export async function k8sFixture(
+  options: { mode?: 'generator' | 'existing'; secrets?: string | null; kubectlName?: string; real?: boolean } = {},
+): Promise<K8sFixture> {
   const stack = await stackFixture()
   const kubectl = fakeKubectl(options.kubectlName)
   cleanups.push(() => kubectl.remove())
   const dir = join(stack.out, 'k8s')
-  cpSync(join(FIXTURES, 'k8s', options.mode ?? 'generator'), dir, { recursive: true })
+  const mode = options.mode ?? 'generator'
   const writeSecrets = (text: string) => writeFileSync(join(dir, 'secrets.env'), text)
-  if ((options.mode ?? 'generator') === 'generator' && options.secrets !== null) writeSecrets(options.secrets ?? LOCAL_SECRETS)
+  if (options.real) {
+    const config = JSON.parse(readFileSync(join(stack.dir, 'sparkbaas.config.json'), 'utf8')) as object
+    const kubernetes = { namespace: 'demo-ns', ...(mode === 'existing' ? { existingSecret: 'demo-managed' } : {}) }
+    stack.writeConfig({ ...config, target: 'kubernetes', kubernetes })
+    await generate({ cwd: stack.dir })
+    if (options.secrets === null) rmSync(join(dir, 'secrets.env'), { force: true })
+    else if (options.secrets !== undefined) writeSecrets(options.secrets)
+  } else {
+    cpSync(join(FIXTURES, 'k8s', mode), dir, { recursive: true })
+    if (mode === 'generator' && options.secrets !== null) writeSecrets(options.secrets ?? LOCAL_SECRETS)
+  }
   return {
     stack,
     kubectl,

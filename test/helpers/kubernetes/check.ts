@@ -25,6 +25,7 @@ export interface CheckOptions extends KustomizeOptions {
 interface SecretGenerator {
   readonly name?: string
   readonly envs?: readonly string[]
+  readonly options?: { readonly disableNameSuffixHash?: boolean }
   readonly literals?: readonly string[]
 }
 
@@ -59,10 +60,12 @@ export async function checkKubernetesOutput(dir: string, options: CheckOptions =
   }
 
   const problems: string[] = []
-  // Generated Secrets are named `<generator name>-<hash>` (kustomize's api/hasher: a 10-character suffix).
+  // Generated Secrets are named `<generator name>-<hash>` (kustomize's api/hasher: a 10-character suffix), or just
+  // `<generator name>` with `options.disableNameSuffixHash` (kustomize api/types/generatoroptions.go).
   const declaredSecretKeys: Record<string, readonly string[]> = {}
   for (const generator of generators) {
-    const pattern = new RegExp(`^${(generator.name ?? '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-[a-z0-9]{10}$`)
+    const suffix = generator.options?.disableNameSuffixHash === true ? '' : '-[a-z0-9]{10}'
+    const pattern = new RegExp(`^${(generator.name ?? '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}${suffix}$`)
     const secret = docs.find((d) => d.kind === 'Secret' && pattern.test(d.metadata?.name ?? ''))
     if (secret === undefined) {
       problems.push(`secretGenerator "${generator.name ?? ''}": no generated Secret in the kustomize output`)

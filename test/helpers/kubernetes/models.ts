@@ -46,7 +46,7 @@ export async function validateWithModels(docs: readonly KubeDocument[]): Promise
       continue
     }
     try {
-      new (Model as ModelClass)(doc).validate()
+      new (Model as ModelClass)(withUnwrappedBase64(doc)).validate()
     } catch (error) {
       const errors = (error as { errors?: readonly ModelError[] }).errors
       if (!Array.isArray(errors)) {
@@ -57,4 +57,15 @@ export async function validateWithModels(docs: readonly KubeDocument[]): Promise
     }
   }
   return problems
+}
+
+/**
+ * kustomize writes a generated Secret's long base64 values wrapped over several lines; the API server decodes them
+ * with Go's encoding/base64, whose decoder ignores "\r" and "\n" (golang/go src/encoding/base64/base64.go, Decode).
+ * kubernetes-models' "byte" format does not, so the line breaks are taken out before its check.
+ */
+function withUnwrappedBase64(doc: KubeDocument): KubeDocument {
+  if (doc.kind !== 'Secret' || typeof doc['data'] !== 'object' || doc['data'] === null) return doc
+  const data = Object.fromEntries(Object.entries(doc['data'] as Record<string, unknown>).map(([k, v]) => [k, typeof v === 'string' ? v.replace(/[\r\n]/g, '') : v]))
+  return { ...doc, data }
 }
