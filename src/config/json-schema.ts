@@ -7,6 +7,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { z } from 'zod'
 import { SparkbaasError } from '../errors.js'
+import { sortKeys } from '../order.js'
 import { configSchema } from './schema.js'
 
 /** Where the schema lives in the package (and where `sparkbaas schema` writes it, relative to the current folder). */
@@ -57,12 +58,3 @@ export async function writeJsonSchema(file: string, options: { check?: boolean }
   return 'written'
 }
 
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys)
-  if (typeof value !== 'object' || value === null) return value
-  return Object.fromEntries(
-    Object.keys(value)
-      .sort()
-      .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
-  )
-}

@@ -3,6 +3,7 @@
  * `generate` print them as warnings; they never fail a run.
  */
 import { NAMES } from './names.js'
+import { kubernetesNamespace } from './validate-kubernetes.js'
 import type { ParsedConfig } from './schema.js'
 
 export function configNotes(config: ParsedConfig): string[] {
@@ -13,7 +14,7 @@ export function configNotes(config: ParsedConfig): string[] {
 function unpublishedPostgres(config: ParsedConfig): string[] {
   const port = config.postgres.exposePort
   if (config.target !== 'kubernetes' || port === false) return []
-  const namespace = config.kubernetes.namespace ?? config.project
+  const namespace = kubernetesNamespace(config)
   return [
     `postgres.exposePort: with target "kubernetes" Postgres is not published (a cluster has no host port for it) — reach it with \`kubectl port-forward -n ${namespace} statefulset/postgres ${port === 5432 ? '5432' : `${port}:5432`}\``,
   ]

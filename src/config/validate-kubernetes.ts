@@ -16,6 +16,9 @@ const problem = (path: string, message: string): Problem => ({ path, code: 'kube
 /** A name the user can type instead: "_" as "-", no "-" at the end. */
 const suggestion = (name: string) => name.replace(/_/g, '-').replace(/-+$/, '')
 
+/** The namespace the Kubernetes target uses: `kubernetes.namespace`, else the project's name. */
+export const kubernetesNamespace = (config: ParsedConfig): string => config.kubernetes.namespace ?? config.project
+
 export function kubernetesNames(config: ParsedConfig): Problem[] {
   if (config.target !== 'kubernetes') return []
   const problems: Problem[] = []

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs'
 import { basename, join, resolve as resolvePath } from 'node:path'
 import { AUTHENTICATED_ROLE, DEFAULTS, FUNCTION_ENTRY_FILES } from '../config/defaults.js'
 import type { ParsedConfig } from '../config/schema.js'
+import { kubernetesNamespace } from '../config/validate-kubernetes.js'
 import { ENV, resolveEnvVars } from './env-vars.js'
 import { functionDatabase, functionDbPasswordVar, functionRole, splitEnv } from './function-access.js'
 import { PINNED_IMAGES, postgresImage, type ImageKey } from './images.js'
@@ -128,7 +129,7 @@ export function resolveModel(config: ParsedConfig, ctx: ResolveContext): StackMo
     project: config.project,
     target: config.target,
     kubernetes: {
-      namespace: config.kubernetes.namespace ?? config.project,
+      namespace: kubernetesNamespace(config),
       secret:
         config.kubernetes.existingSecret === undefined
           ? { name: `${config.project}-secrets`, generated: true }

@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
+import { parseSecretsExample } from '../../src/cluster/output.js'
 import { generate } from '../../src/generate.js'
 import { FIXTURE_CONFIG_FILE, FIXTURE_CONFIGS } from '../fixtures/configs/index.js'
 import scaled from '../fixtures/configs/scaled-kubernetes.js'
@@ -17,11 +18,7 @@ import { kustomizeBuild } from '../helpers/kubernetes/kustomize.js'
 
 const CASES = { example: FIXTURE_CONFIGS['example']!, scaled }
 
-const declaredKeys = (text: string) =>
-  text
-    .split('\n')
-    .filter((line) => /^[A-Z_][A-Z0-9_]*=$/.test(line))
-    .map((line) => line.slice(0, -1))
+const declaredKeys = (text: string) => parseSecretsExample(text).map(({ key }) => key)
 
 describe.each(Object.keys(CASES) as (keyof typeof CASES)[])('%s', (name) => {
   test('kustomize builds it; every document is valid and every reference resolves', { timeout: 120_000 }, async () => {

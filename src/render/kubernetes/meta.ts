@@ -5,6 +5,7 @@
  */
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js'
 import { sha256 } from '../../hash.js'
+import { sortKeys } from '../../order.js'
 import type { StackModel } from '../../model/types.js'
 
 export const MANAGED_BY = 'sparkbaas'
@@ -56,10 +57,4 @@ export function objectMeta(
 export const shortHash = (text: string): string => sha256(text).slice(0, 10)
 
 /** JSON with object keys sorted, for hashing: two equal values hash the same whatever order built them. */
-export function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
-      : v,
-  )
-}
+export const stableJson = (value: unknown): string => JSON.stringify(sortKeys(value))
