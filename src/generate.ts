@@ -11,6 +11,8 @@ import { kubernetesNames } from './config/validate-kubernetes.js'
 import { SparkbaasError, type Problem } from './errors.js'
 import { DEFAULT_OUT_DIR, K8S_SECRETS_ENV, outDirName } from './layout.js'
 import { kubernetesSecretKeys } from './render/kubernetes/index.js'
+import { MIGRATIONS_DIR, type MigrationFile } from './migrate/files.js'
+import { scriptMigrations } from './migrate/script.js'
 import { resolveModel } from './model/resolve.js'
 import type { StackModel } from './model/types.js'
 import { renderAllWhileBundling } from './render/index.js'
@@ -100,13 +102,16 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
     })
   }
   const model = resolveModel(config, { configFile: filepath })
+  // The Kubernetes target applies migrations/ with a Job (compose has `sparkbaas migrate up`). Read, and refused
+  // when the Job could not run them, before anything is touched.
+  const migrations = model.target === 'kubernetes' ? await scriptMigrations(join(configDir, MIGRATIONS_DIR)) : []
   const outDir = options.outDir === undefined ? join(configDir, outDirName(environment)) : resolve(cwd, options.outDir)
   const mode = options.check ? 'check' : options.dryRun ? 'dry-run' : 'write'
   // Before the lock, which makes `.sparkbaas/` in the folder: a refused folder is left as it was.
   if (mode !== 'check') await checkOutDir(outDir, filepath, options.force === true)
   // A write holds the output folder from reading what is there to the last rename: a second run waits (lock.ts).
   // --check and --dry-run only read, and may run where nothing can be written.
-  const run = async () => ({ ...(await generateLocked(options, { outDir, mode, model, filepath, configDir, cwd, environment })), configWarnings })
+  const run = async () => ({ ...(await generateLocked(options, { outDir, mode, model, migrations, filepath, configDir, cwd, environment })), configWarnings })
   // Notes on the config itself (nothing routed) come first among the writer's warnings.
   const notes = configNotes(config)
   const withNotes = (result: GenerateResult): GenerateResult => (notes.length === 0 ? result : { ...result, warnings: [...notes, ...result.warnings] })
@@ -126,11 +131,12 @@ async function generateLocked(
     outDir,
     mode,
     model,
+    migrations,
     filepath,
     configDir,
     cwd,
     environment,
-  }: { outDir: string; mode: GenerateResult['mode']; model: StackModel; filepath: string; configDir: string; cwd: string; environment: string | undefined },
+  }: { outDir: string; mode: GenerateResult['mode']; model: StackModel; migrations: readonly MigrationFile[]; filepath: string; configDir: string; cwd: string; environment: string | undefined },
 ): Promise<Omit<GenerateResult, 'configWarnings'>> {
   // `--check` never touches .env; otherwise its missing RSA keys are made while esbuild and the renderers work.
   const rsaKeys = mode === 'check' ? undefined : prepareEnvKeys(outDir, model.env, options.onRsaKeys)
@@ -138,7 +144,7 @@ async function generateLocked(
   const blueprintsDir = join(configDir, 'blueprints')
   // The build cache lives in the output's private folder; only a write keeps what this run built.
   const bundles = buildFunctions(model, { cache: { outDir, write: mode === 'write' } })
-  const files = await renderAllWhileBundling(model, { blueprintsDir, verified }, bundles)
+  const files = await renderAllWhileBundling(model, { blueprintsDir, verified, migrations }, bundles)
 
   const report = await writeOutput(files, {
     outDir,

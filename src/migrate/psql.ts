@@ -19,7 +19,8 @@ export interface PsqlTarget {
   readonly database: string
 }
 
-const TABLE = `${TRACKING_SCHEMA}.${TRACKING_TABLE}`
+/** The tracking table, schema-qualified. */
+export const TABLE = `${TRACKING_SCHEMA}.${TRACKING_TABLE}`
 
 /**
  * The advisory lock every writer of the tracking table holds for its transaction (an arbitrary constant, the same
@@ -77,8 +78,8 @@ export async function readRecords(target: PsqlTarget): Promise<AppliedRecord[]> 
   }
 }
 
-const ENSURE_TABLE = `SELECT pg_advisory_xact_lock(${LOCK_KEY});
-CREATE SCHEMA IF NOT EXISTS ${TRACKING_SCHEMA};
+/** Creates the tracking table when missing; run in a transaction, holding {@link LOCK_KEY} (see ENSURE_TABLE). */
+export const TRACKING_DDL = `CREATE SCHEMA IF NOT EXISTS ${TRACKING_SCHEMA};
 COMMENT ON SCHEMA ${TRACKING_SCHEMA} IS 'sparkbaas: the migration history (sparkbaas migrate). Not served by the API.';
 CREATE TABLE IF NOT EXISTS ${TABLE} (
   version text PRIMARY KEY,
@@ -90,6 +91,8 @@ CREATE TABLE IF NOT EXISTS ${TABLE} (
 ALTER TABLE ${TABLE} ADD COLUMN IF NOT EXISTS run_id text;
 COMMENT ON COLUMN ${TABLE}.run_id IS 'sparkbaas: a random id of the migrate up call that inserted the row; how it tells its own commit from a concurrent run''s.';
 `
+
+const ENSURE_TABLE = `SELECT pg_advisory_xact_lock(${LOCK_KEY});\n${TRACKING_DDL}`
 
 /** Creates the tracking schema and table when missing (owned by postgres; no other role gets any privilege). */
 export async function ensureTrackingTable(target: PsqlTarget): Promise<void> {

@@ -6,7 +6,7 @@
  */
 import { ENV } from './env-vars.js'
 import { BACKEND, base, env, ref, text, type Images } from './service-parts.js'
-import type { RealmModel, ServiceDraft } from './types.js'
+import type { RealmModel, ServiceDraft, ServiceModel } from './types.js'
 
 export const POSTGRES_INIT = 'postgres-init'
 export const KEYCLOAK_SYNC = 'keycloak-sync'
@@ -88,5 +88,34 @@ export function keycloakSyncService(images: Images, realms: readonly RealmModel[
     dependsOn: [{ service: 'keycloak', condition: 'service_healthy' }],
     user: 'node',
     oneShot: true,
+  }
+}
+
+/** The Kubernetes target's job that applies `migrations/` (compose has `sparkbaas migrate up` instead). */
+export const MIGRATIONS_JOB = 'migrations'
+
+/** Where the migrations job finds the migration files and the script that applies them (src/migrate/script.ts). */
+export const MIGRATIONS_MOUNT = '/sparkbaas/migrations'
+export const MIGRATIONS_SCRIPT = 'migrate.psql'
+
+/**
+ * The migrations job: postgres-init's image, user, network and limits, running the migration script in `database`
+ * as the superuser over TCP, like postgres-init. Only the Postgres password reaches it.
+ */
+export function migrationsService(init: ServiceModel, database: string): ServiceModel {
+  return {
+    ...init,
+    name: MIGRATIONS_JOB,
+    command: ['psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', `${MIGRATIONS_MOUNT}/${MIGRATIONS_SCRIPT}`],
+    environment: env({
+      PGHOST: text('postgres'),
+      PGPORT: text('5432'),
+      PGUSER: text('postgres'),
+      PGDATABASE: text(database),
+      PGPASSWORD: [ref(ENV.postgresPassword)],
+      PGCONNECT_TIMEOUT: text('10'),
+    }),
+    volumes: [{ source: './migrations', target: MIGRATIONS_MOUNT, readOnly: true }],
+    dependsOn: [{ service: POSTGRES_INIT, condition: 'service_completed_successfully' }],
   }
 }

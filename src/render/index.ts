@@ -2,6 +2,7 @@
  * Every artifact's renderer, in output order. Each is a pure function of the model; the writer checks and
  * writes what they return.
  */
+import type { MigrationFile } from '../migrate/files.js'
 import type { StackModel } from '../model/types.js'
 import { renderCompose } from './compose.js'
 import { renderEnvExample } from './env.js'
@@ -24,6 +25,8 @@ export interface RenderContext {
    * `generate` on an unchanged project parses no YAML. Without it (tests, a first run) every file is checked.
    */
   readonly verified?: (path: string, contents: string) => boolean
+  /** The project's `migrations/`, which the Kubernetes target applies with a Job (compose: `sparkbaas migrate up`). */
+  readonly migrations?: readonly MigrationFile[]
 }
 
 export type Renderer = (model: StackModel, ctx: RenderContext) => RenderedFile[]
@@ -51,13 +54,14 @@ const renderersFor = (model: StackModel): readonly Renderer[] =>
  * The files of the target: on compose, what the renderers made; on Kubernetes, the manifests that embed the
  * files the compose stack would mount (realm JSON, init SQL, dynamic.yml, functions, …), which are not written.
  */
-const forTarget = (model: StackModel, files: RenderedFile[]): RenderedFile[] =>
-  model.target === 'kubernetes' ? renderKubernetes(model, files) : files
+const forTarget = (model: StackModel, files: RenderedFile[], ctx: Pick<RenderContext, 'migrations'>): RenderedFile[] =>
+  model.target === 'kubernetes' ? renderKubernetes(model, files, ctx.migrations) : files
 
 export function renderAll(model: StackModel, ctx: RenderContext): RenderedFile[] {
   return forTarget(
     model,
     renderersFor(model).flatMap((render) => render(model, ctx)),
+    ctx,
   )
 }
 
@@ -88,5 +92,6 @@ export async function renderAllWhileBundling(
   return forTarget(
     model,
     renderers.flatMap((render, i) => done[i] ?? render(model, { ...ctx, functionBundles })),
+    ctx,
   )
 }

@@ -6,14 +6,14 @@
  * committed file holds a secret value.
  * Update with `npx vitest run test/generate/kubernetes.test.ts -u`, read the diff, and run `kubectl kustomize` on it.
  */
-import { readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { generate } from '../../src/generate.js'
 import { dotenvValues, parseDotenv } from '../../src/write/dotenv.js'
 import { FIXTURE_CONFIG_FILE, FIXTURE_CONFIGS } from '../fixtures/configs/index.js'
 import scaled from '../fixtures/configs/scaled-kubernetes.js'
-import { envKeys, readTree, ROOT, tempDir } from './helpers.js'
+import { envKeys, makeProject, readTree, ROOT, runCli, tempDir } from './helpers.js'
 
 const GOLDEN = join(ROOT, 'test/golden/kubernetes')
 const CASES = { example: { config: FIXTURE_CONFIGS['example']!, target: 'kubernetes' as const }, scaled: { config: scaled, target: undefined } }
@@ -85,4 +85,73 @@ test('with kubernetes.existingSecret: no secrets.env and no secretGenerator; the
   expect(tree.get('k8s/postgres.yaml')!.contents.toString('utf8')).toContain('name: acme-prod-vault\n')
   expect(tree.get('k8s/postgres.yaml')!.contents.toString('utf8')).not.toContain('acme-secrets')
   expect(envKeys(tree.get('k8s/secrets.env.example')!.contents.toString('utf8')).length).toBeGreaterThan(5)
+})
+
+describe('migrations/ on the Kubernetes target', () => {
+  const migration = (dir: string, name: string, text: string | Buffer) => {
+    mkdirSync(join(dir, 'migrations'), { recursive: true })
+    writeFileSync(join(dir, 'migrations', name), text)
+  }
+
+  test('no migrations/: no migrations.yaml; a migration makes a Job named by content, and only a changed migration renames it', async () => {
+    const dir = makeProject()
+    const config = join(dir, 'sparkbaas.config.json')
+    expect((await runCli(['generate', '--config', config, '--target', 'kubernetes'])).code).toBe(0)
+    expect(existsSync(join(dir, 'generated/k8s/migrations.yaml'))).toBe(false)
+    expect(readFileSync(join(dir, 'generated/k8s/kustomization.yaml'), 'utf8')).not.toContain('migrations')
+
+    migration(dir, '20250101000000_one.sql', 'CREATE TABLE one (id int);\n')
+    const jobName = async () => {
+      const run = await runCli(['generate', '--config', config, '--target', 'kubernetes'])
+      expect(run.code, run.stderr).toBe(0)
+      return /^kind: Job\nmetadata:\n {2}name: (\S+)$/m.exec(readFileSync(join(dir, 'generated/k8s/migrations.yaml'), 'utf8'))![1]!
+    }
+    const first = await jobName()
+    expect(first).toMatch(/^migrations-[0-9a-f]{10}$/)
+    expect(readFileSync(join(dir, 'generated/k8s/kustomization.yaml'), 'utf8')).toContain('  - migrations.yaml\n')
+    expect(await jobName()).toBe(first)
+    // The drift check sees a new migration as a change of the committed manifests.
+    migration(dir, '20250102000000_two.sql', 'CREATE TABLE two (id int);\n')
+    const check = await runCli(['generate', '--config', config, '--target', 'kubernetes', '--check'])
+    expect(check.code).toBe(1)
+    expect(check.stdout + check.stderr).toContain('k8s/migrations.yaml')
+    const second = await jobName()
+    expect(second).not.toBe(first)
+  })
+
+  test('a migration the Job could not run in a transaction is refused, naming file and line, and nothing is written', async () => {
+    const dir = makeProject()
+    const config = join(dir, 'sparkbaas.config.json')
+    migration(dir, '20250101000000_ok.sql', 'CREATE TABLE ok (id int);\n')
+    migration(dir, '20250102000000_tx.sql', 'BEGIN;\nCREATE TABLE t (id int);\nCOMMIT;\n')
+    migration(dir, '20250103000000_latin1.sql', Buffer.from([0x2d, 0x2d, 0x20, 0xe9, 0x0a]))
+    const run = await runCli(['generate', '--config', config, '--target', 'kubernetes'])
+    expect(run.code).toBe(1)
+    expect(run.stdout).toBe('')
+    expect(run.stderr).toBe(
+      [
+        "✖ migrations/ holds migrations the Kubernetes target's migrations Job cannot run in a transaction:",
+        '  migrations/20250102000000_tx.sql:1: BEGIN: each migration already runs in one transaction with its tracking row, and transaction control of its own would commit part of it even if a later statement fails — remove it',
+        '  migrations/20250102000000_tx.sql:3: COMMIT: each migration already runs in one transaction with its tracking row, and transaction control of its own would commit part of it even if a later statement fails — remove it',
+        '  migrations/20250103000000_latin1.sql: is not valid UTF-8 text; save it as UTF-8',
+        'hint: Change these migrations, then run `sparkbaas generate` again.',
+        '',
+      ].join('\n'),
+    )
+    expect(existsSync(join(dir, 'generated'))).toBe(false)
+  })
+
+  test('a migration bigger than a ConfigMap holds is refused with what to do instead', async () => {
+    const dir = makeProject()
+    migration(dir, '20250101000000_seed.sql', `-- ${'x'.repeat(1100 * 1024)}\n`)
+    const run = await runCli(['generate', '--config', join(dir, 'sparkbaas.config.json'), '--target', 'kubernetes'])
+    expect(run.code).toBe(1)
+    expect(run.stderr).toBe(
+      [
+        "✖ migrations/20250101000000.sql is 1101 KiB, more than one Kubernetes ConfigMap holds (1000 KiB of the API server's 1 MiB), so the Kubernetes target cannot mount it into migrations.",
+        "hint: Split the migration into smaller ones; load bulk data with psql's \\copy through `kubectl port-forward` instead.",
+        '',
+      ].join('\n'),
+    )
+  })
 })

@@ -5,6 +5,7 @@
  */
 import type { Namespace } from 'kubernetes-types/core/v1.js'
 import type { ServiceModel } from '../../model/types.js'
+import { migrationsJob } from './migrations.js'
 import { networkPolicies } from './network-policies.js'
 import { standardLabels, type KubeContext } from './meta.js'
 import type { KubeObject } from './serialize.js'
@@ -72,6 +73,7 @@ export const COMPONENTS: readonly Component[] = [
         ? `postgres.exposePort publishes Postgres on a host port under compose only: on a cluster it stays inside the namespace\n(reach it with \`kubectl port-forward -n ${ctx.model.kubernetes.namespace} statefulset/postgres 5432\`).`
         : undefined,
   },
+  { file: 'migrations.yaml', services: () => false, build: migrationsJob },
   {
     file: 'keycloak.yaml',
     services: named('keycloak', 'keycloak-sync'),

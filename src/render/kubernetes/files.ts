@@ -14,6 +14,13 @@ import { SparkbaasError } from '../../errors.js'
 import { byCodePoint } from '../../order.js'
 import { objectMeta, shortHash, type KubeContext } from './meta.js'
 
+const hintFor = (path: string): string =>
+  path.startsWith('functions/')
+    ? 'Make the function smaller (move big dependencies or data out of its bundle), or use target: "compose".'
+    : path.startsWith('migrations/')
+      ? 'Split the migration into smaller ones; load bulk data with psql\'s \\copy through `kubectl port-forward` instead.'
+      : 'Use target: "compose" for this stack.'
+
 /** Data bytes per ConfigMap (keys and values). */
 export const CONFIG_MAP_BUDGET = 1000 * 1024
 
@@ -45,7 +52,7 @@ export function mountedFiles(ctx: KubeContext, service: string, component: strin
       throw new SparkbaasError(
         'render_failed',
         `${path} is ${Math.ceil(size / 1024)} KiB, more than one Kubernetes ConfigMap holds (${Math.floor(budget / 1024)} KiB of the API server's 1 MiB), so the Kubernetes target cannot mount it into ${service}.`,
-        { hint: path.startsWith('functions/') ? 'Make the function smaller (move big dependencies or data out of its bundle), or use target: "compose".' : 'Use target: "compose" for this stack.' },
+        { hint: hintFor(path) },
       )
     }
     if (used + size > budget && chunks.at(-1)!.length > 0) {

@@ -9,6 +9,7 @@
  */
 import { SparkbaasError } from '../../errors.js'
 import { K8S_DIR, K8S_KUSTOMIZATION, K8S_SECRETS_ENV_EXAMPLE } from '../../layout.js'
+import type { MigrationFile } from '../../migrate/files.js'
 import type { StackModel } from '../../model/types.js'
 import { commentSafe, header } from '../header.js'
 import type { RenderedFile } from '../types.js'
@@ -18,9 +19,12 @@ import type { KubeContext } from './meta.js'
 import { yamlFile, type KubeObject, type Kustomization } from './serialize.js'
 
 
-/** `files`: what the other renderers made (never written on this target, only mounted). */
-export function renderKubernetes(model: StackModel, files: readonly RenderedFile[]): RenderedFile[] {
-  const ctx: KubeContext = { model, files: new Map(files.map((file) => [file.path, file.contents])) }
+/**
+ * `files`: what the other renderers made (never written on this target, only mounted); `migrations`: the project's
+ * migration files, applied by a Job (migrations.ts).
+ */
+export function renderKubernetes(model: StackModel, files: readonly RenderedFile[], migrations: readonly MigrationFile[] = []): RenderedFile[] {
+  const ctx: KubeContext = { model, files: new Map(files.map((file) => [file.path, file.contents])), migrations }
   const claimed = new Map<string, string>()
   const rendered: RenderedFile[] = []
   const objects: KubeObject[] = []

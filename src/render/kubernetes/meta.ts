@@ -6,6 +6,7 @@
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js'
 import { sha256 } from '../../hash.js'
 import { sortKeys } from '../../order.js'
+import type { MigrationFile } from '../../migrate/files.js'
 import type { StackModel } from '../../model/types.js'
 
 export const MANAGED_BY = 'sparkbaas'
@@ -20,6 +21,8 @@ export interface KubeContext {
   readonly model: StackModel
   /** Rendered files by output path (`traefik/dynamic.yml`, `functions/hello.mjs`, …), mounted from ConfigMaps. */
   readonly files: ReadonlyMap<string, string>
+  /** `migrations/` beside the config, in version order (migrations.ts); none when there is no such folder. */
+  readonly migrations: readonly MigrationFile[]
 }
 
 export const standardLabels = (model: StackModel, name: string, component: string): Record<string, string> => ({

@@ -142,7 +142,7 @@ describe('Jobs', () => {
 })
 
 describe('mounted files', () => {
-  const ctx = (files: Record<string, string>) => ({ model: modelOf(postgresOnly), files: new Map(Object.entries(files)) })
+  const ctx = (files: Record<string, string>) => ({ model: modelOf(postgresOnly), files: new Map(Object.entries(files)), migrations: [] })
 
   test('are packed into ConfigMaps under the budget, in path order, every file once, all projected into the one volume', () => {
     const files = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`functions/fn${String(i).padStart(2, '0')}.mjs`, 'x'.repeat(100 + i)]))
