@@ -5,7 +5,7 @@
 import { detectEngine, type Engine } from '../engine/detect.js'
 import type { OutputMode } from '../engine/process.js'
 import { isSparkbaasError, SparkbaasError } from '../errors.js'
-import { displayPath, type Stack } from '../stack/context.js'
+import { displayPath, requireComposeTarget, type Stack } from '../stack/context.js'
 import { down, stackVolumes, type DownResult } from '../stack/down.js'
 import { up, type UpResult } from '../stack/up.js'
 import { backup, type BackupResult } from './dump.js'
@@ -29,6 +29,7 @@ export interface ResetResult {
 }
 
 export async function reset(stack: Stack, options: ResetOptions): Promise<ResetResult> {
+  requireComposeTarget(stack)
   if (options.yes !== true) throw confirmationNeeded(stack)
   const engine = options.engine ?? (await detectEngine())
   let saved: BackupResult

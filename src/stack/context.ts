@@ -55,8 +55,23 @@ export function displayPath(stack: Stack, file: string): string {
   return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? file : rel
 }
 
+/**
+ * The commands that run the compose stack (up, down, status, logs, migrate, backup, …) have nothing to run on the
+ * Kubernetes target: say what to use instead rather than that docker-compose.yml is missing.
+ */
+export function requireComposeTarget(stack: Stack): void {
+  if (stack.model.target !== 'kubernetes') return
+  const where = stack.env === undefined ? 'its config sets' : `its environment ${JSON.stringify(stack.env)} sets`
+  throw new SparkbaasError('usage', `Stack ${stack.model.project} runs on Kubernetes (${where} target: "kubernetes"): this command runs the compose stack, which is not generated for it.`, {
+    hint:
+      'On the cluster use `sparkbaas k8s apply` (its migrations Job applies migrations/) and `sparkbaas k8s status`, and kubectl for the rest ' +
+      `(\`kubectl -n ${stack.model.kubernetes.namespace} logs deploy/functions\`). To run the stack here too, use an environment with target: "compose" (--env).`,
+  })
+}
+
 /** Commands other than `up` run compose on the output as it is; it must exist. */
 export function requireGenerated(stack: Stack): void {
+  requireComposeTarget(stack)
   const missing = [COMPOSE_FILE, ENV_FILE].filter((file) => !existsSync(join(stack.outDir, file)))
   if (missing.length === 0) return
   throw new SparkbaasError('not_generated', `${displayPath(stack, join(stack.outDir, missing[0]!))} does not exist: the stack has not been generated there.`, {

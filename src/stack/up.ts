@@ -9,7 +9,7 @@ import { detectEngine, type Engine } from '../engine/detect.js'
 import { commandFailed, type OutputMode, type ProcessResult } from '../engine/process.js'
 import { parsePs, PS_ARGS } from '../engine/ps.js'
 import { SparkbaasError } from '../errors.js'
-import { displayPath, readStackEnv, type Stack } from './context.js'
+import { displayPath, readStackEnv, requireComposeTarget, type Stack } from './context.js'
 import { diagnoseUp, type UpContext } from './diagnose.js'
 import { ensureGenerated, type Regenerated } from './freshness.js'
 import { checkHostPorts, hostPorts, retiredPortKeys, withDependencies } from './ports.js'
@@ -41,6 +41,7 @@ export interface UpResult extends StackUrls {
 }
 
 export async function up(stack: Stack, options: UpOptions): Promise<UpResult> {
+  requireComposeTarget(stack)
   const services = options.services ?? []
   checkServices(stack.model, services)
   refuseJobs(stack.model, services)
