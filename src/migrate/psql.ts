@@ -32,7 +32,11 @@ export const LOCK_KEY = '7310442153780331'
 const PSQL_SCRIPT_ERROR = 3
 
 
-async function psql(target: PsqlTarget, script: string, options: { vars?: Record<string, string>; singleTransaction?: boolean; tuplesOnly?: boolean } = {}): Promise<ProcessResult> {
+/**
+ * `after`: SQL psql sends after the script, as a `-c` of its own (psql lexes each -f and -c apart, so nothing the
+ * script leaves open reaches it), in the same transaction with `singleTransaction`.
+ */
+async function psql(target: PsqlTarget, script: string, options: { vars?: Record<string, string>; singleTransaction?: boolean; tuplesOnly?: boolean; after?: string } = {}): Promise<ProcessResult> {
   const vars = Object.entries(options.vars ?? {}).flatMap(([k, v]) => ['-v', `${k}=${v}`])
   const args = [
     'exec', '-T', POSTGRES_SERVICE,
@@ -40,6 +44,7 @@ async function psql(target: PsqlTarget, script: string, options: { vars?: Record
     ...(options.singleTransaction ? ['--single-transaction'] : []),
     ...(options.tuplesOnly ? ['-A', '-t'] : []),
     '-U', 'postgres', '-d', target.database, ...vars, '-f', '-',
+    ...(options.after === undefined ? [] : ['-c', options.after]),
   ]
   return runCompose(target.engine, target.stack, args, 'capture', { input: { text: script } })
 }
@@ -78,6 +83,21 @@ export async function readRecords(target: PsqlTarget): Promise<AppliedRecord[]> 
   }
 }
 
+/**
+ * What `migrate up` and the migrations Job set, in the migration's transaction, after the migration's last
+ * statement: the tracking row's deferred trigger refuses to commit without it. So a COMMIT that reaches PostgreSQL
+ * from inside a migration (one the light reading of sql-scan.ts did not see) fails and takes the whole migration
+ * with it, instead of committing the row and part of the file.
+ */
+export const COMPLETE_SETTING = 'sparkbaas.migration_complete'
+const COMPLETE_TRIGGER = 'sparkbaas_migration_complete'
+
+/** Run after the migration's text, in its transaction: marks its end for the trigger. `version` is 14 digits. */
+export function completeStatement(version: string): string {
+  if (!/^\d{14}$/.test(version)) throw new Error(`internal: migration version ${JSON.stringify(version)}`)
+  return `SELECT set_config('${COMPLETE_SETTING}', '${version}', true)`
+}
+
 /** Creates the tracking table when missing; run in a transaction, holding {@link LOCK_KEY} (see ENSURE_TABLE). */
 export const TRACKING_DDL = `CREATE SCHEMA IF NOT EXISTS ${TRACKING_SCHEMA};
 COMMENT ON SCHEMA ${TRACKING_SCHEMA} IS 'sparkbaas: the migration history (sparkbaas migrate). Not served by the API.';
@@ -90,6 +110,24 @@ CREATE TABLE IF NOT EXISTS ${TABLE} (
 );
 ALTER TABLE ${TABLE} ADD COLUMN IF NOT EXISTS run_id text;
 COMMENT ON COLUMN ${TABLE}.run_id IS 'sparkbaas: a random id of the migrate up call that inserted the row; how it tells its own commit from a concurrent run''s.';
+CREATE OR REPLACE FUNCTION ${TRACKING_SCHEMA}.${COMPLETE_TRIGGER}() RETURNS trigger LANGUAGE plpgsql AS $sparkbaas$
+BEGIN
+  IF current_setting('${COMPLETE_SETTING}', true) IS DISTINCT FROM NEW.version THEN
+    RAISE EXCEPTION 'sparkbaas: migration % reached a COMMIT before its end, so none of it was committed', NEW.version
+      USING HINT = 'A migration runs in one transaction with its tracking row: remove what ends that transaction early (COMMIT, END, ROLLBACK). If an older sparkbaas applies migrations to this database, upgrade it.';
+  END IF;
+  RETURN NULL;
+END
+$sparkbaas$;
+COMMENT ON FUNCTION ${TRACKING_SCHEMA}.${COMPLETE_TRIGGER}() IS 'sparkbaas: a tracking row commits only at the end of its migration (sparkbaas migrate).';
+DO $sparkbaas$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_trigger WHERE tgname = '${COMPLETE_TRIGGER}' AND tgrelid = '${TABLE}'::regclass) THEN
+    CREATE CONSTRAINT TRIGGER ${COMPLETE_TRIGGER} AFTER INSERT ON ${TABLE} DEFERRABLE INITIALLY DEFERRED
+      FOR EACH ROW EXECUTE FUNCTION ${TRACKING_SCHEMA}.${COMPLETE_TRIGGER}();
+  END IF;
+END
+$sparkbaas$;
 `
 
 const ENSURE_TABLE = `SELECT pg_advisory_xact_lock(${LOCK_KEY});\n${TRACKING_DDL}`
@@ -163,6 +201,7 @@ export async function applyMigration(target: PsqlTarget, migration: MigrationToA
   const head = preamble(options)
   const run = randomUUID()
   const result = await psql(target, `${head}${migration.text}`, {
+    after: completeStatement(migration.version),
     singleTransaction: true,
     vars: { sparkbaas_version: migration.version, sparkbaas_name: migration.name, sparkbaas_checksum: migration.checksum, sparkbaas_applied_by: options.appliedBy, sparkbaas_run: run },
   })

@@ -6,7 +6,10 @@
  *   differs from its file's or its file is gone (the exception names them);
  * - each migration runs in a session of its own (`\connect`, so a `SET` in one never reaches the next, as with
  *   `up`'s psql per migration) and in one transaction with its tracking row, under the same advisory lock and
- *   re-check, so a concurrent `up` or an older Job still running take turns and skip what the other applied;
+ *   re-check, so a concurrent `up` or an older Job still running take turns and skip what the other applied, and
+ *   with the same psql variables (`:'sparkbaas_version'`, …);
+ * - the tracking row commits only with the mark set after the file's last statement (psql.ts, COMPLETE_SETTING):
+ *   a COMMIT inside a migration fails instead of committing part of it;
  * - the migration's text is included with `\ir`: psql lexes an included file on its own and sends what is left
  *   at its end, so nothing in it (an unterminated string or comment) can swallow the COMMIT after it
  *   (postgres/postgres src/bin/psql/mainloop.c: MainLoop makes a scan state per file and sends the remaining
@@ -19,7 +22,7 @@ import { basename } from 'node:path'
 import { SparkbaasError, type Problem } from '../errors.js'
 import { listMigrations, MIGRATIONS_DIR, type MigrationFile } from './files.js'
 import { fileProblems } from './plan.js'
-import { LOCK_KEY, TABLE, TRACKING_DDL } from './psql.js'
+import { completeStatement, LOCK_KEY, TABLE, TRACKING_DDL } from './psql.js'
 
 export interface ScriptOptions {
   /** Each migration's file name beside the script (`\ir` reads it relative to the script's folder). */
@@ -86,14 +89,18 @@ export function migrationScript(migrations: readonly MigrationFile[], options: S
       '\\connect',
       'BEGIN;',
       LOCK,
-      `SELECT EXISTS (SELECT FROM ${TABLE} WHERE version = '${m.version}') AS sparkbaas_done \\gset`,
+      // The variables `migrate up` gives a migration (psql.ts), set from the server's answer: exact whatever the name holds.
+      `SELECT '${m.version}' AS sparkbaas_version, convert_from(decode('${hex(m.name)}', 'hex'), 'UTF8') AS sparkbaas_name, '${m.checksum}' AS sparkbaas_checksum,`,
+      `  '${options.appliedBy}' AS sparkbaas_applied_by, gen_random_uuid()::text AS sparkbaas_run,`,
+      `  EXISTS (SELECT FROM ${TABLE} WHERE version = '${m.version}') AS sparkbaas_done \\gset`,
       '\\if :sparkbaas_done',
       'ROLLBACK;',
       '\\else',
       `\\echo applying migration ${m.version}`,
-      `INSERT INTO ${TABLE} (version, name, checksum, applied_by) VALUES ('${m.version}', convert_from(decode('${hex(m.name)}', 'hex'), 'UTF8'), '${m.checksum}', '${options.appliedBy}');`,
+      `INSERT INTO ${TABLE} (version, name, checksum, applied_by, run_id) VALUES (:'sparkbaas_version', :'sparkbaas_name', :'sparkbaas_checksum', :'sparkbaas_applied_by', :'sparkbaas_run');`,
       ...(options.notifyPostgrest ? ["NOTIFY pgrst, 'reload schema';"] : []),
       `\\ir ${options.fileName(m)}`,
+      `${completeStatement(m.version)} AS sparkbaas_complete \\gset`,
       'COMMIT;',
       '\\endif',
     )

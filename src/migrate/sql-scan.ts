@@ -26,6 +26,12 @@ export interface MetaCommand {
 }
 
 const WORDS_KEPT = 6
+
+/**
+ * Upper case as PostgreSQL's keyword lookup folds it: ASCII letters only. JavaScript's toUpperCase would make
+ * `begın` (dotless ı) read as BEGIN, a keyword to nobody but this check.
+ */
+const asciiUpper = (word: string): string => word.replace(/[a-z]+/g, (letters) => letters.toUpperCase())
 const IDENT_START = /[A-Za-z_\u0080-\uffff]/
 const IDENT_CHAR = /[A-Za-z0-9_$\u0080-\uffff]/
 const DOLLAR_TAG = /\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/y
@@ -154,7 +160,7 @@ export function scanSql(text: string): ScanResult {
       let k = i + 1
       while (k < text.length && IDENT_CHAR.test(text[k]!)) k++
       // An E'…' prefix belongs to the string that follows, not a word of its own.
-      if (!(k === i + 1 && /[eE]/.test(c) && text[k] === "'")) word(text.slice(i, k).toUpperCase())
+      if (!(k === i + 1 && /[eE]/.test(c) && text[k] === "'")) word(asciiUpper(text.slice(i, k)))
       i = k
     } else {
       if (c === '(') parens++

@@ -230,4 +230,35 @@ describe.skipIf(!found.found)('the migrations Job on a real PostgreSQL', () => {
     },
     TIMEOUT,
   )
+
+  test(
+    'a COMMIT that reaches PostgreSQL from inside a migration commits none of it, on the Job and on `migrate up` alike',
+    async () => {
+      const s = await stack()
+      write(s, '20250101000000_ok.sql', 'CREATE TABLE api.ok (id int);\n')
+      const job = (await generated(s))!
+      // generate refuses a file with a COMMIT (sql-scan.ts); this stands for one its light reading did not see,
+      // or a file edited inside the cluster's ConfigMap: the text the Job includes is replaced under it.
+      const files = job.maps.find((m) => m.data?.['20250101000000.sql'] !== undefined)!
+      files.data!['20250101000000.sql'] = 'CREATE TABLE api.early (id int);\nCOMMIT;\nCREATE TABLE api.late (id int);\n'
+      const run = await runJob(s, job)
+      expect(run.exitCode).toBe(3)
+      expect(run.stderr).toContain('ERROR:  sparkbaas: migration 20250101000000 reached a COMMIT before its end, so none of it was committed')
+      expect(run.stderr).toContain('HINT:  A migration runs in one transaction with its tracking row: remove what ends that transaction early (COMMIT, END, ROLLBACK).')
+      expect(await tracked(s)).toEqual([])
+      expect(await exists(s, 'api.early')).toBe(false)
+      expect(await exists(s, 'api.late')).toBe(false)
+
+      // `migrate up` sets the same mark after the file (psql.ts, completeStatement): it applies the real file…
+      const up = await s.run(['migrate', 'up'])
+      expect(up.code, up.stderr).toBe(0)
+      expect((await tracked(s)).map((r) => r.version)).toEqual(['20250101000000'])
+      // …and a tracking row committed without the mark, as an older sparkbaas or a COMMIT mid-file would, is refused.
+      const bare = await s.pg.psql(['-X', '-v', 'ON_ERROR_STOP=1', '-U', 'postgres', '-d', 'app', '-c', "INSERT INTO sparkbaas.sparkbaas_migrations (version, name, checksum, applied_by) VALUES ('20250102000000', 'x', repeat('0', 64), 'hand')"])
+      expect(bare.exitCode).not.toBe(0)
+      expect(bare.stderr).toContain('sparkbaas: migration 20250102000000 reached a COMMIT before its end, so none of it was committed')
+      expect((await tracked(s)).map((r) => r.version)).toEqual(['20250101000000'])
+    },
+    TIMEOUT,
+  )
 })

@@ -93,6 +93,13 @@ describe('transactionProblems', () => {
     ])
   })
 
+  test('keywords fold to upper case as PostgreSQL folds them, ASCII letters only', () => {
+    // JavaScript's toUpperCase makes the dotless ı an I: `begın` would read as BEGIN, which it is to nobody else
+    // (PostgreSQL takes it as an identifier: src/common/kwlookup.c, ScanKeywordLookup case-folds ASCII letters only).
+    expect(transactionProblems('create table begın (x int);\nselect 1 as commıt;')).toEqual([])
+    expect(transactionProblems('Commit;')).toEqual([{ line: 1, message: `COMMIT: ${TX}` }])
+  })
+
   test('statements PostgreSQL refuses in a transaction block', () => {
     const sql = [
       'create index concurrently i1 on t (x);',
