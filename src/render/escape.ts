@@ -5,7 +5,8 @@
 
 /** Characters JSON leaves raw but YAML and some editors treat as line breaks or refuse. */
 const UNSAFE_FOR_YAML = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/g
-const hex4 = (ch: string) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`
+/** A character as a `\\uXXXX` escape (JSON and YAML double quotes read it alike). */
+export const hex4 = (ch: string) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`
 
 /** A YAML double-quoted scalar. JSON string syntax is valid YAML; non-printables are escaped. */
 export function yamlString(value: string): string {

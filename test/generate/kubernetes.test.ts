@@ -13,6 +13,8 @@ import { generate } from '../../src/generate.js'
 import { dotenvValues, parseDotenv } from '../../src/write/dotenv.js'
 import { FIXTURE_CONFIG_FILE, FIXTURE_CONFIGS } from '../fixtures/configs/index.js'
 import scaled from '../fixtures/configs/scaled-kubernetes.js'
+import { checkKubernetesOutput } from '../helpers/kubernetes/check.js'
+import { kustomizeBuild } from '../helpers/kubernetes/kustomize.js'
 import { envKeys, makeProject, readTree, ROOT, runCli, tempDir } from './helpers.js'
 
 const GOLDEN = join(ROOT, 'test/golden/kubernetes')
@@ -139,6 +141,27 @@ describe('migrations/ on the Kubernetes target', () => {
       ].join('\n'),
     )
     expect(existsSync(join(dir, 'generated'))).toBe(false)
+  })
+
+  test('a migration reaches the pod byte for byte through kubectl kustomize, whatever characters it holds', async () => {
+    const dir = makeProject()
+    const config = join(dir, 'sparkbaas.config.json')
+    // Plain text, a BOM and CRLF line ends stay readable in `data`; DEL, C1 controls (NEL among them), U+2028/U+2029
+    // and U+FFFE, which kustomize refuses or turns into line breaks, put their file in `binaryData` (files.ts).
+    const plain = `\ufeffCREATE TABLE "ünï ✓" (id int);\r\n-- \ufeff $HOME \${X} \`x\` 'q' "d" \t tab \u00a0 nbsp 😀\r\n`
+    const hostile = `-- a\u007fb \u0001 \u001b[31m \u0085 nel \u2028 ls \u2029 ps \u0090 \ufffe\nSELECT 1;\n`
+    migration(dir, '20250101000000_plain.sql', plain)
+    migration(dir, '20250102000000_hostile.sql', hostile)
+    const run = await runCli(['generate', '--config', config, '--target', 'kubernetes'])
+    expect(run.code, run.stderr).toBe(0)
+    const docs = await kustomizeBuild(join(dir, 'generated/k8s'))
+    const files = docs.find((d) => d.kind === 'ConfigMap' && d.metadata?.name === 'migrations-files') as { data?: Record<string, string>; binaryData?: Record<string, string> } | undefined
+    expect(files).toBeDefined()
+    // A leading BOM is no part of the text (checksum.ts decodes as `migrate up` does; psql would choke on it).
+    expect(files!.data?.['20250101000000.sql']).toBe(plain.slice(1))
+    expect(files!.binaryData?.['20250101000000.sql']).toBeUndefined()
+    expect(Buffer.from(files!.binaryData!['20250102000000.sql']!, 'base64').toString('utf8')).toBe(hostile)
+    expect(await checkKubernetesOutput(join(dir, 'generated/k8s'))).toEqual([])
   })
 
   test('a migration bigger than a ConfigMap holds is refused with what to do instead', async () => {

@@ -26,6 +26,15 @@ export const CONFIG_MAP_BUDGET = 1000 * 1024
 
 const CONFIG_MAP_KEY = /^[-._a-zA-Z0-9]+$/
 
+/**
+ * Text kustomize cannot carry in a ConfigMap's `data`, measured with `kubectl kustomize` (v1.32): DEL, C1 controls
+ * and U+FFFE/U+FFFF make it fail ("yaml: control characters are not allowed"), NEL, U+2028 and U+2029 it writes
+ * raw into a block scalar, where Go's YAML reads them as line breaks (so the file changes on its way); other C0
+ * controls but tab, LF and CR are kept out too. A file holding any of them goes in `binaryData`, base64, which
+ * every tool passes through as it is and the volume mounts as the same bytes.
+ */
+const NOT_FOR_DATA = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029\ufffe\uffff]/
+
 export interface MountedFiles {
   readonly configMaps: ConfigMap[]
   readonly sources: VolumeProjection[]
@@ -41,13 +50,14 @@ export function mountedFiles(ctx: KubeContext, service: string, component: strin
   const prefix = `${folder.replace(/^\.\//, '')}/`
   const files = [...ctx.files.keys()].filter((path) => path.startsWith(prefix)).sort(byCodePoint)
   if (files.length === 0) throw new Error(`internal: ${service} mounts ${folder}, but no file was rendered there`)
-  const chunks: { path: string; key: string; text: string }[][] = [[]]
+  const chunks: { path: string; key: string; text: string; binary: boolean }[][] = [[]]
   let used = 0
   for (const path of files) {
     const relative = path.slice(prefix.length)
     const key = CONFIG_MAP_KEY.test(relative) ? relative : relative.replace(/[^-._a-zA-Z0-9]/g, '_')
     const text = ctx.files.get(path)!
-    const size = Buffer.byteLength(key) + Buffer.byteLength(text)
+    const binary = NOT_FOR_DATA.test(text)
+    const size = Buffer.byteLength(key) + (binary ? 4 * Math.ceil(Buffer.byteLength(text) / 3) : Buffer.byteLength(text))
     if (size > budget) {
       throw new SparkbaasError(
         'render_failed',
@@ -59,7 +69,7 @@ export function mountedFiles(ctx: KubeContext, service: string, component: strin
       chunks.push([])
       used = 0
     }
-    chunks.at(-1)!.push({ path, key, text })
+    chunks.at(-1)!.push({ path, key, text, binary })
     used += size
   }
   const configMaps = chunks.map(
@@ -67,7 +77,10 @@ export function mountedFiles(ctx: KubeContext, service: string, component: strin
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: objectMeta(ctx, `${service}-files${i === 0 ? '' : `-${i + 1}`}`, component, { labelName: service }),
-      data: Object.fromEntries(chunk.map((file) => [file.key, file.text])),
+      ...(chunk.some((file) => !file.binary) ? { data: Object.fromEntries(chunk.filter((file) => !file.binary).map((file) => [file.key, file.text])) } : {}),
+      ...(chunk.some((file) => file.binary)
+        ? { binaryData: Object.fromEntries(chunk.filter((file) => file.binary).map((file) => [file.key, Buffer.from(file.text, 'utf8').toString('base64')])) }
+        : {}),
     }),
   )
   const sources = chunks.map(
