@@ -70,6 +70,9 @@ export const RESERVED_SERVICE_NAMES = [
   'functions',
   'spark-master',
   'verifier',
+  // The Kubernetes target's migrations Job (model/jobs.ts): its pods carry app.kubernetes.io/name=migrations, which a
+  // service's Service and NetworkPolicy would select too. Reserved on every target, so a config moves between them.
+  'migrations',
 ] as const
 
 /** The functions runtime ships as `functions/server.mjs` beside the bundles (`functions/<name>.mjs`). */

@@ -16,13 +16,16 @@
  *   query buffer at end of file); test/migrate/script.live.test.ts shows both on a real PostgreSQL;
  * - the first migration that fails ends the script (ON_ERROR_STOP: psql exits 3), rolled back alone.
  * Versions and checksums are digits and hex; a name may hold anything, so it is written as hex and decoded by
- * the server. Nothing else of the files is pasted into the script.
+ * the server. Nothing else of the files is pasted into the script. The steps per migration are written once, in
+ * {@link APPLY_SCRIPT}, which the script includes with each migration's variables set (psql interpolates `:name` in
+ * a meta-command's arguments, `\ir :sparkbaas_file` too): about 200 bytes per migration, so thousands fit the
+ * ConfigMap the script is mounted from.
  */
 import { basename } from 'node:path'
 import { SparkbaasError, type Problem } from '../errors.js'
 import { listMigrations, MIGRATIONS_DIR, type MigrationFile } from './files.js'
 import { fileProblems } from './plan.js'
-import { completeStatement, LOCK_KEY, TABLE, TRACKING_DDL } from './psql.js'
+import { COMPLETE_SETTING, LOCK_KEY, TABLE, TRACKING_DDL } from './psql.js'
 
 export interface ScriptOptions {
   /** Each migration's file name beside the script (`\ir` reads it relative to the script's folder). */
@@ -45,7 +48,16 @@ const LOCK = `SELECT pg_advisory_xact_lock(${LOCK_KEY}) AS sparkbaas_locked \\gs
 
 const hex = (text: string): string => Buffer.from(text, 'utf8').toString('hex')
 
-export function migrationScript(migrations: readonly MigrationFile[], options: ScriptOptions): string {
+/** The script psql runs, and the one it includes for each migration, {@link APPLY_SCRIPT} beside it. */
+export interface MigrationScripts {
+  readonly script: string
+  readonly apply: string
+}
+
+/** The file the script includes per migration (`\\ir`, beside it): the per-migration steps once, not once per migration. */
+export const APPLY_SCRIPT = 'apply-one.psql'
+
+export function migrationScript(migrations: readonly MigrationFile[], options: ScriptOptions): MigrationScripts {
   if (!SAFE_TEXT.test(options.appliedBy) || options.appliedBy.includes("'")) throw new Error(`internal: applied_by ${JSON.stringify(options.appliedBy)} is not plain ASCII`)
   if (migrations.length === 0) throw new Error('internal: a migration script needs a migration')
   for (const m of migrations) {
@@ -83,30 +95,40 @@ export function migrationScript(migrations: readonly MigrationFile[], options: S
     '$sparkbaas$;',
   ]
   for (const m of migrations) {
+    // The variables `migrate up` gives a migration (psql.ts) are set from the server's answer in APPLY_SCRIPT; here
+    // only what it starts from: digits, hex and a safe file name, so nothing of a file is pasted into the script.
     lines.push(
       '',
-      `-- ${m.version}`,
-      '\\connect',
-      'BEGIN;',
-      LOCK,
-      // The variables `migrate up` gives a migration (psql.ts), set from the server's answer: exact whatever the name holds.
-      `SELECT '${m.version}' AS sparkbaas_version, convert_from(decode('${hex(m.name)}', 'hex'), 'UTF8') AS sparkbaas_name, '${m.checksum}' AS sparkbaas_checksum,`,
-      `  '${options.appliedBy}' AS sparkbaas_applied_by, gen_random_uuid()::text AS sparkbaas_run,`,
-      `  EXISTS (SELECT FROM ${TABLE} WHERE version = '${m.version}') AS sparkbaas_done \\gset`,
-      '\\if :sparkbaas_done',
-      'ROLLBACK;',
-      '\\else',
-      `\\echo applying migration ${m.version}`,
-      `INSERT INTO ${TABLE} (version, name, checksum, applied_by, run_id) VALUES (:'sparkbaas_version', :'sparkbaas_name', :'sparkbaas_checksum', :'sparkbaas_applied_by', :'sparkbaas_run');`,
-      ...(options.notifyPostgrest ? ["NOTIFY pgrst, 'reload schema';"] : []),
-      `\\ir ${options.fileName(m)}`,
-      `${completeStatement(m.version)} AS sparkbaas_complete \\gset`,
-      'COMMIT;',
-      '\\endif',
+      `\\set sparkbaas_version ${m.version}`,
+      `\\set sparkbaas_name_hex ${hex(m.name)}`,
+      `\\set sparkbaas_checksum ${m.checksum}`,
+      `\\set sparkbaas_file ${options.fileName(m)}`,
+      `\\ir ${APPLY_SCRIPT}`,
     )
   }
   lines.push('', `\\echo migrations: done, ${migrations.length === 1 ? '1 migration' : `${migrations.length} migrations`} up to date`)
-  return `${lines.join('\n')}\n`
+  const apply = [
+    ...(options.header === undefined ? [] : [options.header.trimEnd()]),
+    `-- Applies one migration as \`sparkbaas migrate up\` does, unless ${TABLE} has its row. The migrations script`,
+    '-- includes it once per migration, with its version, name (as hex), checksum and file set.',
+    '\\connect',
+    'BEGIN;',
+    LOCK,
+    "SELECT :'sparkbaas_version' AS sparkbaas_version, convert_from(decode(:'sparkbaas_name_hex', 'hex'), 'UTF8') AS sparkbaas_name, :'sparkbaas_checksum' AS sparkbaas_checksum,",
+    `  '${options.appliedBy}' AS sparkbaas_applied_by, gen_random_uuid()::text AS sparkbaas_run,`,
+    `  EXISTS (SELECT FROM ${TABLE} WHERE version = :'sparkbaas_version') AS sparkbaas_done \\gset`,
+    '\\if :sparkbaas_done',
+    'ROLLBACK;',
+    '\\else',
+    '\\echo applying migration :sparkbaas_version',
+    `INSERT INTO ${TABLE} (version, name, checksum, applied_by, run_id) VALUES (:'sparkbaas_version', :'sparkbaas_name', :'sparkbaas_checksum', :'sparkbaas_applied_by', :'sparkbaas_run');`,
+    ...(options.notifyPostgrest ? ["NOTIFY pgrst, 'reload schema';"] : []),
+    '\\ir :sparkbaas_file',
+    `SELECT set_config('${COMPLETE_SETTING}', :'sparkbaas_version', true) AS sparkbaas_complete \\gset`,
+    'COMMIT;',
+    '\\endif',
+  ]
+  return { script: `${lines.join('\n')}\n`, apply: `${apply.join('\n')}\n` }
 }
 
 /**

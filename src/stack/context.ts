@@ -65,7 +65,7 @@ export function requireComposeTarget(stack: Stack): void {
   throw new SparkbaasError('usage', `Stack ${stack.model.project} runs on Kubernetes (${where} target: "kubernetes"): this command runs the compose stack, which is not generated for it.`, {
     hint:
       'On the cluster use `sparkbaas k8s apply` (its migrations Job applies migrations/) and `sparkbaas k8s status`, and kubectl for the rest ' +
-      `(\`kubectl -n ${stack.model.kubernetes.namespace} logs deploy/functions\`). To run the stack here too, use an environment with target: "compose" (--env).`,
+      `(\`kubectl -n ${stack.model.kubernetes.namespace} get pods\`, \`kubectl -n ${stack.model.kubernetes.namespace} logs <pod>\`). To run the stack here too, use an environment with target: "compose" (--env).`,
   })
 }
 

@@ -10,7 +10,7 @@ import { BASE_CONFIG, makeProject, runCli } from '../generate/helpers.js'
 const message = (where: string) =>
   [
     `✖ Stack demo runs on Kubernetes (${where} target: "kubernetes"): this command runs the compose stack, which is not generated for it.`,
-    'hint: On the cluster use `sparkbaas k8s apply` (its migrations Job applies migrations/) and `sparkbaas k8s status`, and kubectl for the rest (`kubectl -n demo logs deploy/functions`). To run the stack here too, use an environment with target: "compose" (--env).',
+    'hint: On the cluster use `sparkbaas k8s apply` (its migrations Job applies migrations/) and `sparkbaas k8s status`, and kubectl for the rest (`kubectl -n demo get pods`, `kubectl -n demo logs <pod>`). To run the stack here too, use an environment with target: "compose" (--env).',
     '',
   ].join('\n')
 

@@ -329,13 +329,14 @@ describe('reservedServiceNames', () => {
   })
 
   it('reports services named like a built-in service, also after normalising', () => {
-    expect(run(reservedServiceNames, { services: { postgres: { image: 'a' }, spark_master: { image: 'b' } } })).toEqual([
+    expect(run(reservedServiceNames, { services: { postgres: { image: 'a' }, spark_master: { image: 'b' }, migrations: { image: 'c' } } })).toEqual([
       { path: 'services.postgres', code: 'reserved_name', message: 'service name "postgres" collides with the built-in service "postgres" — choose another name' },
       {
         path: 'services.spark_master',
         code: 'reserved_name',
         message: 'service name "spark_master" collides with the built-in service "spark-master" — choose another name',
       },
+      { path: 'services.migrations', code: 'reserved_name', message: 'service name "migrations" collides with the built-in service "migrations" — choose another name' },
     ])
   })
 

@@ -155,13 +155,31 @@ describe('migrations/ on the Kubernetes target', () => {
     const run = await runCli(['generate', '--config', config, '--target', 'kubernetes'])
     expect(run.code, run.stderr).toBe(0)
     const docs = await kustomizeBuild(join(dir, 'generated/k8s'))
-    const files = docs.find((d) => d.kind === 'ConfigMap' && d.metadata?.name === 'migrations-files') as { data?: Record<string, string>; binaryData?: Record<string, string> } | undefined
+    const files = docs.find((d) => d.kind === 'ConfigMap' && /^migrations-files-[0-9a-f]{10}$/.test(d.metadata?.name ?? '')) as { data?: Record<string, string>; binaryData?: Record<string, string> } | undefined
     expect(files).toBeDefined()
     // A leading BOM is no part of the text (checksum.ts decodes as `migrate up` does; psql would choke on it).
     expect(files!.data?.['20250101000000.sql']).toBe(plain.slice(1))
     expect(files!.binaryData?.['20250101000000.sql']).toBeUndefined()
     expect(Buffer.from(files!.binaryData!['20250102000000.sql']!, 'base64').toString('utf8')).toBe(hostile)
     expect(await checkKubernetesOutput(join(dir, 'generated/k8s'))).toEqual([])
+  })
+
+  test('thousands of migrations fit the Job; past what its script can name, generate says so', async () => {
+    const dir = makeProject()
+    const config = join(dir, 'sparkbaas.config.json')
+    const many = (from: number, count: number, name: string) => {
+      for (let i = 0; i < count; i++) migration(dir, `${from + i}_${name}.sql`, `CREATE TABLE t${from + i} (id int);\n`)
+    }
+    many(20250101000000, 2500, 'create_table')
+    const fits = await runCli(['generate', '--config', config, '--target', 'kubernetes'])
+    expect(fits.code, fits.stderr).toBe(0)
+    many(20260101000000, 1000, 'create_table_with_a_longer_name')
+    const run = await runCli(['generate', '--config', config, '--target', 'kubernetes'])
+    expect(run.code).toBe(1)
+    expect(run.stderr).toMatch(/^✖ migrations\/migrate\.psql is \d+ KiB, more than one Kubernetes ConfigMap holds \(1000 KiB of the API server's 1 MiB\), so the Kubernetes target cannot mount it into migrations\.\n/)
+    expect(run.stderr).toContain(
+      'hint: The migrations Job\'s script names every migration (about 300 bytes and twice the length of its name each), so about 3,000 fit: shorter migration names fit more; `sparkbaas migrate up` on target: "compose" has no such limit.\n',
+    )
   })
 
   test('a migration bigger than a ConfigMap holds is refused with what to do instead', async () => {

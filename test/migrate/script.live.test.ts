@@ -62,14 +62,15 @@ async function generated(s: PgStack): Promise<{ job: KubeDoc; maps: KubeDoc[] } 
   return { job, maps: docs.filter((d) => d.kind === 'ConfigMap' && mapNames.has(d.metadata.name)) }
 }
 
+let volumes = 0
+
 /** Runs the Job's container once: its volume laid out from the ConfigMaps, its args and env, psql over TCP. */
 async function runJob(s: PgStack, generatedJob?: { job: KubeDoc; maps: KubeDoc[] }): Promise<PsqlResult & { jobName: string }> {
   const { job, maps } = generatedJob ?? (await generated(s))!
   const pod = job.spec!.template.spec
   const container = pod.containers[0]!
   const mount = container.volumeMounts[0]!.mountPath
-  const root = join(s.pg.workDir, 'job-volume')
-  rmSync(root, { recursive: true, force: true })
+  const root = join(s.pg.workDir, `job-volume-${++volumes}`)
   for (const source of pod.volumes[0]!.projected.sources) {
     const map = maps.find((m) => m.metadata.name === source.configMap.name)!
     const bytes = (key: string): Buffer => (map.data?.[key] !== undefined ? Buffer.from(map.data[key], 'utf8') : Buffer.from(map.binaryData![key]!, 'base64'))
@@ -161,6 +162,24 @@ describe.skipIf(!found.found)('the migrations Job on a real PostgreSQL', () => {
       const old = await runJob(s, before)
       expect(old.exitCode).toBe(3)
       expect(old.stderr).toContain('applied migrations differ from their files: 20250102000000 (no file has this version any more)')
+    },
+    TIMEOUT,
+  )
+
+  test(
+    'two Jobs and a `migrate up` at once: each migration is applied once, and every run ends well',
+    async () => {
+      const s = await stack()
+      write(s, '20250101000000_slow.sql', 'SELECT pg_sleep(0.5);\nCREATE TABLE api.slow (id int);\n')
+      write(s, '20250102000000_next.sql', 'INSERT INTO api.slow VALUES (1);\n')
+      const job = (await generated(s))!
+      const [a, b, up] = await Promise.all([runJob(s, job), runJob(s, job), s.run(['migrate', 'up'])])
+      expect([a.exitCode, b.exitCode, up.code], `${a.stderr}\n${b.stderr}\n${up.stderr}`).toEqual([0, 0, 0])
+      const jobsApplied = `${a.stdout}\n${b.stdout}`.split('\n').filter((line) => line.startsWith('applying migration '))
+      expect(jobsApplied.length).toBeLessThanOrEqual(2)
+      expect(new Set(jobsApplied).size).toBe(jobsApplied.length)
+      expect((await tracked(s)).map((r) => r.version)).toEqual(['20250101000000', '20250102000000'])
+      expect(await s.sql('app', 'select count(*) from api.slow')).toBe('1')
     },
     TIMEOUT,
   )

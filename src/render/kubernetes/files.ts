@@ -11,15 +11,18 @@
  */
 import type { ConfigMap, VolumeProjection } from 'kubernetes-types/core/v1.js'
 import { SparkbaasError } from '../../errors.js'
+import { MIGRATIONS_SCRIPT } from '../../model/jobs.js'
 import { byCodePoint } from '../../order.js'
 import { objectMeta, shortHash, type KubeContext } from './meta.js'
 
 const hintFor = (path: string): string =>
   path.startsWith('functions/')
     ? 'Make the function smaller (move big dependencies or data out of its bundle), or use target: "compose".'
-    : path.startsWith('migrations/')
-      ? 'Split the migration into smaller ones; load bulk data with psql\'s \\copy through `kubectl port-forward` instead.'
-      : 'Use target: "compose" for this stack.'
+    : path === `migrations/${MIGRATIONS_SCRIPT}`
+      ? 'The migrations Job\'s script names every migration (about 300 bytes and twice the length of its name each), so about 3,000 fit: shorter migration names fit more; `sparkbaas migrate up` on target: "compose" has no such limit.'
+      : path.startsWith('migrations/')
+        ? 'Split the migration into smaller ones; load bulk data with psql\'s \\copy through `kubectl port-forward` instead.'
+        : 'Use target: "compose" for this stack.'
 
 /** Data bytes per ConfigMap (keys and values). */
 export const CONFIG_MAP_BUDGET = 1000 * 1024
@@ -42,11 +45,22 @@ export interface MountedFiles {
   readonly hash: string
 }
 
+export interface MountOptions {
+  /** Data bytes per ConfigMap. */
+  readonly budget?: number
+  /**
+   * Name the ConfigMaps by their content (`<service>-files-<hash>`) and make them immutable, for a Job: each Job
+   * mounts exactly the files it was made with, and a newer apply never changes them under a Job still running.
+   */
+  readonly byContent?: boolean
+}
+
 /**
  * The ConfigMaps of the rendered files below `folder` (a compose bind-mount source such as `./postgres/init`),
- * named `<service>-files`, `<service>-files-2`, …
+ * named `<service>-files`, `<service>-files-2`, … (or by content, see {@link MountOptions.byContent}).
  */
-export function mountedFiles(ctx: KubeContext, service: string, component: string, folder: string, budget = CONFIG_MAP_BUDGET): MountedFiles {
+export function mountedFiles(ctx: KubeContext, service: string, component: string, folder: string, options: MountOptions = {}): MountedFiles {
+  const budget = options.budget ?? CONFIG_MAP_BUDGET
   const prefix = `${folder.replace(/^\.\//, '')}/`
   const files = [...ctx.files.keys()].filter((path) => path.startsWith(prefix)).sort(byCodePoint)
   if (files.length === 0) throw new Error(`internal: ${service} mounts ${folder}, but no file was rendered there`)
@@ -72,11 +86,14 @@ export function mountedFiles(ctx: KubeContext, service: string, component: strin
     chunks.at(-1)!.push({ path, key, text, binary })
     used += size
   }
+  const hash = shortHash(JSON.stringify(chunks.flat().map((file) => [file.path, file.text])))
+  const base = options.byContent === true ? `${service}-files-${hash}` : `${service}-files`
   const configMaps = chunks.map(
     (chunk, i): ConfigMap => ({
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      metadata: objectMeta(ctx, `${service}-files${i === 0 ? '' : `-${i + 1}`}`, component, { labelName: service }),
+      metadata: objectMeta(ctx, `${base}${i === 0 ? '' : `-${i + 1}`}`, component, { labelName: service }),
+      ...(options.byContent === true ? { immutable: true } : {}),
       ...(chunk.some((file) => !file.binary) ? { data: Object.fromEntries(chunk.filter((file) => !file.binary).map((file) => [file.key, file.text])) } : {}),
       ...(chunk.some((file) => file.binary)
         ? { binaryData: Object.fromEntries(chunk.filter((file) => file.binary).map((file) => [file.key, Buffer.from(file.text, 'utf8').toString('base64')])) }
@@ -98,5 +115,5 @@ export function mountedFiles(ctx: KubeContext, service: string, component: strin
     if (keys.has(file.key)) throw new SparkbaasError('render_failed', `internal: two files below ${folder} share the ConfigMap key ${file.key}`)
     keys.add(file.key)
   }
-  return { configMaps, sources, hash: shortHash(JSON.stringify(chunks.flat().map((file) => [file.path, file.text]))) }
+  return { configMaps, sources, hash }
 }

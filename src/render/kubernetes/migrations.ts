@@ -9,7 +9,7 @@
  * tracking row or not at all, so a retry applies exactly what is still pending.
  */
 import { POSTGRES_INIT, MIGRATIONS_JOB, MIGRATIONS_SCRIPT, migrationsService } from '../../model/jobs.js'
-import { migrationScript } from '../../migrate/script.js'
+import { APPLY_SCRIPT, migrationScript } from '../../migrate/script.js'
 import { targetDatabase } from '../../migrate/target.js'
 import type { MigrationFile } from '../../migrate/files.js'
 import { header } from '../header.js'
@@ -26,7 +26,7 @@ export function migrationsJob(ctx: KubeContext): KubeObject[] {
   const init = model.services.find((service) => service.name === POSTGRES_INIT)
   if (init === undefined) throw new Error(`internal: migrations need ${POSTGRES_INIT}`)
   const database = targetDatabase(model)
-  const script = migrationScript(migrations, {
+  const { script, apply } = migrationScript(migrations, {
     fileName,
     appliedBy: `kubernetes job ${MIGRATIONS_JOB} (namespace ${model.kubernetes.namespace})`,
     notifyPostgrest: model.api?.database === database,
@@ -35,6 +35,10 @@ export function migrationsJob(ctx: KubeContext): KubeObject[] {
   const service = migrationsService(init, database)
   // Mounted like a rendered folder (files.ts), but these files exist only in the manifests.
   const folder = service.volumes[0]!.source.replace(/^\.\//, '')
-  const files = new Map<string, string>([[`${folder}/${MIGRATIONS_SCRIPT}`, script], ...migrations.map((m): [string, string] => [`${folder}/${fileName(m)}`, m.text!])])
-  return workload({ ...ctx, files }, service, { component: 'migrations' })
+  const files = new Map<string, string>([
+    [`${folder}/${MIGRATIONS_SCRIPT}`, script],
+    [`${folder}/${APPLY_SCRIPT}`, apply],
+    ...migrations.map((m): [string, string] => [`${folder}/${fileName(m)}`, m.text!]),
+  ])
+  return workload({ ...ctx, files }, service, { component: 'migrations', filesByContent: true })
 }

@@ -29,10 +29,18 @@ export interface WorkloadOptions {
   readonly extraEnv?: readonly EnvVar[]
   /** A StatefulSet's Service also lists pods that are not ready (the Spark master must resolve its own name to bind it). */
   readonly publishNotReady?: boolean
+  /** A Job's generated files in ConfigMaps named by content and immutable (files.ts, MountOptions.byContent). */
+  readonly filesByContent?: boolean
 }
 
-/** Job retries before it counts as failed: with the default back-off (10 s doubling, at most 6 min), about an hour. */
-export const JOB_BACKOFF_LIMIT = 15
+/**
+ * Retries of a Job before it counts as failed. Each run is a pod of its own (`restartPolicy: Never`), kept with its
+ * log; the Job controller waits 10 s before the first retry, doubling up to 10 min (kubernetes/kubernetes
+ * pkg/controller/job/job_controller.go: DefaultJobPodFailureBackOff, MaxJobPodFailureBackOff), so 8 retries span
+ * about 30 minutes: long enough for Postgres to come up on a fresh cluster, short enough that a broken migration
+ * fails within the half hour, leaving at most 9 pods.
+ */
+export const JOB_BACKOFF_LIMIT = 8
 
 export function workload(ctx: KubeContext, service: ServiceModel, options: WorkloadOptions): KubeObject[] {
   const { model } = ctx
@@ -44,7 +52,7 @@ export function workload(ctx: KubeContext, service: ServiceModel, options: Workl
   for (const volume of service.volumes) {
     if (volume.source.startsWith('./')) {
       if (volumes.some((v) => v.name === 'files')) throw new Error(`internal: ${service.name} mounts more than one generated folder`)
-      const files = mountedFiles(ctx, service.name, options.component, volume.source)
+      const files = mountedFiles(ctx, service.name, options.component, volume.source, { byContent: options.filesByContent === true })
       objects.push(...files.configMaps)
       hashes.push(files.hash)
       volumes.push({ name: 'files', projected: { sources: files.sources } })
@@ -82,7 +90,7 @@ export function workload(ctx: KubeContext, service: ServiceModel, options: Workl
       // the other images might read such a name too. Nothing here calls the Kubernetes API, so no token is mounted.
       enableServiceLinks: false,
       automountServiceAccountToken: false,
-      ...(service.oneShot ? { restartPolicy: 'OnFailure' } : {}),
+      ...(service.oneShot ? { restartPolicy: 'Never' } : {}),
       containers: [container],
       ...(volumes.length > 0 ? { volumes } : {}),
     },

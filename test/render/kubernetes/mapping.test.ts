@@ -146,7 +146,7 @@ describe('mounted files', () => {
 
   test('are packed into ConfigMaps under the budget, in path order, every file once, all projected into the one volume', () => {
     const files = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`functions/fn${String(i).padStart(2, '0')}.mjs`, 'x'.repeat(100 + i)]))
-    const mounted = mountedFiles(ctx({ ...files, 'other/a.txt': 'not mine' }), 'functions', 'functions', './functions', 1000)
+    const mounted = mountedFiles(ctx({ ...files, 'other/a.txt': 'not mine' }), 'functions', 'functions', './functions', { budget: 1000 })
     expect(mounted.configMaps.length).toBeGreaterThan(5)
     for (const map of mounted.configMaps) {
       const size = Object.entries(map.data!).reduce((sum, [k, v]) => sum + k.length + v.length, 0)
@@ -167,7 +167,7 @@ describe('mounted files', () => {
   })
 
   test('a file bigger than a ConfigMap holds is refused, naming it and what to do', () => {
-    expect(() => mountedFiles(ctx({ 'functions/big.mjs': 'x'.repeat(2048) }), 'functions', 'functions', './functions', 1024)).toThrow(
+    expect(() => mountedFiles(ctx({ 'functions/big.mjs': 'x'.repeat(2048) }), 'functions', 'functions', './functions', { budget: 1024 })).toThrow(
       'functions/big.mjs is 3 KiB, more than one Kubernetes ConfigMap holds (1 KiB of the API server\'s 1 MiB), so the Kubernetes target cannot mount it into functions.',
     )
   })
