@@ -25,7 +25,7 @@ import { basename } from 'node:path'
 import { SparkbaasError, type Problem } from '../errors.js'
 import { listMigrations, MIGRATIONS_DIR, type MigrationFile } from './files.js'
 import { fileProblems } from './plan.js'
-import { COMPLETE_SETTING, LOCK_KEY, TABLE, TRACKING_DDL } from './psql.js'
+import { COMPLETE_SETTING, LOCK_KEY, NOTIFY_POSTGREST, RECORD_ROW, TABLE, TRACKING_DDL } from './psql.js'
 
 export interface ScriptOptions {
   /** Each migration's file name beside the script (`\ir` reads it relative to the script's folder). */
@@ -121,8 +121,8 @@ export function migrationScript(migrations: readonly MigrationFile[], options: S
     'ROLLBACK;',
     '\\else',
     '\\echo applying migration :sparkbaas_version',
-    `INSERT INTO ${TABLE} (version, name, checksum, applied_by, run_id) VALUES (:'sparkbaas_version', :'sparkbaas_name', :'sparkbaas_checksum', :'sparkbaas_applied_by', :'sparkbaas_run');`,
-    ...(options.notifyPostgrest ? ["NOTIFY pgrst, 'reload schema';"] : []),
+    RECORD_ROW,
+    ...(options.notifyPostgrest ? [NOTIFY_POSTGREST] : []),
     '\\ir :sparkbaas_file',
     `SELECT set_config('${COMPLETE_SETTING}', :'sparkbaas_version', true) AS sparkbaas_complete \\gset`,
     'COMMIT;',
