@@ -113,12 +113,18 @@ COMMENT ON COLUMN ${TABLE}.run_id IS 'sparkbaas: a random id of the migrate up c
 CREATE OR REPLACE FUNCTION ${TRACKING_SCHEMA}.${COMPLETE_TRIGGER}() RETURNS trigger LANGUAGE plpgsql AS $sparkbaas$
 BEGIN
   IF current_setting('${COMPLETE_SETTING}', true) IS DISTINCT FROM NEW.version THEN
-    RAISE EXCEPTION 'sparkbaas: migration % reached a COMMIT before its end, so none of it was committed', NEW.version
-      USING HINT = 'A migration runs in one transaction with its tracking row: remove what ends that transaction early (COMMIT, END, ROLLBACK). If an older sparkbaas applies migrations to this database, upgrade it.';
+    RAISE EXCEPTION 'sparkbaas: migration % reached a COMMIT (or SET CONSTRAINTS ALL IMMEDIATE) before its end, so none of it was committed', NEW.version
+      USING HINT = 'A migration runs in one transaction with its tracking row: remove what ends that transaction early (COMMIT, END), and name constraints in SET CONSTRAINTS. If an older sparkbaas applies migrations to this database, upgrade it. A data-only restore of this table needs pg_restore --disable-triggers.';
   END IF;
   RETURN NULL;
 END
 $sparkbaas$;
+CREATE OR REPLACE FUNCTION ${TRACKING_SCHEMA}.sparkbaas_fail(message text) RETURNS text LANGUAGE plpgsql AS $sparkbaas$
+BEGIN
+  RAISE EXCEPTION '%', message;
+END
+$sparkbaas$;
+COMMENT ON FUNCTION ${TRACKING_SCHEMA}.sparkbaas_fail(text) IS 'sparkbaas: raises its message (for the migrations script, which has no DO with psql variables).';
 COMMENT ON FUNCTION ${TRACKING_SCHEMA}.${COMPLETE_TRIGGER}() IS 'sparkbaas: a tracking row commits only at the end of its migration (sparkbaas migrate).';
 DO $sparkbaas$
 BEGIN

@@ -18,14 +18,15 @@
  * Versions and checksums are digits and hex; a name may hold anything, so it is written as hex and decoded by
  * the server. Nothing else of the files is pasted into the script. The steps per migration are written once, in
  * {@link APPLY_SCRIPT}, which the script includes with each migration's variables set (psql interpolates `:name` in
- * a meta-command's arguments, `\ir :sparkbaas_file` too): about 200 bytes per migration, so thousands fit the
- * ConfigMap the script is mounted from.
+ * a meta-command's arguments, `\ir :sparkbaas_file` too): about 300 bytes and twice the name's length per
+ * migration, so thousands fit the ConfigMap the script is mounted from.
  */
 import { basename } from 'node:path'
 import { SparkbaasError, type Problem } from '../errors.js'
 import { listMigrations, MIGRATIONS_DIR, type MigrationFile } from './files.js'
 import { fileProblems } from './plan.js'
 import { COMPLETE_SETTING, LOCK_KEY, NOTIFY_POSTGREST, RECORD_ROW, TABLE, TRACKING_DDL } from './psql.js'
+import { TRACKING_SCHEMA } from './target.js'
 
 export interface ScriptOptions {
   /** Each migration's file name beside the script (`\ir` reads it relative to the script's folder). */
@@ -124,7 +125,12 @@ export function migrationScript(migrations: readonly MigrationFile[], options: S
     RECORD_ROW,
     ...(options.notifyPostgrest ? [NOTIFY_POSTGREST] : []),
     '\\ir :sparkbaas_file',
-    `SELECT set_config('${COMPLETE_SETTING}', :'sparkbaas_version', true) AS sparkbaas_complete \\gset`,
+    // The mark, only if this run's row is still there: a ROLLBACK that reached the server from inside the file took
+    // the row with it, and what followed ran (and committed) on its own; psql would go on with a warning.
+    `SELECT CASE WHEN EXISTS (SELECT FROM ${TABLE} WHERE version = :'sparkbaas_version' AND run_id = :'sparkbaas_run')`,
+    `  THEN set_config('${COMPLETE_SETTING}', :'sparkbaas_version', true)`,
+    `  ELSE ${TRACKING_SCHEMA}.sparkbaas_fail('sparkbaas: migration ' || :'sparkbaas_version' || ' ended its own transaction part-way (ROLLBACK), so it is not recorded and the statements after that ran on their own: undo what they did, remove the ROLLBACK, and apply again')`,
+    '  END AS sparkbaas_complete \\gset',
     'COMMIT;',
     '\\endif',
   ]

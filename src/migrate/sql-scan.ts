@@ -187,6 +187,10 @@ function statementProblem(w: readonly string[]): string | undefined {
   if (a === 'BEGIN' || a === 'COMMIT' || a === 'END' || a === 'ABORT' || (a === 'START' && b === 'TRANSACTION')) return `${a === 'START' ? 'START TRANSACTION' : a}: ${TRANSACTION}`
   if (a === 'ROLLBACK' && b !== 'TO') return `ROLLBACK: ${TRANSACTION}`
   if (a === 'PREPARE' && b === 'TRANSACTION') return `PREPARE TRANSACTION: ${TRANSACTION}`
+  // The tracking row's deferred check (psql.ts, COMPLETE_SETTING) is one of "all": it would run before the end.
+  if (a === 'SET' && b === 'CONSTRAINTS' && w[2] === 'ALL' && w[3] === 'IMMEDIATE') {
+    return "SET CONSTRAINTS ALL IMMEDIATE would also check sparkbaas's tracking row before the migration's end, which fails it — name the constraints instead (SET CONSTRAINTS my_fk IMMEDIATE)"
+  }
   const concurrently = (what: string) =>
     `${what} CONCURRENTLY cannot run inside a transaction block, and sparkbaas runs each migration in one — drop CONCURRENTLY (the table is locked against writes while it runs), or run the statement yourself with \`sparkbaas exec postgres -- psql -U postgres -d <database> -c '…'\``
   if (a === 'CREATE' && (b === 'INDEX' || (b === 'UNIQUE' && w[2] === 'INDEX'))) return w.includes('CONCURRENTLY') ? concurrently('CREATE INDEX') : undefined

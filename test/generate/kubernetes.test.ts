@@ -15,7 +15,7 @@ import { FIXTURE_CONFIG_FILE, FIXTURE_CONFIGS } from '../fixtures/configs/index.
 import scaled from '../fixtures/configs/scaled-kubernetes.js'
 import { checkKubernetesOutput } from '../helpers/kubernetes/check.js'
 import { kustomizeBuild } from '../helpers/kubernetes/kustomize.js'
-import { envKeys, makeProject, readTree, ROOT, runCli, tempDir } from './helpers.js'
+import { BASE_CONFIG, envKeys, makeProject, readTree, ROOT, runCli, tempDir } from './helpers.js'
 
 const GOLDEN = join(ROOT, 'test/golden/kubernetes')
 const CASES = { example: { config: FIXTURE_CONFIGS['example']!, target: 'kubernetes' as const }, scaled: { config: scaled, target: undefined } }
@@ -87,6 +87,34 @@ test('with kubernetes.existingSecret: no secrets.env and no secretGenerator; the
   expect(tree.get('k8s/postgres.yaml')!.contents.toString('utf8')).toContain('name: acme-prod-vault\n')
   expect(tree.get('k8s/postgres.yaml')!.contents.toString('utf8')).not.toContain('acme-secrets')
   expect(envKeys(tree.get('k8s/secrets.env.example')!.contents.toString('utf8')).length).toBeGreaterThan(5)
+})
+
+test('an environment value or command word kustomize cannot carry is refused, naming service and value; a tab-led file is fine', async () => {
+  const cases: [object, string][] = [
+    [{ env: { GREETING: 'Hi\u0085there' } }, 'Service cache: the environment variable GREETING holds U+0085'],
+    [{ env: { LS: 'a\u2028b' } }, 'Service cache: the environment variable LS holds U+2028'],
+    [{ command: ['redis-server', 'x\u007fy'] }, 'Service cache: word 2 of its command holds U+007F'],
+  ]
+  for (const [more, message] of cases) {
+    const dir = makeProject({ ...BASE_CONFIG, services: { cache: { image: 'redis:7-alpine', ...more } } })
+    const run = await runCli(['generate', '--config', join(dir, 'sparkbaas.config.json'), '--target', 'kubernetes'])
+    expect(run.code).toBe(1)
+    expect(run.stderr).toBe(
+      `✖ ${message}, which \`kubectl apply -k\` cannot carry (kustomize refuses it or reads it as a line break).\nhint: Remove that character from the value, or use target: "compose".\n`,
+    )
+    expect(existsSync(join(dir, 'generated/k8s'))).toBe(false)
+  }
+  // Measured: a ConfigMap value whose first line starts with a tab, written as a YAML block, is refused by Go's reader.
+  const dir = makeProject()
+  mkdirSync(join(dir, 'migrations'))
+  for (const [i, text] of ['\tCREATE TABLE a (id int);\n', '\n\tCREATE TABLE b (id int);\n', '\t\n'].entries()) {
+    writeFileSync(join(dir, 'migrations', `2025010100000${i}_tab.sql`), text)
+  }
+  expect((await runCli(['generate', '--config', join(dir, 'sparkbaas.config.json'), '--target', 'kubernetes'])).code).toBe(0)
+  const docs = await kustomizeBuild(join(dir, 'generated/k8s'))
+  const files = docs.find((d) => d.kind === 'ConfigMap' && /^migrations-files-/.test(d.metadata?.name ?? '')) as { data: Record<string, string> }
+  expect(files.data['20250101000000.sql']).toBe('\tCREATE TABLE a (id int);\n')
+  expect(files.data['20250101000002.sql']).toBe('\t\n')
 })
 
 describe('migrations/ on the Kubernetes target', () => {

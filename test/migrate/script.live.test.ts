@@ -267,11 +267,23 @@ describe.skipIf(!found.found)('the migrations Job on a real PostgreSQL', () => {
       files.data!['20250101000000.sql'] = 'CREATE TABLE api.early (id int);\nCOMMIT;\nCREATE TABLE api.late (id int);\n'
       const run = await runJob(s, job)
       expect(run.exitCode).toBe(3)
-      expect(run.stderr).toContain('ERROR:  sparkbaas: migration 20250101000000 reached a COMMIT before its end, so none of it was committed')
-      expect(run.stderr).toContain('HINT:  A migration runs in one transaction with its tracking row: remove what ends that transaction early (COMMIT, END, ROLLBACK).')
+      expect(run.stderr).toContain('ERROR:  sparkbaas: migration 20250101000000 reached a COMMIT (or SET CONSTRAINTS ALL IMMEDIATE) before its end, so none of it was committed')
+      expect(run.stderr).toContain('HINT:  A migration runs in one transaction with its tracking row: remove what ends that transaction early (COMMIT, END), and name constraints in SET CONSTRAINTS.')
       expect(await tracked(s)).toEqual([])
       expect(await exists(s, 'api.early')).toBe(false)
       expect(await exists(s, 'api.late')).toBe(false)
+      // A ROLLBACK there takes the row with it and leaves the rest of the file to run on its own: the Job fails
+      // rather than go on and report success.
+      files.data!['20250101000000.sql'] = 'CREATE TABLE api.early (id int);\nROLLBACK;\nCREATE TABLE api.late (id int);\n'
+      const rolledBack = await runJob(s, job)
+      expect(rolledBack.exitCode).toBe(3)
+      expect(rolledBack.stderr).toContain(
+        'ERROR:  sparkbaas: migration 20250101000000 ended its own transaction part-way (ROLLBACK), so it is not recorded and the statements after that ran on their own: undo what they did, remove the ROLLBACK, and apply again',
+      )
+      expect(rolledBack.stdout).not.toContain('migrations: done')
+      expect(await tracked(s)).toEqual([])
+      expect(await exists(s, 'api.late')).toBe(true)
+      await s.sql('app', 'drop table api.late')
 
       // `migrate up` sets the same mark after the file (psql.ts, completeStatement): it applies the real file…
       const up = await s.run(['migrate', 'up'])
@@ -280,7 +292,7 @@ describe.skipIf(!found.found)('the migrations Job on a real PostgreSQL', () => {
       // …and a tracking row committed without the mark, as an older sparkbaas or a COMMIT mid-file would, is refused.
       const bare = await s.pg.psql(['-X', '-v', 'ON_ERROR_STOP=1', '-U', 'postgres', '-d', 'app', '-c', "INSERT INTO sparkbaas.sparkbaas_migrations (version, name, checksum, applied_by) VALUES ('20250102000000', 'x', repeat('0', 64), 'hand')"])
       expect(bare.exitCode).not.toBe(0)
-      expect(bare.stderr).toContain('sparkbaas: migration 20250102000000 reached a COMMIT before its end, so none of it was committed')
+      expect(bare.stderr).toContain('sparkbaas: migration 20250102000000 reached a COMMIT (or SET CONSTRAINTS ALL IMMEDIATE) before its end, so none of it was committed')
       expect((await tracked(s)).map((r) => r.version)).toEqual(['20250101000000'])
     },
     TIMEOUT,

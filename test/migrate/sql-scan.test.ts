@@ -100,6 +100,12 @@ describe('transactionProblems', () => {
     expect(transactionProblems('Commit;')).toEqual([{ line: 1, message: `COMMIT: ${TX}` }])
   })
 
+  test('SET CONSTRAINTS ALL IMMEDIATE would fire the tracking row\'s deferred check early; named constraints are fine', () => {
+    expect(transactionProblems('set constraints all deferred;\nSET CONSTRAINTS my_fk IMMEDIATE;\nset constraints ALL immediate;')).toEqual([
+      { line: 3, message: "SET CONSTRAINTS ALL IMMEDIATE would also check sparkbaas's tracking row before the migration's end, which fails it — name the constraints instead (SET CONSTRAINTS my_fk IMMEDIATE)" },
+    ])
+  })
+
   test('statements PostgreSQL refuses in a transaction block', () => {
     const sql = [
       'create index concurrently i1 on t (x);',

@@ -36,7 +36,7 @@ const CONFIG_MAP_KEY = /^[-._a-zA-Z0-9]+$/
  * controls but tab, LF and CR are kept out too. A file holding any of them goes in `binaryData`, base64, which
  * every tool passes through as it is and the volume mounts as the same bytes.
  */
-const NOT_FOR_DATA = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029\ufffe\uffff]/
+export const NOT_FOR_DATA = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029\ufffe\uffff]/
 
 export interface MountedFiles {
   readonly configMaps: ConfigMap[]
@@ -86,7 +86,8 @@ export function mountedFiles(ctx: KubeContext, service: string, component: strin
     chunks.at(-1)!.push({ path, key, text, binary })
     used += size
   }
-  const hash = shortHash(JSON.stringify(chunks.flat().map((file) => [file.path, file.text])))
+  // The layout too (keys, data or binaryData, the split): a ConfigMap named by content must never be given other data.
+  const hash = shortHash(JSON.stringify(chunks.map((chunk) => chunk.map((file) => [file.path, file.key, file.binary, file.text]))))
   const base = options.byContent === true ? `${service}-files-${hash}` : `${service}-files`
   const configMaps = chunks.map(
     (chunk, i): ConfigMap => ({

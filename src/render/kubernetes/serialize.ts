@@ -46,6 +46,12 @@ const STRINGIFY_OPTIONS = { aliasDuplicateObjects: false, lineWidth: 0, minConte
  * (its double-quoted style escapes what JSON.stringify escapes). A migration or a function bundle may hold any of them.
  */
 const GO_YAML_UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/
+/**
+ * A text whose first line with anything on it starts with a tab: the yaml library writes it as a `|` block, whose
+ * indentation Go's reader then takes from that tab and refuses ("found a tab character where an indentation space is
+ * expected"; measured with kubectl kustomize). Written double-quoted instead.
+ */
+const LEADING_TAB = /^\n*\t/
 /** Those of them the yaml library leaves raw inside a double-quoted scalar. */
 const LEFT_RAW = /[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/g
 
@@ -59,9 +65,12 @@ function stringifyDocument(yaml: Yaml, value: KubeObject | Kustomization): strin
   let escapes = false
   yaml.visit(doc, {
     Scalar(_key, node) {
-      if (typeof node.value === 'string' && GO_YAML_UNSAFE.test(node.value)) {
+      if (typeof node.value !== 'string') return
+      if (GO_YAML_UNSAFE.test(node.value)) {
         node.type = 'QUOTE_DOUBLE'
         escapes = true
+      } else if (LEADING_TAB.test(node.value)) {
+        node.type = 'QUOTE_DOUBLE'
       }
     },
   })

@@ -10,9 +10,10 @@
 import type { Deployment, StatefulSet } from 'kubernetes-types/apps/v1.js'
 import type { Job } from 'kubernetes-types/batch/v1.js'
 import type { Container, EnvVar, PersistentVolumeClaim, PersistentVolumeClaimSpec, PodTemplateSpec, Service, ServicePort, Volume, VolumeMount } from 'kubernetes-types/core/v1.js'
+import { SparkbaasError } from '../../errors.js'
 import type { ServiceModel } from '../../model/types.js'
 import { containerArgs, containerEnv } from './env.js'
-import { mountedFiles } from './files.js'
+import { mountedFiles, NOT_FOR_DATA } from './files.js'
 import { CONFIG_HASH_ANNOTATION, networkLabel, objectMeta, selectorLabels, shortHash, stableJson, standardLabels, type KubeContext } from './meta.js'
 import { probes, resourceRequirements, securityContext } from './resources.js'
 import type { KubeObject } from './serialize.js'
@@ -64,12 +65,15 @@ export function workload(ctx: KubeContext, service: ServiceModel, options: Workl
     }
   }
   const args = containerArgs(service)
+  const env = [...containerEnv(service, model.kubernetes.secret.name), ...(options.extraEnv ?? [])]
+  for (const entry of env) if (entry.value !== undefined) refuseUncarried(service.name, `the environment variable ${entry.name}`, entry.value)
+  for (const [i, arg] of (args ?? []).entries()) refuseUncarried(service.name, `word ${i + 1} of its command`, arg)
   const security = securityContext(service)
   const container: Container = {
     name: service.name,
     image: service.image,
     ...(args === undefined ? {} : { args }),
-    env: [...containerEnv(service, model.kubernetes.secret.name), ...(options.extraEnv ?? [])],
+    env,
     ...(service.listens.length > 0 ? { ports: service.listens.map((port) => ({ containerPort: port, protocol: 'TCP' })) } : {}),
     ...(mounts.length > 0 ? { volumeMounts: mounts } : {}),
     resources: resourceRequirements(service.limits, options.reserve === true),
@@ -83,7 +87,9 @@ export function workload(ctx: KubeContext, service: ServiceModel, options: Workl
         ...standardLabels(model, service.name, options.component),
         ...Object.fromEntries(service.networks.map((network) => [networkLabel(network), 'true'])),
       },
-      ...(hashes.length > 0 ? { annotations: { [CONFIG_HASH_ANNOTATION]: hashes.join('-') } } : {}),
+      // Prefixed: a bare hash such as 976e060438 reads as a number (here, Infinity) to a YAML reader of kustomize's
+      // output, which writes it unquoted because Go's reader keeps it a string.
+      ...(hashes.length > 0 ? { annotations: { [CONFIG_HASH_ANNOTATION]: `sha256-${hashes.join('-')}` } } : {}),
     },
     spec: {
       // No <SERVICE>_PORT=tcp://… variables for every Service in the namespace: Spark reads SPARK_MASTER_PORT, and
@@ -173,4 +179,20 @@ function serviceFor(ctx: KubeContext, service: ServiceModel, options: WorkloadOp
       ports,
     },
   }
+}
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+
+/**
+ * A value in a pod template goes through kustomize, which writes it again as YAML: a character of NOT_FOR_DATA
+ * (files.ts) makes it fail or turns into a line break there, and a lone surrogate cannot be written at all. A file
+ * can move to binaryData; an environment value or a command word cannot, so it is refused.
+ */
+function refuseUncarried(service: string, what: string, value: string): void {
+  const bad = NOT_FOR_DATA.exec(value) ?? LONE_SURROGATE.exec(value)
+  if (bad === null) return
+  const code = `U+${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`
+  throw new SparkbaasError('render_failed', `Service ${service}: ${what} holds ${code}, which \`kubectl apply -k\` cannot carry (kustomize refuses it or reads it as a line break).`, {
+    hint: 'Remove that character from the value, or use target: "compose".',
+  })
 }
