@@ -144,17 +144,17 @@ export async function ensureTrackingTable(target: PsqlTarget): Promise<void> {
   if (result.exitCode !== 0) throw databaseError(target, `create ${TABLE}`, result)
 }
 
+/** The tracking row, from the psql variables every migration is given (`migrate up` and the Job alike). */
+export const RECORD_ROW = `INSERT INTO ${TABLE} (version, name, checksum, applied_by, run_id) VALUES (:'sparkbaas_version', :'sparkbaas_name', :'sparkbaas_checksum', :'sparkbaas_applied_by', :'sparkbaas_run');`
+/** Asks PostgREST to reload its schema cache; delivered only if the transaction commits. */
+export const NOTIFY_POSTGREST = "NOTIFY pgrst, 'reload schema';"
+
 /**
  * What runs before the migration's own text, in the same transaction. It comes first so that nothing in the file
  * (an unterminated comment or string, a missing semicolon) can swallow it: whatever the file does afterwards, this
  * row commits with it or not at all. The lock serialises concurrent runs; the re-check skips a migration another
  * run applied meanwhile. PostgREST reloads its schema cache on the NOTIFY, delivered only if the migration commits.
  */
-/** The tracking row, from the psql variables every migration is given (`migrate up` and the Job alike). */
-export const RECORD_ROW = `INSERT INTO ${TABLE} (version, name, checksum, applied_by, run_id) VALUES (:'sparkbaas_version', :'sparkbaas_name', :'sparkbaas_checksum', :'sparkbaas_applied_by', :'sparkbaas_run');`
-/** Asks PostgREST to reload its schema cache; delivered only if the transaction commits. */
-export const NOTIFY_POSTGREST = "NOTIFY pgrst, 'reload schema';"
-
 export function preamble(options: { notifyPostgrest: boolean }): string {
   return [
     `SELECT pg_advisory_xact_lock(${LOCK_KEY});`,

@@ -8,6 +8,9 @@ const UNSAFE_FOR_YAML = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/g
 /** A character as a `\\uXXXX` escape (JSON and YAML double quotes read it alike). */
 export const hex4 = (ch: string) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`
 
+/** A UTF-16 code unit as a message names it: `U+2028`. */
+export const codeUnitName = (ch: string) => `U+${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`
+
 /** A YAML double-quoted scalar. JSON string syntax is valid YAML; non-printables are escaped. */
 export function yamlString(value: string): string {
   return JSON.stringify(value).replace(UNSAFE_FOR_YAML, hex4)

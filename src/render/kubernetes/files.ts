@@ -36,7 +36,7 @@ const CONFIG_MAP_KEY = /^[-._a-zA-Z0-9]+$/
  * controls but tab, LF and CR are kept out too. A file holding any of them goes in `binaryData`, base64, which
  * every tool passes through as it is and the volume mounts as the same bytes.
  */
-export const NOT_FOR_DATA = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029\ufffe\uffff]/
+export const KUSTOMIZE_CANNOT_CARRY = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029\ufffe\uffff]/
 
 export interface MountedFiles {
   readonly configMaps: ConfigMap[]
@@ -70,7 +70,7 @@ export function mountedFiles(ctx: KubeContext, service: string, component: strin
     const relative = path.slice(prefix.length)
     const key = CONFIG_MAP_KEY.test(relative) ? relative : relative.replace(/[^-._a-zA-Z0-9]/g, '_')
     const text = ctx.files.get(path)!
-    const binary = NOT_FOR_DATA.test(text)
+    const binary = KUSTOMIZE_CANNOT_CARRY.test(text)
     const size = Buffer.byteLength(key) + (binary ? 4 * Math.ceil(Buffer.byteLength(text) / 3) : Buffer.byteLength(text))
     if (size > budget) {
       throw new SparkbaasError(

@@ -9,7 +9,7 @@ import type { ConfigMap, Namespace, PersistentVolumeClaim, Service } from 'kuber
 import type { NetworkPolicy } from 'kubernetes-types/networking/v1.js'
 import { createRequire } from 'node:module'
 import { SparkbaasError } from '../../errors.js'
-import { hex4 } from '../escape.js'
+import { codeUnitName, hex4 } from '../escape.js'
 import { header } from '../header.js'
 import type { RenderedFile } from '../types.js'
 
@@ -88,7 +88,7 @@ export function yamlFile(path: string, configFile: string, documents: readonly (
   const raw = GO_YAML_UNSAFE.exec(contents)
   const same = errors.length === 0 && raw === null && JSON.stringify(docs.map((doc) => doc.toJS())) === JSON.stringify(documents)
   if (!same) {
-    const why = errors.length > 0 ? `: ${errors[0]!.message}` : raw !== null ? `: U+${raw[0].charCodeAt(0).toString(16).padStart(4, '0')} left raw` : ''
+    const why = errors.length > 0 ? `: ${errors[0]!.message}` : raw !== null ? `: ${codeUnitName(raw[0])} left raw` : ''
     throw new SparkbaasError('render_failed', `internal: kubernetes wrote ${path} so that it does not read back as written${why}`)
   }
   return { path, contents, format: 'yaml', artifact: 'kubernetes', parsedBack: true }

@@ -12,8 +12,9 @@ import type { Job } from 'kubernetes-types/batch/v1.js'
 import type { Container, EnvVar, PersistentVolumeClaim, PersistentVolumeClaimSpec, PodTemplateSpec, Service, ServicePort, Volume, VolumeMount } from 'kubernetes-types/core/v1.js'
 import { SparkbaasError } from '../../errors.js'
 import type { ServiceModel } from '../../model/types.js'
+import { codeUnitName } from '../escape.js'
 import { containerArgs, containerEnv } from './env.js'
-import { mountedFiles, NOT_FOR_DATA } from './files.js'
+import { KUSTOMIZE_CANNOT_CARRY, mountedFiles } from './files.js'
 import { CONFIG_HASH_ANNOTATION, networkLabel, objectMeta, selectorLabels, shortHash, stableJson, standardLabels, type KubeContext } from './meta.js'
 import { probes, resourceRequirements, securityContext } from './resources.js'
 import type { KubeObject } from './serialize.js'
@@ -184,15 +185,14 @@ function serviceFor(ctx: KubeContext, service: ServiceModel, options: WorkloadOp
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
 
 /**
- * A value in a pod template goes through kustomize, which writes it again as YAML: a character of NOT_FOR_DATA
- * (files.ts) makes it fail or turns into a line break there, and a lone surrogate cannot be written at all. A file
- * can move to binaryData; an environment value or a command word cannot, so it is refused.
+ * A value in a pod template goes through kustomize, which writes it again as YAML: a character of
+ * KUSTOMIZE_CANNOT_CARRY (files.ts) makes it fail or turns into a line break there, and a lone surrogate cannot be
+ * written at all. A file can move to binaryData; an environment value or a command word cannot, so it is refused.
  */
 function refuseUncarried(service: string, what: string, value: string): void {
-  const bad = NOT_FOR_DATA.exec(value) ?? LONE_SURROGATE.exec(value)
+  const bad = KUSTOMIZE_CANNOT_CARRY.exec(value) ?? LONE_SURROGATE.exec(value)
   if (bad === null) return
-  const code = `U+${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`
-  throw new SparkbaasError('render_failed', `Service ${service}: ${what} holds ${code}, which \`kubectl apply -k\` cannot carry (kustomize refuses it or reads it as a line break).`, {
+  throw new SparkbaasError('render_failed', `Service ${service}: ${what} holds ${codeUnitName(bad[0])}, which \`kubectl apply -k\` cannot carry (kustomize refuses it or reads it as a line break).`, {
     hint: 'Remove that character from the value, or use target: "compose".',
   })
 }
