@@ -14,7 +14,8 @@
  * Load: wrk, 1 thread, 32 connections, keep-alive, S seconds per target (5; --quick 3). Targets are measured in
  * interleaved rounds (bare, verifier, runtime trivial, bare POST, runtime JSON, …, then again): each round's ratio is
  * the target's requests per second over the bare server's (answering the same JSON) of the same round, so a change of the machine's speed
- * between rounds cancels out. Printed: median req/s, the ratio's median and range across rounds, wrk's p99 latency.
+ * between rounds cancels out. Printed: median req/s, the ratio's median and range across rounds, wrk's p99 latency, log bytes and
+ * CPU time per request (the server's processes from /proc, and this process, which drains their logs).
  *
  * - verifier: GET /verify?realm=main&roles=user with one valid RS256 token repeated (as a browser session does) and
  *   Traefik's X-Forwarded-Method/Host, so it signs the identity headers too; bare: GET answering the verifier's JSON.
@@ -172,8 +173,28 @@ async function wrk(url, { seconds, headers = {}, script }) {
   const p99 = /^\s+99%\s+([\d.]+)(us|ms|s)\s*$/m.exec(out)
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0)
   const errors = /Socket errors:.*/.exec(out)?.[0]
-  return { rps, p99Ms: p99 ? Number(p99[1]) * UNITS[p99[2]] : NaN, non2xx, errors, out }
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1])
+  return { rps, p99Ms: p99 ? Number(p99[1]) * UNITS[p99[2]] : NaN, non2xx, errors, requests, out }
 }
+
+/**
+ * CPU time in ms (user + system, from /proc) of a server and its child processes (the functions runtime's function
+ * processes): a steadier figure than requests per second on a shared machine, where a neighbour's load moves the
+ * rate but not the work per request. NaN where /proc is missing.
+ */
+function cpuMs(pid) {
+  try {
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)
+    return [pid, ...children.map(Number)].reduce((sum, p) => {
+      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ')
+      return sum + ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS
+    }, 0)
+  } catch {
+    return NaN
+  }
+}
+// USER_HZ: 100 on every Linux this bench runs on (getconf CLK_TCK).
+const CLOCK_TICKS = 100
 
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b)
@@ -269,9 +290,15 @@ export async function stackBench({ root = ROOT_DEFAULT, quick = false, rounds, s
     for (let round = 0; round < rounds; round++) {
       for (const t of targets) {
         const before = t.server.logBytes
+        const cpuBefore = cpuMs(t.server.child.pid)
+        const readerBefore = process.cpuUsage()
         const r = await wrk(t.url, { seconds, headers: t.headers, script: t.script })
         if (r.non2xx > 0 || !(r.rps > 0)) throw new Error(`${t.label}: ${r.non2xx} non-2xx answers:\n${r.out}`)
-        r.logBytesPerRequest = (t.server.logBytes - before) / (r.rps * seconds)
+        r.logBytesPerRequest = (t.server.logBytes - before) / r.requests
+        r.cpuUsPerRequest = ((cpuMs(t.server.child.pid) - cpuBefore) * 1000) / r.requests
+        // This process drains the servers' log pipes (Docker's log driver would): its CPU is the log's other half.
+        const reader = process.cpuUsage(readerBefore)
+        r.readerUsPerRequest = (reader.user + reader.system) / r.requests
         results.get(t.id).push(r)
       }
     }
@@ -286,6 +313,7 @@ export async function stackBench({ root = ROOT_DEFAULT, quick = false, rounds, s
         t.goal ? (Math.min(...ratios) >= t.goal ? `≥ ${t.goal}: met` : median(ratios) >= t.goal ? `≥ ${t.goal}: median only` : `≥ ${t.goal}: not met`) : '',
         `${median(runs.map((r) => r.p99Ms)).toFixed(2)} ms (${Math.min(...runs.map((r) => r.p99Ms)).toFixed(2)}–${Math.max(...runs.map((r) => r.p99Ms)).toFixed(2)})`,
         median(runs.map((r) => r.logBytesPerRequest)).toFixed(1),
+        `${median(runs.map((r) => r.cpuUsPerRequest)).toFixed(1)} + ${median(runs.map((r) => r.readerUsPerRequest)).toFixed(1)}`,
       ]
     })
     const env = (name) => composeEnv(name)
@@ -295,7 +323,8 @@ export async function stackBench({ root = ROOT_DEFAULT, quick = false, rounds, s
     return [
       `stack: servers on node ${server.version} (${server.bin}); wrk -t1 -c32, ${rounds} interleaved rounds of ${seconds} s per target; ${os.cpus().length} cores`,
       '',
-      table(['target', 'req/s (median)', '× bare Node (median, range)', 'goal', 'p99 latency (median, range)', 'log B/req'], rows),
+      table(['target', 'req/s (median)', '× bare Node (median, range)', 'goal', 'p99 latency (median, range)', 'log B/req', 'CPU µs/req: server + bench'], rows),
+      'CPU µs/req: the server\'s processes (the runtime with its function processes), then this bench process (draining their logs, and waiting for wrk), per request: steadier than req/s when the machine is shared.',
       ...logs,
     ].join('\n')
   } finally {

@@ -213,6 +213,8 @@ async function handleInWorker(handler, message) {
   post({ type: 'response', id, ...reply })
 }
 
+const UTF8 = new TextEncoder()
+
 /** Turn whatever the handler returned into { status, headers: [name, value][], body: Uint8Array | null }. */
 async function toReply(result) {
   if (isResponseLike(result)) {
@@ -232,7 +234,7 @@ async function toReply(result) {
   return {
     status: 200,
     headers: [['content-type', 'application/json; charset=utf-8']],
-    body: new TextEncoder().encode(json),
+    body: UTF8.encode(json),
   }
 }
 
@@ -578,12 +580,16 @@ function logFunction(name, text) {
 }
 
 const ACCESS_LOG_BATCH_BYTES = 64 * 1024
+// A line reaches the log at most this long after its request ended.
+const ACCESS_LOG_FLUSH_MS = 50
 
 /**
- * The access log: one line per request, as `log(status, () => line)`. Lines are written in batches (once per turn
- * of the event loop, or at ACCESS_LOG_BATCH_BYTES), not one write each: Node writes to a pipe, which is what
- * Docker's log driver gives a container, synchronously, so one write per request was a system call in every
- * request's path. Lines still waiting are written when the process exits. `setting`: "all" (the default),
+ * The access log: one line per request, as `log(status, () => line)`. Lines are written in batches, ACCESS_LOG_FLUSH_MS
+ * after the first line of a batch (or at ACCESS_LOG_BATCH_BYTES), not one write each: Node writes to a pipe, which
+ * is what Docker's log driver gives a container, synchronously, so one write per request was a system call in every
+ * request's path, and a wake-up of the reader on the other end. Batching per turn of the event loop still made
+ * hundreds of writes a second under load; a timer makes at most 20, for ~5 µs less CPU per request here (server
+ * and reader, measured with bench/stack.mjs). Lines still waiting are written when the process exits. `setting`: "all" (the default),
  * "off", or "sample:<N>": one successful request in N, and every answer of 400 or more.
  * @returns {(status: number, line: () => string) => void}
  */
@@ -621,7 +627,7 @@ function accessLog(variable, setting) {
     if (pending.length >= ACCESS_LOG_BATCH_BYTES) flush()
     else if (!scheduled) {
       scheduled = true
-      setImmediate(flush)
+      setTimeout(flush, ACCESS_LOG_FLUSH_MS)
     }
   }
 }

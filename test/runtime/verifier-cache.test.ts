@@ -106,6 +106,26 @@ describe('verifier token cache', () => {
     expect(after.entries).toBe(before.entries)
   })
 
+  it('answers each request for its own address, the parse of which it keeps (1,024 addresses, then parsed each time)', async () => {
+    const user = rs256({ sub: 'plain' })
+    const admin = rs256({ sub: 'boss', realm_access: { roles: ['user', 'admin'] } })
+    for (let i = 0; i < 2; i++) {
+      expect((await verify(user, 'realm=acme&roles=admin')).status).toBe(403)
+      expect((await verify(admin, 'realm=acme&roles=admin')).status).toBe(200)
+      expect((await verify(user, 'realm=acme&roles=user')).status).toBe(200)
+      // A realm this verifier was not given stays a 500, however often it is asked for.
+      expect((await verify(user, 'realm=nope')).status).toBe(500)
+    }
+    // Past the bound, addresses are parsed on every request: still the same answers.
+    for (let i = 0; i < 1_030; i++) {
+      const res = await verify(i % 2 === 0 ? user : admin, `realm=acme&roles=admin&n=${i}`)
+      expect(res.status, `address ${i}`).toBe(i % 2 === 0 ? 403 : 200)
+    }
+    const last = await verify(admin, 'realm=acme&roles=admin&n=last')
+    expect(Object.fromEntries(last.headers)).toMatchObject({ 'x-auth-subject': 'boss', 'x-auth-roles': 'user,admin', 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
+    expect(await last.json()).toEqual({ status: 'ok', subject: 'boss', username: 'dev', roles: ['user', 'admin'] })
+  })
+
   it('reports its bound on /_health (10,000 tokens by default)', async () => {
     expect((await stats()).max).toBe(10_000)
   })
