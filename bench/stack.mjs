@@ -306,6 +306,8 @@ export async function stackBench({ root = ROOT_DEFAULT, quick = false, rounds, s
       const runs = results.get(t.id)
       const ratios = t.base ? runs.map((r, i) => r.rps / results.get(t.base)[i].rps) : []
       const fmt = (x) => `${x.toFixed(2)}×`
+      const cpu = (r) => r.cpuUsPerRequest + r.readerUsPerRequest
+      const cpuRatios = t.base ? runs.map((r, i) => cpu(r) / cpu(results.get(t.base)[i])) : []
       return [
         t.label,
         Math.round(median(runs.map((r) => r.rps))).toLocaleString('en'),
@@ -314,6 +316,7 @@ export async function stackBench({ root = ROOT_DEFAULT, quick = false, rounds, s
         `${median(runs.map((r) => r.p99Ms)).toFixed(2)} ms (${Math.min(...runs.map((r) => r.p99Ms)).toFixed(2)}–${Math.max(...runs.map((r) => r.p99Ms)).toFixed(2)})`,
         median(runs.map((r) => r.logBytesPerRequest)).toFixed(1),
         `${median(runs.map((r) => r.cpuUsPerRequest)).toFixed(1)} + ${median(runs.map((r) => r.readerUsPerRequest)).toFixed(1)}`,
+        t.base ? `${fmt(median(cpuRatios))} (${fmt(Math.min(...cpuRatios))}–${fmt(Math.max(...cpuRatios))})` : '1 (base)',
       ]
     })
     const env = (name) => composeEnv(name)
@@ -323,8 +326,8 @@ export async function stackBench({ root = ROOT_DEFAULT, quick = false, rounds, s
     return [
       `stack: servers on node ${server.version} (${server.bin}); wrk -t1 -c32, ${rounds} interleaved rounds of ${seconds} s per target; ${os.cpus().length} cores`,
       '',
-      table(['target', 'req/s (median)', '× bare Node (median, range)', 'goal', 'p99 latency (median, range)', 'log B/req', 'CPU µs/req: server + bench'], rows),
-      'CPU µs/req: the server\'s processes (the runtime with its function processes), then this bench process (draining their logs, and waiting for wrk), per request: steadier than req/s when the machine is shared.',
+      table(['target', 'req/s (median)', '× bare Node (median, range)', 'goal', 'p99 latency (median, range)', 'log B/req', 'CPU µs/req: server + bench', 'CPU × bare (median, range)'], rows),
+      'CPU µs/req: the server\'s processes (the runtime with its function processes), then this bench process (draining their logs, and waiting for wrk), per request; CPU × bare: their sum over the bare server\'s in the same round.',
       ...logs,
     ].join('\n')
   } finally {
