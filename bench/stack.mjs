@@ -180,15 +180,29 @@ async function wrk(url, { seconds, headers = {}, script }) {
 /**
  * CPU time in ms (user + system, from /proc) of a server and its child processes (the functions runtime's function
  * processes): a steadier figure than requests per second on a shared machine, where a neighbour's load moves the
- * rate but not the work per request. NaN where /proc is missing.
+ * rate but not the work per request. A child that ended is in the server's cutime/cstime once reaped; one that
+ * ends between two readings may still be missed, so a figure with a restart in it is not to be trusted (none is
+ * expected here). NaN where /proc is missing.
  */
 function cpuMs(pid) {
+  const ticks = (p, withChildren) => {
+    const stat = readFileSync(`/proc/${p}/stat`, 'utf8')
+    // The command name may hold ") ": the fields start after the last one.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    const own = Number(fields[11]) + Number(fields[12])
+    return withChildren ? own + Number(fields[13]) + Number(fields[14]) : own
+  }
   try {
     const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)
-    return [pid, ...children.map(Number)].reduce((sum, p) => {
-      const fields = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ')
-      return sum + ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS
-    }, 0)
+    let sum = ticks(pid, true)
+    for (const child of children) {
+      try {
+        sum += ticks(child, false)
+      } catch {
+        // it ended between the two reads: its time is in the parent's cutime from now on
+      }
+    }
+    return (sum * 1000) / CLOCK_TICKS
   } catch {
     return NaN
   }
@@ -294,6 +308,8 @@ export async function stackBench({ root = ROOT_DEFAULT, quick = false, rounds, s
         const readerBefore = process.cpuUsage()
         const r = await wrk(t.url, { seconds, headers: t.headers, script: t.script })
         if (r.non2xx > 0 || !(r.rps > 0)) throw new Error(`${t.label}: ${r.non2xx} non-2xx answers:\n${r.out}`)
+        // The servers write their access log 50 ms after a batch's first line: let the last batch arrive.
+        await new Promise((resolve) => setTimeout(resolve, 150))
         r.logBytesPerRequest = (t.server.logBytes - before) / r.requests
         r.cpuUsPerRequest = ((cpuMs(t.server.child.pid) - cpuBefore) * 1000) / r.requests
         // This process drains the servers' log pipes (Docker's log driver would): its CPU is the log's other half.

@@ -66,11 +66,14 @@ const MIN_AUTH_KEY_LENGTH = 32
 const DEFAULT_TOKEN_CACHE_MAX = 10_000
 const TOKEN_CACHE_MAX_BYTES = 32 * 1024 * 1024
 const TOKEN_CACHE_MAX_TOKEN_BYTES = 16 * 1024
-// What an entry costs besides its key and its answer's body (counted twice: the identity headers repeat it): the
-// Map slot, the entry and its small strings, roughly.
+// What an entry costs besides its key, its answer's body and its identity header values: the Map slot, the entry
+// and its small strings, roughly.
 const TOKEN_CACHE_ENTRY_OVERHEAD = 256
 // Distinct /verify addresses whose parse is kept (see verifyAddress): one per route with `auth`, so a few dozen.
+// Only addresses of a configured realm and at most ADDRESS_CACHE_MAX_LENGTH long are kept (a request's target may
+// be megabytes), and a full cache is emptied, so at most ~2 MiB is held and junk cannot crowd out the real ones.
 const ADDRESS_CACHE_MAX = 1024
+const ADDRESS_CACHE_MAX_LENGTH = 2048
 
 class VerifyError extends Error {
   /** @param {401 | 403 | 500} status */
@@ -216,7 +219,8 @@ class TokenCache {
 
   set(key, entry) {
     if (this.max === 0 || key.length > TOKEN_CACHE_MAX_TOKEN_BYTES) return
-    entry.bytes = key.length + 2 * entry.body.length + TOKEN_CACHE_ENTRY_OVERHEAD
+    entry.bytes = key.length + entry.body.length + TOKEN_CACHE_ENTRY_OVERHEAD
+    for (const value of Object.values(entry.identity)) entry.bytes += value.length
     this.bytes += entry.bytes
     this.entries.set(key, entry)
     while (this.entries.size > this.max || this.bytes > TOKEN_CACHE_MAX_BYTES) {
@@ -441,7 +445,7 @@ function main() {
 
   /**
    * What a /verify address asks for, parsed once: Traefik calls the same few addresses (one per route with `auth`)
-   * again and again, so the parse of each is kept by its exact text, up to ADDRESS_CACHE_MAX of them.
+   * again and again, so the parse of each is kept by its exact text (see ADDRESS_CACHE_MAX for the bounds).
    * @returns {{ realmName: string | null, realm: object | undefined, requiredRoles: string[], fn: string | null, quotedRealm: string }}
    */
   const addresses = new Map()
@@ -461,7 +465,10 @@ function main() {
       fn: fns.length === 1 ? fns[0] : null,
       quotedRealm: (realmName ?? '').replace(/[^\x20-\x7e]|["\\]/g, ''),
     }
-    if (addresses.size < ADDRESS_CACHE_MAX) addresses.set(target, address)
+    if (address.realm !== undefined && target.length <= ADDRESS_CACHE_MAX_LENGTH) {
+      if (addresses.size >= ADDRESS_CACHE_MAX) addresses.clear()
+      addresses.set(target, address)
+    }
     return address
   }
 
@@ -479,7 +486,7 @@ function main() {
         if (req.method !== 'GET' && req.method !== 'HEAD') {
           return sendJson(res, 405, { error: 'method_not_allowed', message: 'use GET for /_health' })
         }
-        return sendJson(res, 200, { status: 'ok', realms: [...realms.keys()], tokenCache: cache.stats() })
+        return sendJson(res, 200, { status: 'ok', realms: [...realms.keys()], tokenCache: cache.stats(), addressCache: { entries: addresses.size, max: ADDRESS_CACHE_MAX } })
       }
       if (url.pathname !== '/verify') {
         return sendJson(res, 404, { error: 'not_found', message: `no endpoint ${url.pathname}` })

@@ -106,7 +106,9 @@ describe('verifier token cache', () => {
     expect(after.entries).toBe(before.entries)
   })
 
-  it('answers each request for its own address, the parse of which it keeps (1,024 addresses, then parsed each time)', async () => {
+  it('answers each request for its own address, whose parse it keeps within bounds', async () => {
+    const addressCache = async () =>
+      ((await (await fetch(`${server.baseUrl}/_health`)).json()) as { addressCache: { entries: number; max: number } }).addressCache
     const user = rs256({ sub: 'plain' })
     const admin = rs256({ sub: 'boss', realm_access: { roles: ['user', 'admin'] } })
     for (let i = 0; i < 2; i++) {
@@ -116,11 +118,19 @@ describe('verifier token cache', () => {
       // A realm this verifier was not given stays a 500, however often it is asked for.
       expect((await verify(user, 'realm=nope')).status).toBe(500)
     }
-    // Past the bound, addresses are parsed on every request: still the same answers.
+    // Neither an unknown realm's address nor a long one is kept: a request's target may be megabytes.
+    const kept = (await addressCache()).entries
+    expect((await verify(admin, `realm=acme&roles=${'admin,'.repeat(400)}`)).status).toBe(200)
+    expect((await addressCache()).entries).toBe(kept)
+    // A full cache is emptied and fills again: never more than its bound, and the answers stay the same.
     for (let i = 0; i < 1_030; i++) {
       const res = await verify(i % 2 === 0 ? user : admin, `realm=acme&roles=admin&n=${i}`)
       expect(res.status, `address ${i}`).toBe(i % 2 === 0 ? 403 : 200)
     }
+    const after = await addressCache()
+    expect(after.max).toBe(1024)
+    expect(after.entries).toBeGreaterThan(0)
+    expect(after.entries).toBeLessThan(kept + 1_030)
     const last = await verify(admin, 'realm=acme&roles=admin&n=last')
     expect(Object.fromEntries(last.headers)).toMatchObject({ 'x-auth-subject': 'boss', 'x-auth-roles': 'user,admin', 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
     expect(await last.json()).toEqual({ status: 'ok', subject: 'boss', username: 'dev', roles: ['user', 'admin'] })

@@ -65,7 +65,7 @@ describe('token verifier (blueprints/verifier/verifier.mjs)', () => {
   it('answers /_health', async () => {
     const res = await fetch(`${server.baseUrl}/_health`)
     expect(res.status).toBe(200)
-    expect(await res.json()).toEqual({ status: 'ok', realms: ['acme'], tokenCache: { entries: 0, hits: 0, max: 10_000 } })
+    expect(await res.json()).toEqual({ status: 'ok', realms: ['acme'], tokenCache: { entries: 0, hits: 0, max: 10_000 }, addressCache: { entries: 0, max: 1024 } })
   })
 
   it('refuses a request without a token (401, no error code per RFC 6750)', async () => {
