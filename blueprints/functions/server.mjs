@@ -588,7 +588,7 @@ const ACCESS_LOG_FLUSH_MS = 50
  * is what Docker's log driver gives a container, synchronously, so one write per request was a system call in every
  * request's path, and a wake-up of the reader on the other end. Batching per turn of the event loop still made
  * hundreds of writes a second under load; a timer makes at most 20, for ~5 µs less CPU per request here (server
- * and reader, measured with bench/stack.mjs). Lines still waiting are written when the process exits. `setting`: "all" (the default),
+ * and reader; docs/performance.md). Lines still waiting are written when the process exits. `setting`: "all" (the default),
  * "off", or "sample:<N>": one successful request in N, and every answer of 400 or more.
  * @returns {(status: number, line: () => string) => void}
  */

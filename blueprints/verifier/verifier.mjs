@@ -314,7 +314,7 @@ const ACCESS_LOG_FLUSH_MS = 50
  * is what Docker's log driver gives a container, synchronously, so one write per request was a system call in every
  * request's path, and a wake-up of the reader on the other end. Batching per turn of the event loop still made
  * hundreds of writes a second under load; a timer makes at most 20, for ~5 µs less CPU per request here (server
- * and reader, measured with bench/stack.mjs). Lines still waiting are written when the process exits. `setting`: "all" (the default),
+ * and reader; docs/performance.md). Lines still waiting are written when the process exits. `setting`: "all" (the default),
  * "off", or "sample:<N>": one successful request in N, and every answer of 400 or more.
  * @returns {(status: number, line: () => string) => void}
  */
@@ -430,32 +430,38 @@ function main() {
   }
 
   function sendJson(res, status, body, headers = {}) {
-    if (res.headersSent) return
     const payload = JSON.stringify(body)
-    res.writeHead(status, {
+    sendPayload(res, status, Object.entries(headers).flat(), payload, Buffer.byteLength(payload))
+  }
+
+  /** A JSON answer already serialized; `headers` is Node's flat [name, value, …] list. */
+  function sendPayload(res, status, headers, payload, bytes) {
+    if (res.headersSent) return
+    res.writeHead(status, [
       ...headers,
-      'content-type': 'application/json; charset=utf-8',
-      'content-length': Buffer.byteLength(payload),
+      'content-type',
+      'application/json; charset=utf-8',
+      'content-length',
+      bytes,
       // Why: a verdict depends on the token and the clock; no cache between Traefik and us may reuse one.
-      'cache-control': 'no-store',
-      ...(shuttingDown ? { connection: 'close' } : {}),
-    })
+      'cache-control',
+      'no-store',
+      ...(shuttingDown ? ['connection', 'close'] : []),
+    ])
     res.end(payload)
   }
 
   /**
-   * What a /verify address asks for, parsed once: Traefik calls the same few addresses (one per route with `auth`)
-   * again and again, so the parse of each is kept by its exact text (see ADDRESS_CACHE_MAX for the bounds).
+   * What a /verify address asks for. Traefik calls the same few addresses (one per route with `auth`) again and
+   * again, so handle() keeps the parse of each by its exact text (see ADDRESS_CACHE_MAX for the bounds).
    * @returns {{ realmName: string | null, realm: object | undefined, requiredRoles: string[], fn: string | null, quotedRealm: string }}
    */
   const addresses = new Map()
   function verifyAddress(target, url) {
-    let address = addresses.get(target)
-    if (address !== undefined) return address
     const realmName = url.searchParams.get('realm')
     // The function a route to one names; more than one `fn` is not an address SparkBaaS writes, so none is signed.
     const fns = url.searchParams.getAll('fn')
-    address = {
+    const address = {
       realmName,
       realm: realmName === null ? undefined : realms.get(realmName),
       requiredRoles: (url.searchParams.get('roles') ?? '')
@@ -547,12 +553,9 @@ function main() {
     }
 
     const signature = authKey === null || fn === null ? undefined : signCached(accepted, req, fn, nowSeconds)
-    // The answer of sendJson, from the parts built once per token (acceptance).
-    const headers = [...accepted.headers, 'content-type', 'application/json; charset=utf-8', 'content-length', accepted.bodyBytes, 'cache-control', 'no-store']
-    if (signature !== undefined) headers.push('x-auth-signature', signature)
-    if (shuttingDown) headers.push('connection', 'close')
-    res.writeHead(200, headers)
-    res.end(accepted.body)
+    // The parts built once per token (acceptance).
+    const headers = signature === undefined ? accepted.headers : [...accepted.headers, 'x-auth-signature', signature]
+    return sendPayload(res, 200, headers, accepted.body, accepted.bodyBytes)
   }
 
   server.on('clientError', (error, socket) => {
